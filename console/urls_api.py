@@ -1,0 +1,7 @@
+"""``/api/v1/``: each app contributes its ``api_urls``."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("workspaces.api_urls")),
+]

@@ -1,0 +1,70 @@
+"""The shell: home redirect, the workspace dashboard and the error pages."""
+
+from __future__ import annotations
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.generic import TemplateView
+
+from console.api import error_response
+from workspaces.authz import CapabilityDenied, role_label, roles_with
+from workspaces.mixins import WorkspaceMixin
+from workspaces.selectors import membership_admin_list, membership_list_for_user
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    """Send a signed-in user to their first workspace; explain when they have none yet."""
+
+    template_name = "console/no_workspace.html"
+
+    def get(self, request, *args, **kwargs):
+        first = membership_list_for_user(user=request.user).first()
+        if first is not None:
+            return redirect("console:dashboard", workspace_slug=first.workspace.slug)
+        return super().get(request, *args, **kwargs)
+
+
+class DashboardView(WorkspaceMixin, TemplateView):
+    template_name = "console/dashboard.html"
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = str(exception) if exception else ""
+    if _wants_json(request):
+        return error_response(
+            status_code=403, message=message or "You do not have permission to do this."
+        )
+    context: dict[str, object] = {"message": message}
+    if isinstance(exception, CapabilityDenied) and exception.workspace is not None:
+        workspace = exception.workspace
+        context.update(
+            workspace=workspace,
+            needed_roles=[role_label(r, workspace.kind) for r in roles_with(exception.cap)],
+            admins=list(membership_admin_list(workspace_id=workspace.pk)),
+        )
+    return render(request, "403.html", context, status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _wants_json(request):
+        return error_response(status_code=404, message="Not found.")
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _wants_json(request):
+        return error_response(
+            status_code=500, code="server_error", message="Something went wrong on our side."
+        )
+    # No context processors beyond the request id: the failure may be in one of them.
+    from django.template import loader
+
+    template = loader.get_template("500.html")
+    return HttpResponse(
+        template.render({"request_id": getattr(request, "request_id", "")}), status=500
+    )

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MiniprogramsConfig(AppConfig):
+    name = "miniprograms"
+    verbose_name = "Mini programs"
