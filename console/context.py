@@ -19,7 +19,11 @@ class RequestContext:
     ip: str | None = None
 
 
-_current: ContextVar[RequestContext] = ContextVar("mpp_request_context", default=RequestContext())
+# RequestContext is a frozen dataclass: sharing one default instance is safe.
+_current: ContextVar[RequestContext] = ContextVar(
+    "mpp_request_context",
+    default=RequestContext(),  # noqa: B039
+)
 
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 

@@ -1,4 +1,5 @@
 """placeholder"""
+
 from rest_framework.authentication import BaseAuthentication
 
 

@@ -20,9 +20,10 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # A development-only key: production.py refuses to start without SECRET_KEY in the environment.
-DEV_SECRET_KEY = "django-insecure-mpp-development-only-key-never-use-in-production-0123456789"
+DEV_SECRET_KEY = "django-insecure-mpp-development-only-key-never-use-in-production-0123456789"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=False)
+MPP_ENVIRONMENT = "development"  # production.py says "production"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
