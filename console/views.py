@@ -44,7 +44,9 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
         workspace = exception.workspace
         context.update(
             workspace=workspace,
-            needed_roles=[role_label(r, workspace.kind) for r in roles_with(exception.cap)],
+            needed_roles=[
+                role_label(r, workspace.kind) for r in roles_with(exception.cap, workspace.kind)
+            ],
             admins=list(membership_admin_list(workspace_id=workspace.pk)),
         )
     return render(request, "403.html", context, status=403)

@@ -19,22 +19,60 @@ Kind = Workspace.Kind
 
 
 class Cap(StrEnum):
+    """Capabilities, named as Django permission strings (``<app>.<codename>``)."""
+
     VIEW_WORKSPACE = "workspaces.view_workspace"
     CHANGE_WORKSPACE = "workspaces.change_workspace"
+    VIEW_MEMBERS = "workspaces.view_membership"
     MANAGE_MEMBERS = "workspaces.manage_members"
     TRANSFER_OWNERSHIP = "workspaces.transfer_ownership"
     VIEW_AUDIT = "workspaces.view_auditevent"
+    VIEW_HOST_APPS = "workspaces.view_hostapp"
+    MANAGE_HOST_APPS = "workspaces.manage_hostapps"
+    MANAGE_DEVELOPER_WORKSPACES = "workspaces.manage_developer_workspaces"
+    MANAGE_AUTHORIZATIONS = "workspaces.manage_authorizations"
 
+
+# What each capability lets a person do, for the "Roles & permissions" page.
+CAP_DESCRIPTIONS: dict[Cap, str] = {
+    Cap.VIEW_WORKSPACE: "Open the workspace and its overview",
+    Cap.CHANGE_WORKSPACE: "Edit workspace settings, branding and agreements",
+    Cap.VIEW_MEMBERS: "See the member list",
+    Cap.MANAGE_MEMBERS: "Invite, block and remove members; change roles",
+    Cap.TRANSFER_OWNERSHIP: "Transfer ownership of the workspace",
+    Cap.VIEW_AUDIT: "Read and export the audit log",
+    Cap.VIEW_HOST_APPS: "See host apps (tenant workspaces)",
+    Cap.MANAGE_HOST_APPS: "Add and edit host apps; reset SDK secrets (tenant workspaces)",
+    Cap.MANAGE_DEVELOPER_WORKSPACES: "Create developer workspaces for merchants (tenants)",
+    Cap.MANAGE_AUTHORIZATIONS: "Review and revoke members' API tokens and object grants",
+}
+
+# Capabilities that exist only in one kind of workspace.
+CAP_KINDS: dict[Cap, frozenset[str]] = {
+    Cap.VIEW_HOST_APPS: frozenset({Kind.TENANT}),
+    Cap.MANAGE_HOST_APPS: frozenset({Kind.TENANT}),
+    Cap.MANAGE_DEVELOPER_WORKSPACES: frozenset({Kind.TENANT}),
+}
+
+_EVERYONE = frozenset({Cap.VIEW_WORKSPACE, Cap.VIEW_MEMBERS, Cap.VIEW_HOST_APPS})
+_ADMIN = _EVERYONE | frozenset(
+    {
+        Cap.CHANGE_WORKSPACE,
+        Cap.MANAGE_MEMBERS,
+        Cap.VIEW_AUDIT,
+        Cap.MANAGE_HOST_APPS,
+        Cap.MANAGE_DEVELOPER_WORKSPACES,
+        Cap.MANAGE_AUTHORIZATIONS,
+    }
+)
 
 # role -> capabilities held across the whole workspace. Later issues extend this table
 # (mini programs, versions, reviews, releases); the "Roles & permissions" page renders it.
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.OWNER: frozenset(Cap),
-    Role.ADMIN: frozenset(
-        {Cap.VIEW_WORKSPACE, Cap.CHANGE_WORKSPACE, Cap.MANAGE_MEMBERS, Cap.VIEW_AUDIT}
-    ),
-    Role.REVIEWER: frozenset({Cap.VIEW_WORKSPACE}),
-    Role.DEVELOPER: frozenset({Cap.VIEW_WORKSPACE}),
+    Role.ADMIN: _ADMIN,
+    Role.REVIEWER: _EVERYONE,
+    Role.DEVELOPER: _EVERYONE,
 }
 
 # Roles a workspace kind may hold (a Reviewer belongs to a tenant: it approves releases).
@@ -52,13 +90,21 @@ def role_label(role: str, kind: str) -> str:
 
 
 def has_cap(member: Membership | None, cap: Cap) -> bool:
+    """Does this (active) membership hold ``cap`` in its workspace?"""
     if member is None or not member.is_active:
+        return False
+    kinds = CAP_KINDS.get(cap)
+    if kinds is not None and member.workspace.kind not in kinds:
         return False
     return cap in ROLE_CAPS.get(member.role, frozenset())
 
 
-def roles_with(cap: Cap) -> list[str]:
-    return [role for role, caps in ROLE_CAPS.items() if cap in caps]
+def roles_with(cap: Cap, kind: str | None = None) -> list[str]:
+    """Roles holding ``cap`` (in a workspace of ``kind`` when given), strongest first."""
+    if kind is not None and kind not in CAP_KINDS.get(cap, frozenset({kind})):
+        return []
+    roles = ROLES_BY_KIND[kind] if kind is not None else tuple(ROLE_CAPS)
+    return [role for role in roles if cap in ROLE_CAPS[role]]
 
 
 class CapabilityDenied(PermissionDenied):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+from pathlib import PurePath
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -213,3 +216,149 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.verb}"
+
+
+def _asset_path(instance: models.Model, filename: str) -> str:
+    """Generated storage keys: never the client's file name (STYLE.md §8)."""
+    suffix = PurePath(filename).suffix.lower()[:8]
+    return f"workspace-assets/{secrets.token_hex(16)}{suffix}"
+
+
+class WorkspaceSettings(models.Model):
+    """Branding, contact preferences and agreements of a workspace (one row per workspace)."""
+
+    class EmailPreference(models.TextChoices):
+        ALL = "all", _("All notifications")
+        IMPORTANT = "important", _("Only reviews, security and alerts")
+        NONE = "none", _("No email")
+
+    workspace = models.OneToOneField(
+        Workspace, primary_key=True, on_delete=models.CASCADE, related_name="settings"
+    )
+    logo = models.FileField(upload_to=_asset_path, blank=True)
+    favicon = models.FileField(upload_to=_asset_path, blank=True)
+    service_email = models.EmailField(blank=True)
+    email_preference = models.CharField(
+        max_length=16, choices=EmailPreference.choices, default=EmailPreference.ALL
+    )
+    # The host name shown in links the console generates for this workspace (e.g. a vanity
+    # console domain behind the operator's proxy).
+    preferred_domain = models.CharField(max_length=253, blank=True)
+    about_url = models.URLField(blank=True)
+    terms_url = models.URLField(blank=True)
+    terms_text = models.TextField(blank=True)
+    privacy_policy = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Settings of {self.workspace}"
+
+
+class Invitation(models.Model):
+    """An invitation to join a workspace. The link token is single-use and kept as a hash."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    name = models.CharField(max_length=120)
+    role = models.CharField(max_length=16, choices=Membership.Role.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    sent_count = models.PositiveIntegerField(default=1)
+    last_sent_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "email"],
+                condition=Q(status="pending"),
+                name="invitation_one_pending_per_email",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "accepted", "withdrawn"]),
+                name="invitation_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["admin", "reviewer", "developer"]),
+                name="invitation_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.workspace}"
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at <= (now or timezone.now())
+
+    @property
+    def display_status(self) -> str:
+        """Pending, Expired, Accepted or Withdrawn (expiry is derived from the clock)."""
+        if self.status == self.Status.PENDING and self.is_expired():
+            return "expired"
+        return self.status
+
+
+class HostApp(models.Model):
+    """A tenant's super app. Its SDK identifies itself with ``app_key`` and a secret."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="host_apps")
+    name = models.CharField(max_length=60)
+    description = models.TextField(blank=True, max_length=500)
+    icon = models.FileField(upload_to=_asset_path, blank=True)
+    app_key = models.CharField(max_length=32, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    secret_rotated_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="hostapp_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HostAppPlatform(models.Model):
+    """One platform build of a host app, identified by its bundle id / package name."""
+
+    class Platform(models.TextChoices):
+        ANDROID = "android", _("Android")
+        IOS = "ios", _("iOS")
+        HARMONYOS = "harmonyos", _("HarmonyOS")
+
+    host_app = models.ForeignKey(HostApp, on_delete=models.CASCADE, related_name="platforms")
+    platform = models.CharField(max_length=16, choices=Platform.choices)
+    bundle_id = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["platform"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["host_app", "platform"], name="hostapp_platform_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(platform__in=["android", "ios", "harmonyos"]),
+                name="hostapp_platform_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()}: {self.bundle_id}"
