@@ -293,8 +293,9 @@ class Invitation(models.Model):
                 condition=Q(status__in=["pending", "accepted", "withdrawn"]),
                 name="invitation_status_valid",
             ),
+            # "owner" only for the first owner of a developer workspace a tenant creates.
             models.CheckConstraint(
-                condition=Q(role__in=["admin", "reviewer", "developer"]),
+                condition=Q(role__in=["owner", "admin", "reviewer", "developer"]),
                 name="invitation_role_valid",
             ),
         ]

@@ -11,7 +11,7 @@ from workspaces.models import Membership, User, Workspace
 from workspaces.services.audit import audit_record
 
 
-def _unique_slug(name: str) -> str:
+def unique_slug(name: str) -> str:
     base = slugify(name)[:40] or "workspace"
     slug, n = base, 2
     while Workspace.objects.filter(slug=slug).exists():
@@ -36,7 +36,7 @@ def workspace_create(
     workspace = Workspace(
         name=name.strip(),
         kind=kind,
-        slug=slug or _unique_slug(name),
+        slug=slug or unique_slug(name),
         tenant=tenant,
         default_language=default_language,
     )

@@ -1,0 +1,155 @@
+"""Host apps of a tenant workspace and their SDK credentials (app key + secret)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from workspaces import authz, keys
+from workspaces.authz import Cap
+from workspaces.images import validate_image
+from workspaces.models import HostApp, HostAppPlatform, Membership
+from workspaces.services.audit import audit_record
+
+ICON_MAX_BYTES = 512 * 1024
+APP_KEY_LENGTH = 20
+
+
+def _snapshot(app: HostApp) -> dict[str, object]:
+    return {
+        "name": app.name,
+        "description": app.description,
+        "icon": bool(app.icon),
+        "platforms": {p.platform: p.bundle_id for p in app.platforms.all()},
+    }
+
+
+def validate_icon(icon: UploadedFile) -> None:
+    validate_image(icon, label="The icon", max_bytes=ICON_MAX_BYTES, square=True, min_side=48)
+
+
+def _set_platforms(app: HostApp, platforms: dict[str, str]) -> None:
+    cleaned = {p: (b or "").strip() for p, b in platforms.items() if (b or "").strip()}
+    unknown = set(cleaned) - set(HostAppPlatform.Platform.values)
+    if unknown:
+        raise ValidationError(f"Unknown platform: {', '.join(sorted(unknown))}.")
+    if not cleaned:
+        raise ValidationError("Give the bundle id or package name of at least one platform.")
+    app.platforms.exclude(platform__in=cleaned).delete()
+    for platform, bundle_id in cleaned.items():
+        HostAppPlatform.objects.update_or_create(
+            host_app=app, platform=platform, defaults={"bundle_id": bundle_id[:200]}
+        )
+
+
+@transaction.atomic
+def host_app_create(
+    *,
+    actor: Membership,
+    name: str,
+    description: str = "",
+    platforms: dict[str, str],
+    icon: UploadedFile | None = None,
+) -> tuple[HostApp, str]:
+    """Register a host app; returns it and its SDK secret (shown once, stored hashed)."""
+    authz.require(actor, Cap.MANAGE_HOST_APPS)
+    if icon:
+        validate_icon(icon)
+    secret = keys.random_secret()
+    app = HostApp(
+        workspace=actor.workspace,
+        name=name.strip(),
+        description=(description or "").strip(),
+        app_key=keys.random_string(length=APP_KEY_LENGTH, alphabet=keys.PREFIX_ALPHABET),
+        secret_hash=keys.keyed_hash(secret),
+    )
+    app.full_clean(exclude=["icon"])
+    if HostApp.objects.filter(workspace=actor.workspace, name__iexact=app.name).exists():
+        raise ValidationError({"name": f"A host app named “{app.name}” already exists."})
+    try:
+        with transaction.atomic():
+            app.save()
+    except IntegrityError as exc:
+        raise ValidationError({"name": f"A host app named “{app.name}” already exists."}) from exc
+    _set_platforms(app, platforms)
+    if icon:
+        app.icon.save(icon.name, icon, save=True)
+    audit_record(
+        actor=actor.user,
+        verb="host_app.create",
+        workspace=actor.workspace,
+        target=app,
+        after=_snapshot(app),
+    )
+    return app, secret
+
+
+@transaction.atomic
+def host_app_update(
+    *,
+    actor: Membership,
+    host_app_id: int,
+    name: str,
+    description: str = "",
+    platforms: dict[str, str],
+    icon: UploadedFile | None = None,
+) -> HostApp:
+    """Edit a host app's name, description, platforms and icon (the app key never changes)."""
+    authz.require(actor, Cap.MANAGE_HOST_APPS)
+    app = HostApp.objects.select_for_update().get(workspace=actor.workspace, pk=host_app_id)
+    before = _snapshot(app)
+    if icon:
+        validate_icon(icon)
+    app.name, app.description = name.strip(), (description or "").strip()
+    app.full_clean(exclude=["icon"])
+    clash = HostApp.objects.filter(workspace=actor.workspace, name__iexact=app.name)
+    if clash.exclude(pk=app.pk).exists():
+        raise ValidationError({"name": f"A host app named “{app.name}” already exists."})
+    app.save(update_fields=["name", "description", "updated_at"])
+    _set_platforms(app, platforms)
+    if icon:
+        old = app.icon.name if app.icon else None
+        app.icon.save(icon.name, icon, save=True)
+        if old:
+            storage = app.icon.storage
+            transaction.on_commit(lambda: storage.delete(old))
+    after = _snapshot(app)
+    if after != before:
+        audit_record(
+            actor=actor.user,
+            verb="host_app.update",
+            workspace=actor.workspace,
+            target=app,
+            before=before,
+            after=after,
+        )
+    return app
+
+
+@transaction.atomic
+def host_app_reset_secret(*, actor: Membership, host_app_id: int) -> tuple[HostApp, str]:
+    """Issue a new SDK secret; the old one stops working at once. Returns the new secret."""
+    authz.require(actor, Cap.MANAGE_HOST_APPS)
+    app = HostApp.objects.select_for_update().get(workspace=actor.workspace, pk=host_app_id)
+    secret = keys.random_secret()
+    app.secret_hash = keys.keyed_hash(secret)
+    app.secret_rotated_at = timezone.now()
+    app.save(update_fields=["secret_hash", "secret_rotated_at", "updated_at"])
+    audit_record(
+        actor=actor.user,
+        verb="host_app.reset_secret",
+        workspace=actor.workspace,
+        target=app,
+        after={"secret_rotated_at": app.secret_rotated_at.isoformat()},
+    )
+    return app, secret
+
+
+def host_app_authenticate(*, app_key: str, secret: str) -> HostApp | None:
+    """The host app these SDK credentials belong to, or ``None`` (runtime API, later issues)."""
+    app = HostApp.objects.filter(app_key=app_key).first() if app_key else None
+    if app is None or not keys.keyed_hash_matches(secret or "", app.secret_hash):
+        return None
+    return app

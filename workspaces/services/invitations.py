@@ -1,0 +1,326 @@
+"""Invitations: invite up to 10 people at once, withdraw, re-send, accept (single use, 3 days)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from console.tasks import email_enqueue
+from workspaces import authz, keys
+from workspaces.authz import Cap
+from workspaces.models import Invitation, Membership, User, Workspace, normalize_email
+from workspaces.services.audit import audit_record
+
+INVITATION_TTL = timedelta(days=3)
+MAX_INVITATIONS_PER_BATCH = 10
+TOKEN_LENGTH = 43
+
+
+@dataclass(frozen=True)
+class InviteSpec:
+    name: str
+    email: str
+    role: str
+
+
+def _snapshot(invitation: Invitation) -> dict[str, object]:
+    return {
+        "email": invitation.email,
+        "name": invitation.name,
+        "role": invitation.role,
+        "status": invitation.status,
+        "expires_at": invitation.expires_at.isoformat(),
+    }
+
+
+def invitation_link(raw_token: str) -> str:
+    return f"{settings.SITE_URL}{reverse('invitations:accept', args=[raw_token])}"
+
+
+def _send(invitation: Invitation, raw_token: str, inviter: User | None) -> None:
+    context = {
+        "invitation": invitation,
+        "workspace": invitation.workspace,
+        "inviter": inviter,
+        "link": invitation_link(raw_token),
+        "role_label": authz.role_label(invitation.role, invitation.workspace.kind),
+        "ttl_days": INVITATION_TTL.days,
+    }
+    email_enqueue(
+        to=[invitation.email],
+        subject=render_to_string("workspaces/email/invitation_subject.txt", context).strip(),
+        body=render_to_string("workspaces/email/invitation.txt", context),
+    )
+
+
+def _issue(
+    *,
+    workspace: Workspace,
+    spec: InviteSpec,
+    inviter: User | None,
+) -> Invitation:
+    raw = keys.random_secret(length=TOKEN_LENGTH)
+    invitation = Invitation(
+        workspace=workspace,
+        email=spec.email,
+        name=spec.name,
+        role=spec.role,
+        token_hash=keys.keyed_hash(raw),
+        invited_by=inviter,
+        expires_at=timezone.now() + INVITATION_TTL,
+    )
+    try:
+        with transaction.atomic():
+            invitation.save()
+    except IntegrityError as exc:  # a concurrent invitation for the same address won
+        raise ValidationError(f"{spec.email} already has a pending invitation.") from exc
+    _send(invitation, raw, inviter)
+    return invitation
+
+
+def _clean_spec(*, workspace: Workspace, spec: InviteSpec, allow_owner: bool = False) -> InviteSpec:
+    email = normalize_email(spec.email)
+    name = (spec.name or "").strip()
+    if not name:
+        raise ValidationError(f"Give a name for {email or 'each person'}.")
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationError(f"'{spec.email}' is not a valid email address.") from exc
+    allowed = authz.ROLES_BY_KIND[workspace.kind]
+    if spec.role not in allowed or (spec.role == Membership.Role.OWNER and not allow_owner):
+        raise ValidationError(
+            f"A {workspace.get_kind_display().lower()} workspace cannot invite a "
+            f"'{spec.role}': choose one of "
+            + ", ".join(authz.role_label(r, workspace.kind) for r in allowed if r != "owner")
+            + "."
+        )
+    return InviteSpec(name=name[:120], email=email, role=spec.role)
+
+
+@transaction.atomic
+def invitation_create_batch(*, actor: Membership, specs: list[InviteSpec]) -> list[Invitation]:
+    """Invite 1–10 people to the actor's workspace. All or nothing; one email each (on commit).
+
+    Refused: more than 10, the same address twice, an existing member, an address with a
+    pending (unexpired) invitation, a role the workspace kind does not have.
+    """
+    authz.require(actor, Cap.MANAGE_MEMBERS)
+    workspace = actor.workspace
+    if not specs:
+        raise ValidationError("Add at least one person to invite.")
+    if len(specs) > MAX_INVITATIONS_PER_BATCH:
+        raise ValidationError(
+            f"You can invite at most {MAX_INVITATIONS_PER_BATCH} people at once "
+            f"(you added {len(specs)})."
+        )
+    cleaned = [_clean_spec(workspace=workspace, spec=spec) for spec in specs]
+    emails = [spec.email for spec in cleaned]
+    duplicates = sorted({e for e in emails if emails.count(e) > 1})
+    if duplicates:
+        raise ValidationError(f"{', '.join(duplicates)} appears more than once.")
+    members = set(
+        Membership.objects.filter(workspace=workspace, user__email__in=emails).values_list(
+            "user__email", flat=True
+        )
+    )
+    if members:
+        raise ValidationError(f"Already a member: {', '.join(sorted(members))}.")
+    now = timezone.now()
+    pending = Invitation.objects.select_for_update().filter(
+        workspace=workspace, email__in=emails, status=Invitation.Status.PENDING
+    )
+    blocking = []
+    for invitation in pending:
+        if invitation.is_expired(now):
+            # An expired invitation no longer blocks a fresh one: close it first.
+            invitation.status = Invitation.Status.WITHDRAWN
+            invitation.save(update_fields=["status", "updated_at"])
+        else:
+            blocking.append(invitation.email)
+    if blocking:
+        raise ValidationError(
+            f"Already invited (the link is still valid): {', '.join(sorted(blocking))}. "
+            "Re-send or withdraw that invitation instead."
+        )
+    created = []
+    for spec in cleaned:
+        invitation = _issue(workspace=workspace, spec=spec, inviter=actor.user)
+        audit_record(
+            actor=actor.user,
+            verb="invitation.create",
+            workspace=workspace,
+            target=invitation,
+            after=_snapshot(invitation),
+        )
+        created.append(invitation)
+    return created
+
+
+def _locked_invitation(*, workspace: Workspace, invitation_id: int) -> Invitation:
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("workspace")
+        .filter(workspace=workspace, pk=invitation_id)
+        .first()
+    )
+    if invitation is None:
+        raise ValidationError("This invitation does not exist.")
+    return invitation
+
+
+@transaction.atomic
+def invitation_withdraw(*, actor: Membership, invitation_id: int) -> Invitation:
+    """Withdraw a pending invitation: its link stops working at once. Repeats are no-ops."""
+    authz.require(actor, Cap.MANAGE_MEMBERS)
+    invitation = _locked_invitation(workspace=actor.workspace, invitation_id=invitation_id)
+    if invitation.status == Invitation.Status.WITHDRAWN:
+        return invitation
+    if invitation.status == Invitation.Status.ACCEPTED:
+        raise ValidationError(f"{invitation.email} already accepted; remove the member instead.")
+    before = _snapshot(invitation)
+    invitation.status = Invitation.Status.WITHDRAWN
+    invitation.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor.user,
+        verb="invitation.withdraw",
+        workspace=actor.workspace,
+        target=invitation,
+        before=before,
+        after=_snapshot(invitation),
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, actor: Membership, invitation_id: int) -> Invitation:
+    """Send a pending (typically expired) invitation again: a new link valid for 3 days.
+
+    The previous link stops working, since only the new token's hash is kept.
+    """
+    authz.require(actor, Cap.MANAGE_MEMBERS)
+    invitation = _locked_invitation(workspace=actor.workspace, invitation_id=invitation_id)
+    if invitation.status != Invitation.Status.PENDING:
+        raise ValidationError(
+            f"This invitation was {invitation.get_status_display().lower()}; invite "
+            f"{invitation.email} again instead."
+        )
+    before = _snapshot(invitation)
+    raw = keys.random_secret(length=TOKEN_LENGTH)
+    now = timezone.now()
+    invitation.token_hash = keys.keyed_hash(raw)
+    invitation.expires_at = now + INVITATION_TTL
+    invitation.sent_count += 1
+    invitation.last_sent_at = now
+    invitation.save(
+        update_fields=["token_hash", "expires_at", "sent_count", "last_sent_at", "updated_at"]
+    )
+    _send(invitation, raw, actor.user)
+    audit_record(
+        actor=actor.user,
+        verb="invitation.resend",
+        workspace=actor.workspace,
+        target=invitation,
+        before=before,
+        after=_snapshot(invitation),
+    )
+    return invitation
+
+
+def invitation_get_by_token(*, raw_token: str) -> Invitation | None:
+    """The invitation a link points to, whatever its state (the page explains each state)."""
+    if not raw_token or len(raw_token) > 128:
+        return None
+    return (
+        Invitation.objects.select_related("workspace", "invited_by")
+        .filter(token_hash=keys.keyed_hash(raw_token))
+        .first()
+    )
+
+
+def invitation_refusal(*, invitation: Invitation, user: User | None) -> str | None:
+    """Why this invitation cannot be accepted (by ``user`` when signed in), or ``None``."""
+    if invitation.status == Invitation.Status.ACCEPTED:
+        return "This invitation has already been used."
+    if invitation.status == Invitation.Status.WITHDRAWN:
+        return "This invitation was withdrawn. Ask the workspace admin for a new one."
+    if invitation.is_expired():
+        return (
+            "This invitation expired on "
+            f"{timezone.localtime(invitation.expires_at):%Y-%m-%d %H:%M %Z}. "
+            "Ask the workspace admin to re-send it."
+        )
+    if user is not None and user.is_authenticated and user.email != invitation.email:
+        return (
+            f"This invitation was sent to {invitation.email}, but you are signed in as "
+            f"{user.email}. Sign out and open the link again, or ask for an invitation to "
+            "your address."
+        )
+    return None
+
+
+@transaction.atomic
+def invitation_accept(*, raw_token: str, user: User) -> Membership:
+    """Accept an invitation as ``user`` (whose email must match). Single use."""
+    found = invitation_get_by_token(raw_token=raw_token)
+    if found is None:
+        raise ValidationError("This invitation link is not valid.")
+    invitation = _locked_invitation(workspace=found.workspace, invitation_id=found.pk)
+    refusal = invitation_refusal(invitation=invitation, user=user)
+    if refusal:
+        raise ValidationError(refusal)
+    workspace = invitation.workspace
+    if Membership.objects.filter(workspace=workspace, user=user).exists():
+        raise ValidationError(f"You are already a member of {workspace.name}.")
+    membership = Membership.objects.create(workspace=workspace, user=user, role=invitation.role)
+    before = _snapshot(invitation)
+    invitation.status = Invitation.Status.ACCEPTED
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["status", "accepted_at", "accepted_by", "updated_at"])
+    audit_record(
+        actor=user,
+        verb="invitation.accept",
+        workspace=workspace,
+        target=invitation,
+        before=before,
+        after=_snapshot(invitation),
+    )
+    audit_record(
+        actor=user,
+        verb="membership.add",
+        workspace=workspace,
+        target=membership,
+        after={"user": user.email, "role": membership.role, "via": "invitation"},
+    )
+    return membership
+
+
+@transaction.atomic
+def invitation_accept_with_signup(*, raw_token: str, name: str, password: str) -> Membership:
+    """Create the account for the invited address, then accept. The password is validated."""
+    from django.contrib.auth.password_validation import validate_password
+
+    found = invitation_get_by_token(raw_token=raw_token)
+    if found is None:
+        raise ValidationError("This invitation link is not valid.")
+    refusal = invitation_refusal(invitation=found, user=None)
+    if refusal:
+        raise ValidationError(refusal)
+    if User.objects.filter(email=found.email).exists():
+        raise ValidationError(
+            f"An account for {found.email} already exists: sign in to accept the invitation."
+        )
+    candidate = User(email=found.email, name=name.strip())
+    validate_password(password, user=candidate)
+    user = User.objects.create_user(email=found.email, password=password, name=name.strip())
+    audit_record(actor=user, verb="user.signup", target=user, after={"email": user.email})
+    return invitation_accept(raw_token=raw_token, user=user)

@@ -1,0 +1,134 @@
+"""Members: change role, block/unblock, remove, transfer ownership. Every change is audited."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from workspaces import authz
+from workspaces.authz import Cap
+from workspaces.models import Membership
+from workspaces.services.audit import audit_record
+
+
+def _snapshot(m: Membership) -> dict[str, object]:
+    return {"user": m.user.email, "role": m.role, "status": m.status}
+
+
+def _locked_member(*, actor: Membership, membership_id: int) -> Membership:
+    member = (
+        Membership.objects.select_for_update()
+        .select_related("user", "workspace")
+        .filter(workspace_id=actor.workspace_id, pk=membership_id)
+        .first()
+    )
+    if member is None:
+        raise ValidationError("This person is not a member of the workspace.")
+    return member
+
+
+def _protect_owner(member: Membership, what: str) -> None:
+    if member.role == Membership.Role.OWNER:
+        raise ValidationError(
+            f"The owner cannot be {what}. Transfer ownership to another member first."
+        )
+
+
+@transaction.atomic
+def membership_change_role(*, actor: Membership, membership_id: int, role: str) -> Membership:
+    """Give a member another role (not Owner: ownership is transferred, not assigned)."""
+    authz.require(actor, Cap.MANAGE_MEMBERS)
+    member = _locked_member(actor=actor, membership_id=membership_id)
+    if member.role == role:
+        return member
+    _protect_owner(member, "demoted")
+    allowed = [r for r in authz.ROLES_BY_KIND[member.workspace.kind] if r != "owner"]
+    if role not in allowed:
+        raise ValidationError(
+            "Choose one of: "
+            + ", ".join(authz.role_label(r, member.workspace.kind) for r in allowed)
+            + "."
+        )
+    before = _snapshot(member)
+    member.role = role
+    member.save(update_fields=["role", "updated_at"])
+    audit_record(
+        actor=actor.user,
+        verb="membership.change_role",
+        workspace=member.workspace,
+        target=member,
+        before=before,
+        after=_snapshot(member),
+    )
+    return member
+
+
+@transaction.atomic
+def membership_set_blocked(*, actor: Membership, membership_id: int, blocked: bool) -> Membership:
+    """Block (no access at all, data kept) or unblock a member. Repeats are no-ops."""
+    authz.require(actor, Cap.MANAGE_MEMBERS)
+    member = _locked_member(actor=actor, membership_id=membership_id)
+    target = Membership.Status.BLOCKED if blocked else Membership.Status.ACTIVE
+    if member.status == target:
+        return member
+    _protect_owner(member, "blocked")
+    if member.pk == actor.pk:
+        raise ValidationError("You cannot block yourself.")
+    before = _snapshot(member)
+    member.status = target
+    member.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor.user,
+        verb="membership.block" if blocked else "membership.unblock",
+        workspace=member.workspace,
+        target=member,
+        before=before,
+        after=_snapshot(member),
+    )
+    return member
+
+
+@transaction.atomic
+def membership_remove(*, actor: Membership, membership_id: int) -> None:
+    """Remove a member from the workspace (anyone may leave; the owner may not)."""
+    member = _locked_member(actor=actor, membership_id=membership_id)
+    if member.pk != actor.pk:
+        authz.require(actor, Cap.MANAGE_MEMBERS)
+    _protect_owner(member, "removed")
+    before = _snapshot(member)
+    audit_record(
+        actor=actor.user,
+        verb="membership.leave" if member.pk == actor.pk else "membership.remove",
+        workspace=member.workspace,
+        target=member,
+        before=before,
+        after=None,
+    )
+    member.delete()
+
+
+@transaction.atomic
+def workspace_transfer_ownership(*, actor: Membership, membership_id: int) -> Membership:
+    """The owner hands the workspace to an active member; the old owner becomes an Admin."""
+    authz.require(actor, Cap.TRANSFER_OWNERSHIP)
+    owner = Membership.objects.select_for_update().get(pk=actor.pk)
+    member = _locked_member(actor=actor, membership_id=membership_id)
+    if member.pk == owner.pk:
+        raise ValidationError("You already own this workspace.")
+    if not member.is_active:
+        raise ValidationError(f"{member.user.email} is blocked: unblock them first.")
+    before = {"owner": owner.user.email}
+    # Demote first: the database allows one owner per workspace at any moment.
+    owner.role = Membership.Role.ADMIN
+    owner.save(update_fields=["role", "updated_at"])
+    member.role = Membership.Role.OWNER
+    member.save(update_fields=["role", "updated_at"])
+    audit_record(
+        actor=actor.user,
+        verb="workspace.transfer_ownership",
+        workspace=member.workspace,
+        target=member.workspace,
+        before=before,
+        after={"owner": member.user.email},
+    )
+    return member
