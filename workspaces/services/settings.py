@@ -115,6 +115,12 @@ def workspace_settings_update(
         except ValidationError as exc:
             raise ValidationError({"service_email": "Enter a valid email address."}) from exc
     _validate_domain(changes.get("preferred_domain", "").strip().lower())
+    for field in ("about_url", "terms_url"):
+        if changes.get(field):
+            try:
+                URLValidator(schemes=["http", "https"])(changes[field])
+            except ValidationError as exc:
+                raise ValidationError({field: "Enter a valid URL starting with https://."}) from exc
     if logo:
         validate_logo(logo)
     if favicon:
