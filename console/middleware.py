@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import zoneinfo
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from console import context
 
@@ -30,3 +33,22 @@ class RequestIDMiddleware:
             context.reset(token)
         response[HEADER] = request_id
         return response
+
+
+class UserTimezoneMiddleware:
+    """Render dates in the signed-in user's time zone (UI.md); UTC for everyone else."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        name = getattr(user, "timezone", "") if user is not None and user.is_authenticated else ""
+        timezone.deactivate()
+        if name and name != "UTC":
+            with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.activate(zoneinfo.ZoneInfo(name))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "console.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a lockout into the "too many attempts" page.
@@ -204,12 +205,15 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 3  # three hours
+# Self-service sign-up (/welcome/signup/). Off: people join only through an invitation.
+MPP_ALLOW_SIGNUP = env.bool("ALLOW_SIGNUP", default=True)
 
 # 5 failed sign-ins per 15 minutes lock the account and, separately, the client IP.
 AXES_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGNIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "workspaces.services.accounts.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
@@ -261,6 +265,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several serializers share field names ("status", "role", "kind") with different choice
+    # sets; name each set once so the schema has no ambiguous enum names.
+    "ENUM_NAME_OVERRIDES": {
+        "WorkspaceKindEnum": "workspaces.models.Workspace.Kind",
+        "MembershipRoleEnum": "workspaces.models.Membership.Role",
+        "AssignableRoleEnum": "workspaces.serializers_tenancy.ASSIGNABLE_ROLES",
+        "MembershipStatusEnum": "workspaces.models.Membership.Status",
+        "InvitationStatusEnum": "workspaces.serializers_tenancy.INVITATION_STATUSES",
+    },
 }
 API_TOKEN_LAST_USED_RESOLUTION = timedelta(seconds=60)
 
