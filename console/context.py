@@ -58,5 +58,11 @@ def reset(token) -> None:
 
 class RequestIDLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = _current.get().request_id
+        request_id = _current.get().request_id
+        if request_id == "-":
+            # Django logs 4xx/5xx ("Not Found: /x") after the middleware has returned and reset
+            # the context; those records carry the request itself.
+            request = getattr(record, "request", None)
+            request_id = getattr(request, "request_id", None) or request_id
+        record.request_id = request_id
         return True
