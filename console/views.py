@@ -8,13 +8,21 @@ from django.shortcuts import redirect, render
 from django.views.generic import TemplateView
 
 from console.api import error_response
-from workspaces.authz import CapabilityDenied, role_label, roles_with
+from workspaces.authz import CapabilityDenied, caps_for, role_label, roles_with
 from workspaces.mixins import WorkspaceMixin
-from workspaces.selectors import membership_admin_list, membership_list_for_user
+from workspaces.selectors import (
+    invitation_pending_exists,
+    membership_admin_list,
+    membership_list_for_user,
+)
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
-    """Send a signed-in user to their first workspace; explain when they have none yet."""
+    """Send a signed-in user to their first workspace, or to create one.
+
+    Someone with a pending invitation gets the "no workspace yet" page instead (it points them
+    to the invitation email), so they do not create a stray workspace by mistake.
+    """
 
     template_name = "console/no_workspace.html"
 
@@ -22,6 +30,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
         first = membership_list_for_user(user=request.user).first()
         if first is not None:
             return redirect("console:dashboard", workspace_slug=first.workspace.slug)
+        if not invitation_pending_exists(user=request.user):
+            return redirect("onboarding:workspace-create")
         return super().get(request, *args, **kwargs)
 
 
@@ -44,6 +54,8 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
         workspace = exception.workspace
         context.update(
             workspace=workspace,
+            membership=exception.member,
+            caps=caps_for(exception.member),  # the sidebar shows what this person may open
             needed_roles=[
                 role_label(r, workspace.kind) for r in roles_with(exception.cap, workspace.kind)
             ],

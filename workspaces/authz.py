@@ -99,6 +99,11 @@ def has_cap(member: Membership | None, cap: Cap) -> bool:
     return cap in ROLE_CAPS.get(member.role, frozenset())
 
 
+def caps_for(member: Membership | None) -> frozenset[str]:
+    """Every capability the membership holds (templates test ``"<cap>" in caps``)."""
+    return frozenset(cap.value for cap in Cap if has_cap(member, cap))
+
+
 def roles_with(cap: Cap, kind: str | None = None) -> list[str]:
     """Roles holding ``cap`` (in a workspace of ``kind`` when given), strongest first."""
     if kind is not None and kind not in CAP_KINDS.get(cap, frozenset({kind})):
@@ -110,16 +115,17 @@ def roles_with(cap: Cap, kind: str | None = None) -> list[str]:
 class CapabilityDenied(PermissionDenied):
     """A 403 that knows which capability was missing, so the page can say who to ask."""
 
-    def __init__(self, *, cap: Cap, workspace: Workspace | None):
+    def __init__(self, *, cap: Cap, member: Membership | None):
         self.cap = cap
-        self.workspace = workspace
+        self.member = member
+        self.workspace = member.workspace if member else None
         super().__init__(f"This needs the capability {cap.value}.")
 
 
 def require(member: Membership | None, cap: Cap) -> None:
     """Raise :class:`CapabilityDenied` unless the (active) membership holds ``cap``."""
     if not has_cap(member, cap):
-        raise CapabilityDenied(cap=cap, workspace=member.workspace if member else None)
+        raise CapabilityDenied(cap=cap, member=member)
 
 
 def membership_get(*, user: User, workspace: Workspace) -> Membership | None:

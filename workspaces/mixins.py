@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 
-from workspaces.authz import Cap, access_workspace
+from workspaces.authz import Cap, access_workspace, caps_for
 from workspaces.models import Membership, Workspace
 
 
@@ -31,5 +31,9 @@ class WorkspaceMixin(LoginRequiredMixin):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(workspace=self.workspace, membership=self.membership)
+        context.update(
+            workspace=self.workspace,
+            membership=self.membership,
+            caps=caps_for(self.membership),
+        )
         return context

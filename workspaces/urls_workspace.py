@@ -1,0 +1,98 @@
+"""Tenancy pages inside a workspace: ``/w/<workspace_slug>/…`` (namespace ``workspaces``)."""
+
+from django.urls import path
+
+from workspaces.views import audit, developer_workspaces, hostapps, members, settings
+
+app_name = "workspaces"
+
+urlpatterns = [
+    # --- members and invitations (workspaces/views/members.py) ---
+    path("members/", members.MemberListView.as_view(), name="members"),
+    path("members/invite/", members.InviteView.as_view(), name="invite"),
+    path(
+        "members/<int:membership_id>/role/",
+        members.MemberRoleView.as_view(),
+        name="member-role",
+    ),
+    path(
+        "members/<int:membership_id>/block/",
+        members.MemberBlockView.as_view(),
+        name="member-block",
+    ),
+    path(
+        "members/<int:membership_id>/remove/",
+        members.MemberRemoveView.as_view(),
+        name="member-remove",
+    ),
+    path(
+        "members/<int:membership_id>/transfer-ownership/",
+        members.MemberTransferView.as_view(),
+        name="member-transfer",
+    ),
+    path(
+        "invitations/<int:invitation_id>/withdraw/",
+        members.InvitationWithdrawView.as_view(),
+        name="invitation-withdraw",
+    ),
+    path(
+        "invitations/<int:invitation_id>/resend/",
+        members.InvitationResendView.as_view(),
+        name="invitation-resend",
+    ),
+    # --- host apps (workspaces/views/hostapps.py) ---
+    path("host-apps/", hostapps.HostAppListView.as_view(), name="host-apps"),
+    path("host-apps/new/", hostapps.HostAppCreateView.as_view(), name="host-app-create"),
+    path(
+        "host-apps/<int:host_app_id>/",
+        hostapps.HostAppDetailView.as_view(),
+        name="host-app-detail",
+    ),
+    path(
+        "host-apps/<int:host_app_id>/edit/",
+        hostapps.HostAppEditView.as_view(),
+        name="host-app-edit",
+    ),
+    path(
+        "host-apps/<int:host_app_id>/reset-secret/",
+        hostapps.HostAppResetSecretView.as_view(),
+        name="host-app-reset-secret",
+    ),
+    path(
+        "host-apps/<int:host_app_id>/icon/",
+        hostapps.HostAppIconView.as_view(),
+        name="host-app-icon",
+    ),
+    # --- developer workspaces of a tenant (workspaces/views/developer_workspaces.py) ---
+    path(
+        "developer-workspaces/",
+        developer_workspaces.DeveloperWorkspaceListView.as_view(),
+        name="developer-workspaces",
+    ),
+    path(
+        "developer-workspaces/new/",
+        developer_workspaces.DeveloperWorkspaceCreateView.as_view(),
+        name="developer-workspace-create",
+    ),
+    # --- settings, authorizations, roles (workspaces/views/settings.py) ---
+    path("settings/", settings.SettingsView.as_view(), name="settings"),
+    path(
+        "settings/authorizations/",
+        settings.AuthorizationsView.as_view(),
+        name="authorizations",
+    ),
+    path(
+        "settings/authorizations/tokens/<int:token_id>/revoke/",
+        settings.AuthorizationTokenRevokeView.as_view(),
+        name="authorization-token-revoke",
+    ),
+    path("settings/roles/", settings.RolesView.as_view(), name="roles"),
+    path(
+        "settings/assets/<str:asset>/",
+        settings.SettingsAssetView.as_view(),
+        name="settings-asset",
+    ),
+    # --- audit log (workspaces/views/audit.py) ---
+    path("audit/", audit.AuditLogView.as_view(), name="audit"),
+    path("audit/export.csv", audit.AuditExportView.as_view(), name="audit-export"),
+]

@@ -1,0 +1,343 @@
+"""Members and invitations: ``/w/<slug>/members/…`` (STYLE.md §6: thin views).
+
+Reads go through selectors, writes through ``services/members.py`` and
+``services/invitations.py``, which check capabilities themselves: a POST without the capability
+raises ``CapabilityDenied`` and ends on the 403 page. Ids are looked up inside the current
+workspace first, so another workspace's membership or invitation id answers 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext, ngettext
+from django.views import View
+from django.views.generic.base import ContextMixin
+
+from workspaces import authz
+from workspaces.authz import Cap
+from workspaces.forms_members import (
+    InviteFormSet,
+    MemberBlockForm,
+    MemberFilterForm,
+    MemberRoleForm,
+    assignable_roles,
+)
+from workspaces.mixins import WorkspaceMixin
+from workspaces.models import Invitation, Membership
+from workspaces.selectors import (
+    invitation_get,
+    invitation_list_filtered,
+    member_get,
+    member_list_filtered,
+    member_status_counts,
+)
+from workspaces.services.invitations import (
+    INVITATION_TTL,
+    MAX_INVITATIONS_PER_BATCH,
+    invitation_create_batch,
+    invitation_resend,
+    invitation_withdraw,
+)
+from workspaces.services.members import (
+    membership_change_role,
+    membership_remove,
+    membership_set_blocked,
+    workspace_transfer_ownership,
+)
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """One row of the member table and the actions its viewer is offered.
+
+    Offering is a courtesy: the services decide again on POST.
+    """
+
+    member: Membership
+    role_label: str
+    is_self: bool
+    can_change_role: bool
+    can_block: bool
+    can_remove: bool
+    can_transfer: bool
+    can_leave: bool
+
+
+def _member_rows(viewer: Membership, members: list[Membership]) -> list[MemberRow]:
+    kind = viewer.workspace.kind
+    manage = authz.has_cap(viewer, Cap.MANAGE_MEMBERS)
+    transfer = authz.has_cap(viewer, Cap.TRANSFER_OWNERSHIP)
+    rows = []
+    for member in members:
+        is_self = member.pk == viewer.pk
+        is_owner = member.role == Membership.Role.OWNER
+        managed = manage and not is_owner and not is_self
+        rows.append(
+            MemberRow(
+                member=member,
+                role_label=authz.role_label(member.role, kind),
+                is_self=is_self,
+                can_change_role=managed,
+                can_block=managed,
+                can_remove=managed,
+                can_transfer=transfer and not is_self and member.is_active,
+                can_leave=is_self and not is_owner,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class InvitationRow:
+    invitation: Invitation
+    role_label: str
+    is_expired: bool
+
+
+class MemberListView(WorkspaceMixin, ContextMixin, View):
+    """Members (paginated, filterable) and the pending invitations, for every member."""
+
+    required_cap = Cap.VIEW_MEMBERS
+    template_name = "workspaces/members/list.html"
+
+    def get(self, request: HttpRequest, workspace_slug: str) -> HttpResponse:
+        filters = MemberFilterForm(request.GET)
+        status, query = filters.values()
+        kind = self.workspace.kind
+        context = self.get_context_data(
+            filters=filters,
+            status=status,
+            query=query,
+            counts=member_status_counts(workspace=self.workspace),
+            role_choices=assignable_roles(self.workspace),
+        )
+        if status != "invited":
+            members = member_list_filtered(workspace=self.workspace, status=status, query=query)
+            page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
+            context["page_obj"] = page
+            context["rows"] = _member_rows(self.membership, list(page.object_list))
+        if status in ("", "invited"):
+            invitations = invitation_list_filtered(workspace=self.workspace, query=query)
+            if status == "invited":
+                page = Paginator(invitations, PAGE_SIZE).get_page(request.GET.get("page"))
+                context["page_obj"] = page
+                shown = list(page.object_list)
+            else:
+                # Beside the members, the newest invitations; "Invited" lists them all.
+                shown = list(invitations[: PAGE_SIZE + 1])
+                context["more_invitations"] = len(shown) > PAGE_SIZE
+                shown = shown[:PAGE_SIZE]
+            context["invitation_rows"] = [
+                InvitationRow(
+                    invitation=invitation,
+                    role_label=authz.role_label(invitation.role, kind),
+                    is_expired=invitation.is_expired(),
+                )
+                for invitation in shown
+            ]
+        return render(request, self.template_name, context)
+
+
+class InviteView(WorkspaceMixin, ContextMixin, View):
+    """Invite up to 10 people at once; all or nothing, every typed value kept on error."""
+
+    required_cap = Cap.MANAGE_MEMBERS
+    template_name = "workspaces/members/invite.html"
+
+    def get(self, request: HttpRequest, workspace_slug: str) -> HttpResponse:
+        return self._render(request, InviteFormSet(workspace=self.workspace, prefix="invite"))
+
+    def post(self, request: HttpRequest, workspace_slug: str) -> HttpResponse:
+        formset = InviteFormSet(request.POST, workspace=self.workspace, prefix="invite")
+        if not formset.is_valid():
+            return self._render(request, formset)
+        try:
+            invitations = invitation_create_batch(actor=self.membership, specs=formset.specs())
+        except ValidationError as exc:
+            formset.add_error(exc.messages)
+            return self._render(request, formset)
+        count = len(invitations)
+        messages.success(
+            request,
+            ngettext(
+                "Invited %(count)d person. They get an email with a link valid for %(days)d days.",
+                "Invited %(count)d people. Each gets an email with a link valid for %(days)d days.",
+                count,
+            )
+            % {"count": count, "days": INVITATION_TTL.days},
+        )
+        return redirect("workspaces:members", self.workspace.slug)
+
+    def _render(self, request: HttpRequest, formset) -> HttpResponse:
+        context = self.get_context_data(
+            formset=formset,
+            max_rows=MAX_INVITATIONS_PER_BATCH,
+            ttl_days=INVITATION_TTL.days,
+            role_choices=assignable_roles(self.workspace),
+        )
+        return render(request, self.template_name, context)
+
+
+class _MemberActionView(WorkspaceMixin, View):
+    """A POST on one membership of this workspace; GET answers 405."""
+
+    http_method_names = ["post"]
+    required_cap = Cap.VIEW_MEMBERS  # the service checks the real capability
+
+    def member(self, membership_id: int) -> Membership:
+        member = member_get(workspace=self.workspace, membership_id=membership_id)
+        if member is None:
+            raise Http404("No such member in this workspace.")
+        return member
+
+    def back(self) -> HttpResponse:
+        return redirect("workspaces:members", self.workspace.slug)
+
+
+def _person(member: Membership) -> str:
+    return member.user.name or member.user.email
+
+
+class MemberRoleView(_MemberActionView):
+    def post(self, request: HttpRequest, workspace_slug: str, membership_id: int) -> HttpResponse:
+        member = self.member(membership_id)
+        form = MemberRoleForm(request.POST, workspace=self.workspace)
+        if not form.is_valid():
+            authz.require(self.membership, Cap.MANAGE_MEMBERS)  # 403 before "bad input"
+            messages.error(request, gettext("Choose one of the roles offered."))
+            return self.back()
+        try:
+            member = membership_change_role(
+                actor=self.membership, membership_id=member.pk, role=form.cleaned_data["role"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return self.back()
+        messages.success(
+            request,
+            gettext("%(person)s is now %(role)s.")
+            % {
+                "person": _person(member),
+                "role": authz.role_label(member.role, self.workspace.kind),
+            },
+        )
+        return self.back()
+
+
+class MemberBlockView(_MemberActionView):
+    def post(self, request: HttpRequest, workspace_slug: str, membership_id: int) -> HttpResponse:
+        member = self.member(membership_id)
+        form = MemberBlockForm(request.POST)
+        if not form.is_valid():
+            authz.require(self.membership, Cap.MANAGE_MEMBERS)
+            messages.error(request, gettext("Say whether to block or unblock."))
+            return self.back()
+        blocked = form.cleaned_data["blocked"]
+        try:
+            member = membership_set_blocked(
+                actor=self.membership, membership_id=member.pk, blocked=blocked
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return self.back()
+        if blocked:
+            text = gettext("%(person)s is blocked: they cannot open %(workspace)s any more.")
+        else:
+            text = gettext("%(person)s is unblocked and can open %(workspace)s again.")
+        messages.success(request, text % {"person": _person(member), "workspace": self.workspace})
+        return self.back()
+
+
+class MemberRemoveView(_MemberActionView):
+    """Remove a member, or leave the workspace when the membership is the actor's own."""
+
+    def post(self, request: HttpRequest, workspace_slug: str, membership_id: int) -> HttpResponse:
+        member = self.member(membership_id)
+        leaving = member.pk == self.membership.pk
+        try:
+            membership_remove(actor=self.membership, membership_id=member.pk)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return self.back()
+        if leaving:
+            messages.success(
+                request, gettext("You left %(workspace)s.") % {"workspace": self.workspace}
+            )
+            return redirect("console:home")
+        messages.success(
+            request,
+            gettext("%(person)s was removed from %(workspace)s.")
+            % {"person": _person(member), "workspace": self.workspace},
+        )
+        return self.back()
+
+
+class MemberTransferView(_MemberActionView):
+    def post(self, request: HttpRequest, workspace_slug: str, membership_id: int) -> HttpResponse:
+        member = self.member(membership_id)
+        try:
+            member = workspace_transfer_ownership(actor=self.membership, membership_id=member.pk)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return self.back()
+        messages.success(
+            request,
+            gettext("%(person)s now owns %(workspace)s. You are now %(role)s.")
+            % {
+                "person": _person(member),
+                "workspace": self.workspace,
+                "role": authz.role_label(Membership.Role.ADMIN, self.workspace.kind),
+            },
+        )
+        return self.back()
+
+
+class _InvitationActionView(_MemberActionView):
+    def invitation(self, invitation_id: int) -> Invitation:
+        invitation = invitation_get(workspace=self.workspace, invitation_id=invitation_id)
+        if invitation is None:
+            raise Http404("No such invitation in this workspace.")
+        return invitation
+
+
+class InvitationWithdrawView(_InvitationActionView):
+    def post(self, request: HttpRequest, workspace_slug: str, invitation_id: int) -> HttpResponse:
+        invitation = self.invitation(invitation_id)
+        try:
+            invitation = invitation_withdraw(actor=self.membership, invitation_id=invitation.pk)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return self.back()
+        messages.success(
+            request,
+            gettext("The invitation to %(email)s was withdrawn; its link no longer works.")
+            % {"email": invitation.email},
+        )
+        return self.back()
+
+
+class InvitationResendView(_InvitationActionView):
+    def post(self, request: HttpRequest, workspace_slug: str, invitation_id: int) -> HttpResponse:
+        invitation = self.invitation(invitation_id)
+        try:
+            invitation = invitation_resend(actor=self.membership, invitation_id=invitation.pk)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return self.back()
+        messages.success(
+            request,
+            gettext(
+                "Sent the invitation to %(email)s again, with a new link valid for %(days)d "
+                "days. The previous link no longer works."
+            )
+            % {"email": invitation.email, "days": INVITATION_TTL.days},
+        )
+        return self.back()
