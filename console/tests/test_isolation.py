@@ -1,0 +1,520 @@
+"""Tenant isolation, swept over the URL configuration itself (not a hand-written list of pages).
+
+Every URL pattern whose route takes a workspace slug or an object id is built to point at
+workspace B's objects and requested — with every HTTP method its view handles — by the Owner of
+another workspace A (so their role is never what stops them): console pages with a session, the
+API with a session and with a personal token. Each request must answer 404 and leave B as it was.
+Patterns with object ids are also requested under A's own slug (B's object id in A's URL),
+which catches a lookup that forgot to scope by workspace.
+
+The walk of ``get_resolver()`` is the source of truth: a new pattern with URL kwargs makes
+``test_every_pattern_with_url_kwargs_is_swept_or_exempt`` fail until it is added to
+``REGISTRY`` (or, with a reason, to ``EXEMPT``), and a registry entry for a pattern that no
+longer exists fails too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from workspaces.models import (
+    ApiToken,
+    AuditEvent,
+    HostApp,
+    HostAppPlatform,
+    Invitation,
+    Membership,
+    User,
+    Workspace,
+    WorkspaceSettings,
+)
+from workspaces.services.developer_workspaces import developer_workspace_create
+from workspaces.services.hostapps import host_app_create
+from workspaces.services.invitations import InviteSpec, invitation_create_batch
+from workspaces.services.settings import workspace_settings_update
+from workspaces.services.tokens import token_create
+from workspaces.services.workspaces import membership_add, workspace_create
+from workspaces.tests.factories import UserFactory
+from workspaces.tests.images import image_upload
+
+# --- the URL map, walked ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # "namespace:name" ("<unnamed …>" when the pattern has no name)
+    route: str
+    kwargs: frozenset[str]
+    methods: tuple[str, ...]  # lower-case handlers the view defines (get, post, put, patch, delete)
+
+    @property
+    def is_api(self) -> bool:
+        return self.route.startswith("api/")
+
+
+HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _pattern_kwargs(pattern) -> set[str]:
+    converters = getattr(pattern.pattern, "converters", None)
+    if converters is not None:  # RoutePattern: path("<int:x>/")
+        return set(converters)
+    return set(pattern.pattern.regex.groupindex)  # RegexPattern: re_path(r"(?P<x>…)")
+
+
+def _view_methods(callback) -> tuple[str, ...]:
+    view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    actions = getattr(callback, "actions", None)  # a DRF ViewSet routed by a router
+    if actions:
+        return tuple(m for m in HTTP_METHODS if m in actions)
+    if view_class is None:  # a function view: try the two a browser can send
+        return ("get", "post")
+    allowed = getattr(view_class, "http_method_names", HTTP_METHODS)
+    return tuple(m for m in HTTP_METHODS if m in allowed and callable(getattr(view_class, m, None)))
+
+
+def walk(
+    resolver: URLResolver | None = None,
+    prefix: str = "",
+    namespace: str = "",
+    inherited: frozenset[str] = frozenset(),
+) -> Iterator[Route]:
+    """Every concrete pattern of the project, with the URL kwargs accumulated from includes."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        kwargs = inherited | _pattern_kwargs(pattern)
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            ns = namespace
+            if pattern.namespace:
+                ns = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from walk(pattern, route, ns, frozenset(kwargs))
+        elif isinstance(pattern, URLPattern):
+            if pattern.name:
+                name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+            else:
+                # Unnamed patterns cannot be reversed or registered; keep their namespace so
+                # a namespace exemption ("admin:") still applies to them.
+                name = f"{namespace}:<unnamed {route}>" if namespace else f"<unnamed {route}>"
+            yield Route(name, route, frozenset(kwargs), _view_methods(pattern.callback))
+
+
+def routes() -> dict[str, Route]:
+    found: dict[str, Route] = {}
+    for route in walk():
+        # The first pattern with a name wins in reverse() and resolve(); keep that one.
+        found.setdefault(route.name, route)
+    return found
+
+
+# --- workspace B and one of each of its objects ---------------------------------------------
+
+
+@dataclass
+class World:
+    a: Workspace  # the outsider's own workspace (a tenant: every page exists there)
+    outsider: User  # Owner of A, member of nothing else
+    outsider_token: str
+    b: Workspace  # the workspace being attacked (a tenant, so it has host apps etc.)
+    b_owner: User
+    b_member: Membership  # a developer of B
+    b_invitation: Invitation  # pending
+    b_host_app: HostApp
+    b_token: ApiToken  # a personal token of B's owner
+    b_developer_workspace: Workspace  # created by B for a merchant
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@pytest.fixture
+def world(db, django_capture_on_commit_callbacks) -> World:
+    outsider = UserFactory(email="mallory@alpha.example", name="Mallory Alpha")
+    a = workspace_create(owner=outsider, name="Alpha Tenant", kind=Workspace.Kind.TENANT)
+    a_owner = Membership.objects.get(workspace=a, user=outsider)
+    host_app_create(actor=a_owner, name="Alpha App", platforms={"android": "com.alpha.app"})
+
+    b_owner_user = UserFactory(email="bob@bravo.example", name="Bob Bravo")
+    b = workspace_create(owner=b_owner_user, name="Bravo Secret Co", kind=Workspace.Kind.TENANT)
+    b_owner = Membership.objects.get(workspace=b, user=b_owner_user)
+    developer = UserFactory(email="dev@bravo.example", name="Dana Bravo")
+    b_member = membership_add(workspace=b, user=developer, role=Membership.Role.DEVELOPER)
+    membership_add(workspace=b, user=UserFactory(email="admin@bravo.example"), role="admin")
+    with django_capture_on_commit_callbacks(execute=True):
+        [b_invitation] = invitation_create_batch(
+            actor=b_owner,
+            specs=[InviteSpec(name="Ivy Invited", email="ivy@bravo.example", role="reviewer")],
+        )
+        b_developer_workspace, _ = developer_workspace_create(
+            actor=b_owner,
+            name="Bravo Merchant",
+            owner_email="merchant@bravo.example",
+            owner_name="Merchant",
+        )
+    b_host_app, _secret = host_app_create(
+        actor=b_owner,
+        name="Bravo Super App",
+        description="B's private host app",
+        platforms={"android": "com.bravo.super", "ios": "com.bravo.super"},
+        icon=image_upload(name="icon.png"),
+    )
+    workspace_settings_update(
+        actor=b_owner,
+        changes={"service_email": "help@bravo.example", "about_url": "https://bravo.example"},
+        logo=image_upload(size=(128, 128), name="logo.png"),
+        favicon=image_upload(size=(32, 32), name="favicon.png"),
+    )
+    b_token, _raw = token_create(user=b_owner_user, name="Bravo CI")
+    _a_token, outsider_raw = token_create(user=outsider, name="Mallory CLI")
+    return World(
+        a=a,
+        outsider=outsider,
+        outsider_token=outsider_raw,
+        b=b,
+        b_owner=b_owner_user,
+        b_member=b_member,
+        b_invitation=b_invitation,
+        b_host_app=b_host_app,
+        b_token=b_token,
+        b_developer_workspace=b_developer_workspace,
+    )
+
+
+# --- the registry: how to point each pattern at B -------------------------------------------
+
+Build = Callable[[World], dict[str, Any]]
+
+
+def _b(**objects: Callable[[World], Any]) -> Build:
+    """Kwargs of a pattern under B's slug; ``objects`` map the other kwargs to B's objects."""
+    return lambda w: {"workspace_slug": w.b.slug, **{k: get(w) for k, get in objects.items()}}
+
+
+def _only(**objects: Callable[[World], Any]) -> Build:
+    """Kwargs of a pattern without a workspace slug (user-scoped objects such as tokens)."""
+    return lambda w: {k: get(w) for k, get in objects.items()}
+
+
+member = lambda w: w.b_member.pk  # noqa: E731
+invitation = lambda w: w.b_invitation.pk  # noqa: E731
+host_app = lambda w: w.b_host_app.pk  # noqa: E731
+token = lambda w: w.b_token.pk  # noqa: E731
+
+REGISTRY: dict[str, Build] = {
+    # console shell
+    "console:dashboard": _b(),
+    # members and invitations (pages)
+    "workspaces:members": _b(),
+    "workspaces:invite": _b(),
+    "workspaces:member-role": _b(membership_id=member),
+    "workspaces:member-block": _b(membership_id=member),
+    "workspaces:member-remove": _b(membership_id=member),
+    "workspaces:member-transfer": _b(membership_id=member),
+    "workspaces:invitation-withdraw": _b(invitation_id=invitation),
+    "workspaces:invitation-resend": _b(invitation_id=invitation),
+    # host apps (pages)
+    "workspaces:host-apps": _b(),
+    "workspaces:host-app-create": _b(),
+    "workspaces:host-app-detail": _b(host_app_id=host_app),
+    "workspaces:host-app-edit": _b(host_app_id=host_app),
+    "workspaces:host-app-reset-secret": _b(host_app_id=host_app),
+    "workspaces:host-app-icon": _b(host_app_id=host_app),
+    # developer workspaces (pages)
+    "workspaces:developer-workspaces": _b(),
+    "workspaces:developer-workspace-create": _b(),
+    # settings, authorizations, roles (pages)
+    "workspaces:settings": _b(),
+    "workspaces:settings-asset": _b(asset=lambda w: "logo"),
+    "workspaces:authorizations": _b(),
+    "workspaces:authorization-token-revoke": _b(token_id=token),
+    "workspaces:roles": _b(),
+    # audit log (pages)
+    "workspaces:audit": _b(),
+    "workspaces:audit-export": _b(),
+    # personal tokens of a member of B (user-scoped, no slug)
+    "accounts:token-revoke": _only(token_id=token),
+    "workspaces-api:token-detail": _only(id=token),
+    # tenancy API
+    "tenancy-api:workspace-detail": _b(),
+    "tenancy-api:member-list": _b(),
+    "tenancy-api:member-detail": _b(membership_id=member),
+    "tenancy-api:member-transfer-ownership": _b(membership_id=member),
+    "tenancy-api:invitation-list": _b(),
+    "tenancy-api:invitation-withdraw": _b(invitation_id=invitation),
+    "tenancy-api:invitation-resend": _b(invitation_id=invitation),
+    "tenancy-api:host-app-list": _b(),
+    "tenancy-api:host-app-detail": _b(host_app_id=host_app),
+    "tenancy-api:host-app-reset-secret": _b(host_app_id=host_app),
+    "tenancy-api:developer-workspace-list": _b(),
+    "tenancy-api:audit-event-list": _b(),
+}
+
+# Kwargs that name something inside the workspace rather than identify an object: swapping the
+# slug to A's for these would just open A's own thing, so there is no cross-slug variant.
+NON_OBJECT_KWARGS = frozenset({"workspace_slug", "asset"})
+
+# Patterns deliberately not swept, and why. A key ending in ":" exempts a whole namespace.
+EXEMPT: dict[str, str] = {
+    "admin:": "Django admin: staff only, and not scoped to a workspace",
+    "invitations:accept": "public: the link's token is the credential (looked up by its hash)",
+    "accounts:password-reset-confirm": "public: a signed, expiring uid + token from the email",
+    "accounts:login": "public sign-in page, no workspace",
+    "onboarding:signup": "public sign-up page, no workspace",
+    "workspaces-api:me": "the caller's own account; lists only their memberships (tested below)",
+    "tenancy-api:workspace-list": "the caller's own workspaces (tested below)",
+    "healthz": "liveness probe, no data",
+    "readyz": "readiness probe, no data",
+    "api-schema": "the OpenAPI document, same for everyone",
+    "api-docs": "Swagger UI over the schema",
+}
+
+# The sweep may only grow: lower this only when patterns are deliberately removed.
+MIN_SWEPT_PATTERNS = 38
+
+
+def _exempt(name: str) -> bool:
+    return name in EXEMPT or any(k.endswith(":") and name.startswith(k) for k in EXEMPT)
+
+
+# --- coverage of the URL map --------------------------------------------------------------------
+
+
+def test_every_pattern_with_url_kwargs_is_swept_or_exempt():
+    missing = sorted(
+        f"{route.name} ({route.route}, kwargs {sorted(route.kwargs)})"
+        for route in routes().values()
+        if route.kwargs and route.name not in REGISTRY and not _exempt(route.name)
+    )
+    assert not missing, (
+        "URL patterns that take a workspace slug or an object id but are not in the isolation "
+        "sweep; add each to REGISTRY in console/tests/test_isolation.py (or to EXEMPT, with a "
+        "reason):\n  " + "\n  ".join(missing)
+    )
+
+
+def test_registry_and_exemptions_name_only_existing_patterns():
+    names = set(routes())
+    stale = sorted(n for n in REGISTRY if n not in names)
+    stale += sorted(
+        n
+        for n in EXEMPT
+        if not (n in names or (n.endswith(":") and any(x.startswith(n) for x in names)))
+    )
+    assert not stale, f"no such URL pattern any more: {stale}"
+    assert not set(REGISTRY) & set(EXEMPT), "a pattern cannot be both swept and exempt"
+
+
+def test_registry_builds_exactly_each_patterns_kwargs(world):
+    table = routes()
+    wrong = {
+        name: (sorted(build(world)), sorted(table[name].kwargs))
+        for name, build in REGISTRY.items()
+        if set(build(world)) != table[name].kwargs
+    }
+    assert not wrong, f"registry kwargs differ from the pattern's: {wrong}"
+
+
+def test_sweep_covers_every_workspace_pattern_count():
+    table = routes()
+    swept = [name for name in REGISTRY if name in table]
+    scoped = [r for r in table.values() if r.kwargs and not _exempt(r.name)]
+    message = (
+        f"isolation sweep covers {len(swept)} URL patterns "
+        f"({sum(table[n].is_api for n in swept)} API, {sum(not table[n].is_api for n in swept)} "
+        f"console) out of {len(table)} named patterns; {len(scoped)} take URL kwargs"
+    )
+    print(message)
+    assert len(swept) == len(scoped), message
+    assert len(swept) >= MIN_SWEPT_PATTERNS, message
+
+
+# --- the sweep ------------------------------------------------------------------------------
+
+
+def snapshot_b(w: World) -> dict[str, Any]:
+    """Everything of B a leaking view could change."""
+    b_users = Membership.objects.filter(workspace=w.b).values("user_id")
+    return {
+        "workspace": list(Workspace.objects.filter(pk=w.b.pk).values()),
+        "developer_workspaces": list(Workspace.objects.filter(tenant=w.b).values()),
+        "memberships": list(Membership.objects.filter(workspace=w.b).order_by("pk").values()),
+        "invitations": list(
+            Invitation.objects.filter(workspace__in=[w.b, w.b_developer_workspace])
+            .order_by("pk")
+            .values()
+        ),
+        "host_apps": list(HostApp.objects.filter(workspace=w.b).order_by("pk").values()),
+        "platforms": list(
+            HostAppPlatform.objects.filter(host_app__workspace=w.b).order_by("pk").values()
+        ),
+        "settings": list(WorkspaceSettings.objects.filter(workspace=w.b).values()),
+        "tokens": list(
+            ApiToken.objects.filter(user_id__in=b_users)
+            .order_by("pk")
+            .values("pk", "name", "revoked_at", "expires_at", "key_hash")
+        ),
+        "users": list(
+            User.objects.filter(pk__in=b_users)
+            .order_by("pk")
+            .values("pk", "email", "name", "password", "is_active")
+        ),
+        "audit_events": AuditEvent.objects.filter(
+            workspace__in=[w.b, w.b_developer_workspace]
+        ).count(),
+    }
+
+
+def _payload(w: World) -> dict[str, Any]:
+    """A body a leaking view would act on (each view picks what it needs)."""
+    return {
+        "role": "admin",
+        "blocked": "true",
+        "status": "blocked",
+        "name": "Pwned by A",
+        "description": "pwned",
+        "confirm": w.b.name,
+        "confirmation": w.b.name,
+        "email": "mallory@alpha.example",
+        "service_email": "mallory@alpha.example",
+        "about_url": "https://evil.example",
+        "owner_email": "mallory@alpha.example",
+        "owner_name": "Mallory",
+        "platforms": {"android": "com.evil"},
+        "android": "com.evil",
+    }
+
+
+def _variants(route: Route, kwargs: dict[str, Any], w: World) -> list[dict[str, Any]]:
+    """B's URL, plus the same object ids under A's slug when the pattern has object ids."""
+    variants = [kwargs]
+    slug_kwargs = {k for k, v in kwargs.items() if v == w.b.slug}  # workspace_slug, or {slug}
+    if slug_kwargs and set(kwargs) - slug_kwargs - NON_OBJECT_KWARGS:
+        variants.append({k: w.a.slug if k in slug_kwargs else v for k, v in kwargs.items()})
+    return variants
+
+
+def _request(client, method: str, url: str, data: dict[str, Any], *, is_api: bool, headers):
+    if method == "get":
+        return client.get(url, headers=headers)
+    if is_api:
+        return getattr(client, method)(
+            url, data=json.dumps(data), content_type="application/json", headers=headers
+        )
+    if method == "post":
+        form = {k: v for k, v in data.items() if isinstance(v, str)}
+        return client.post(url, form, headers=headers)
+    return getattr(client, method)(url, headers=headers)
+
+
+def _body(response) -> bytes:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def sweep(client, w: World, names: list[str], *, auth: str) -> list[str]:
+    """Request every variant × method; returns the leaks (anything but a 404)."""
+    table = routes()
+    headers = {"Authorization": f"Bearer {w.outsider_token}"} if auth == "token" else {}
+    if auth == "session":
+        client.force_login(w.outsider)
+    leaks = []
+    for name in names:
+        route = table[name]
+        for kwargs in _variants(route, REGISTRY[name](w), w):
+            url = reverse(name, kwargs=kwargs)
+            for method in route.methods:
+                response = _request(
+                    client, method, url, _payload(w), is_api=route.is_api, headers=headers
+                )
+                body = _body(response)
+                if response.status_code != 404 or w.b.name.encode() in body:
+                    leaks.append(
+                        f"{method.upper()} {url} [{name}, {auth}] -> {response.status_code}"
+                    )
+    return leaks
+
+
+def test_b_own_owner_reaches_every_swept_url(client, world):
+    """The control: the URLs the sweep builds are real (B's owner is not answered 404)."""
+    table = routes()
+    client.force_login(world.b_owner)
+    broken = []
+    for name, build in REGISTRY.items():
+        url = reverse(name, kwargs=build(world))
+        response = client.get(url)
+        if response.status_code == 404:
+            broken.append(f"GET {url} [{name}] -> 404 for B's own owner")
+        elif "get" not in table[name].methods and response.status_code != 405:
+            broken.append(f"GET {url} [{name}] -> {response.status_code}, expected 405")
+    assert not broken, "\n".join(broken)
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n in REGISTRY if not n.startswith(("tenancy-api:", "workspaces-api:")))
+)
+def test_outsider_gets_404_on_console_page(client, world, name):
+    before = snapshot_b(world)
+    leaks = sweep(client, world, [name], auth="session")
+    assert not leaks, "tenant isolation leak:\n" + "\n".join(leaks)
+    assert snapshot_b(world) == before, "a request from another workspace changed workspace B"
+
+
+@pytest.mark.parametrize("auth", ["session", "token"])
+@pytest.mark.parametrize(
+    "name", sorted(n for n in REGISTRY if n.startswith(("tenancy-api:", "workspaces-api:")))
+)
+def test_outsider_gets_404_on_api_endpoint(client, world, name, auth):
+    before = snapshot_b(world)
+    leaks = sweep(client, world, [name], auth=auth)
+    assert not leaks, "tenant isolation leak:\n" + "\n".join(leaks)
+    assert snapshot_b(world) == before, "a request from another workspace changed workspace B"
+
+
+# --- lists without ids in the URL show only the caller's own things -----------------------
+
+
+@pytest.mark.parametrize("auth", ["session", "token"])
+def test_outsiders_own_lists_show_nothing_of_b(client, world, auth):
+    headers = {"Authorization": f"Bearer {world.outsider_token}"} if auth == "token" else {}
+    if auth == "session":
+        client.force_login(world.outsider)
+    urls = ["/api/v1/me", "/api/v1/workspaces", "/api/v1/tokens"]
+    if auth == "session":
+        urls += ["/accounts/tokens/", reverse("console:dashboard", args=[world.a.slug])]
+    for url in urls:
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        for secret in (world.b.slug, world.b.name, world.b_token.prefix, world.b_owner.email):
+            assert secret not in body, f"{url} shows {secret!r} of workspace B"
+
+
+def test_a_sweep_catches_a_leak(client, world, monkeypatch):
+    """The sweep itself can fail: a view that skips the workspace check is reported."""
+    from workspaces import mixins
+
+    def trusting_access(*, user, slug, cap=None):
+        workspace = Workspace.objects.get(slug=slug)
+        return workspace, Membership(workspace=workspace, user=user, role="owner")
+
+    monkeypatch.setattr(mixins, "access_workspace", trusting_access)
+    leaks = sweep(client, world, ["workspaces:roles"], auth="session")
+    assert leaks == [f"GET /w/{world.b.slug}/settings/roles/ [workspaces:roles, session] -> 200"]
+
+
+def test_a_sweep_catches_an_object_lookup_that_ignores_the_workspace(client, world, monkeypatch):
+    """The cross-slug variant: B's host app id under A's slug is reported when unscoped."""
+    from workspaces.views import hostapps
+
+    def unscoped_get(*, workspace, host_app_id):
+        return HostApp.objects.filter(pk=host_app_id).first()
+
+    monkeypatch.setattr(hostapps, "host_app_get", unscoped_get)
+    leaks = sweep(client, world, ["workspaces:host-app-detail"], auth="session")
+    url = f"/w/{world.a.slug}/host-apps/{world.b_host_app.pk}/"
+    assert leaks == [f"GET {url} [workspaces:host-app-detail, session] -> 200"]
