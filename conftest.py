@@ -7,6 +7,14 @@ it skips on a laptop without the service and **fails** under ``MPP_REQUIRE_SERVI
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -43,3 +51,299 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+# --- SQLite: a file test database, so a worker process can share it -------------------------
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(request, django_db_modify_db_settings_parallel_suffix):
+    """On SQLite, put the test database in a file instead of memory.
+
+    An in-memory database lives inside the pytest process; a real Celery worker (the
+    ``live_worker`` fixture) runs in another process and must read the rows a
+    ``transactional_db`` test committed. The name is unique per run (pid) and per xdist worker
+    because several test runs may share this checkout; Django deletes the file afterwards.
+    """
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    name: Path | None = None
+    if db["ENGINE"] == "django.db.backends.sqlite3" and not db.get("TEST", {}).get("NAME"):
+        xdist = getattr(request.config, "workerinput", {}).get("workerid", "main")
+        name = Path(tempfile.gettempdir()) / f"mpp-test-{os.getpid()}-{xdist}.sqlite3"
+        db.setdefault("TEST", {})["NAME"] = str(name)
+    yield
+    if name is not None:  # Django removes the file; SQLite's WAL side files can outlive it
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{name}{suffix}").unlink(missing_ok=True)
+
+
+# --- A real Celery worker ---------------------------------------------------------------------
+
+
+def _redis_answers(url: str) -> bool:
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
+def _database_url(settings_dict: dict) -> str:
+    """A DATABASE_URL for the database pytest created (for processes we start)."""
+    if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{settings_dict['NAME']}"
+    if settings_dict["ENGINE"] != "django.db.backends.postgresql":
+        raise NotImplementedError(settings_dict["ENGINE"])
+    user = quote(settings_dict.get("USER") or "", safe="")
+    password = quote(settings_dict.get("PASSWORD") or "", safe="")
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = settings_dict.get("HOST") or "localhost"
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    return f"postgres://{auth}{host}{port}/{quote(settings_dict['NAME'], safe='')}"
+
+
+@dataclass
+class LiveWorker:
+    """A ``celery -A console worker`` process consuming from the test's Redis broker.
+
+    Emails it sends land as files in ``email_dir``; its log (Django's format, with the request
+    id on every line) is ``log_path``; it stores files under ``media_root``, which the
+    ``live_worker`` fixture also makes the test's own storage.
+    """
+
+    process: subprocess.Popen
+    hostname: str
+    log_path: Path
+    email_dir: Path
+    media_root: Path
+    database_url: str
+    _log_offset: int = 0
+
+    def log(self) -> str:
+        """The worker's log since the current test started."""
+        with self.log_path.open("rb") as fh:
+            fh.seek(self._log_offset)
+            return fh.read().decode("utf-8", "replace")
+
+    def emails(self) -> list[Path]:
+        return sorted(p for p in self.email_dir.iterdir() if p.is_file())
+
+    def wait_for(self, condition, *, timeout: float = 20.0, what: str = "the worker"):
+        """Poll ``condition()`` until it returns something truthy; fail after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = condition()
+            if result:
+                return result
+            if self.process.poll() is not None:
+                pytest.fail(f"the Celery worker exited ({self.process.returncode}):\n{self.log()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"timed out after {timeout}s waiting for {what}; log:\n{self.log()}")
+            time.sleep(0.1)
+
+    def wait_for_emails(self, count: int, *, timeout: float = 20.0) -> list[Path]:
+        return self.wait_for(
+            lambda: found if len(found := self.emails()) >= count else None,
+            timeout=timeout,
+            what=f"{count} email file(s) in {self.email_dir}",
+        )
+
+    def wait_for_log(self, text: str, *, timeout: float = 20.0) -> str:
+        return self.wait_for(
+            lambda: log if text in (log := self.log()) else None,
+            timeout=timeout,
+            what=f"{text!r} in the worker log",
+        )
+
+
+@pytest.fixture(scope="session")
+def live_worker_process(django_db_setup, tmp_path_factory):
+    """Start one real Celery worker for the session (see :func:`live_worker`)."""
+    from django.conf import settings
+    from django.db import connection
+
+    from console.celery import app as celery_app
+
+    redis_url = settings.REDIS_URL
+    require_service("Redis", bool(redis_url), "REDIS_URL is not set")
+    require_service("Redis", _redis_answers(redis_url), f"{redis_url} does not answer")
+
+    root = tmp_path_factory.mktemp("celery-worker")
+    email_dir, media_root = root / "mail", root / "media"
+    email_dir.mkdir()
+    media_root.mkdir()
+    log_path = root / "worker.log"
+    hostname = f"mpp-test-{uuid.uuid4().hex[:12]}@localhost"
+    database_url = _database_url(connection.settings_dict)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "console.settings.base",
+        "REDIS_URL": redis_url,
+        "DATABASE_URL": database_url,
+        "DB_CONN_MAX_AGE": "0",  # no idle connection may outlive a test database
+        "EMAIL_URL": f"filemail:///{email_dir}",  # environ drops one leading slash
+        "MEDIA_ROOT": str(media_root),
+        "SECRET_KEY": settings.SECRET_KEY,
+        "HASH_PEPPER": settings.HASH_PEPPER,
+        "LOG_LEVEL": "INFO",
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [
+        str(Path(sys.executable).with_name("celery")),
+        "-A",
+        "console",
+        "worker",
+        "--pool=solo",
+        "--queues=default,notifications",
+        f"--hostname={hostname}",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
+    log_file = log_path.open("wb")
+    process = subprocess.Popen(
+        command,
+        cwd=Path(__file__).resolve().parent,
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+    worker = LiveWorker(
+        process=process,
+        hostname=hostname,
+        log_path=log_path,
+        email_dir=email_dir,
+        media_root=media_root,
+        database_url=database_url,
+    )
+    try:
+        worker.wait_for_log(f"{hostname} ready.", timeout=60)
+        # Ready in the log; the broker round trip proves the test process can reach it too.
+        worker.wait_for(
+            lambda: celery_app.control.ping(destination=[hostname], timeout=0.5),
+            timeout=30,
+            what="the worker to answer a ping",
+        )
+        yield worker
+    finally:
+        process.terminate()  # warm shutdown: the current task finishes
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        log_file.close()
+
+
+@pytest.fixture
+def live_worker(live_worker_process, settings):
+    """A real worker, with tasks published through Redis instead of run in-process.
+
+    The test settings run tasks eagerly; this switches the Celery app to publish for the
+    duration of the test. Tests whose task reads rows must use ``transactional_db`` (the
+    worker has its own connection and cannot see a test's uncommitted transaction). Email
+    files and the log offset are reset per test; the test's storage is the worker's.
+
+    Not for pytest-xdist: workers of parallel runs would share the queues, and the autouse
+    cache clear (FLUSHDB) of one run would drop another's queued messages. CI runs serially.
+    """
+    from console.celery import app as celery_app
+
+    worker = live_worker_process
+    if worker.process.poll() is not None:
+        pytest.fail(f"the Celery worker exited ({worker.process.returncode}):\n{worker.log()}")
+    for path in worker.emails():
+        path.unlink()
+    worker._log_offset = worker.log_path.stat().st_size
+
+    settings.MEDIA_ROOT = str(worker.media_root)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(worker.media_root)},
+        },
+    }
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    previous = (celery_app.conf.task_always_eager, celery_app.conf.broker_url)
+    if previous[1] != settings.REDIS_URL:
+        pytest.fail(f"the Celery app publishes to {previous[1]}, not REDIS_URL")
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.broker_url = settings.REDIS_URL
+    try:
+        yield worker
+    finally:
+        celery_app.conf.task_always_eager, celery_app.conf.broker_url = previous
+
+
+# --- A real browser: Playwright driving Debian's Chromium -------------------------------------
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def chromium_browser(monkeypatch):
+    """Chromium driven by Playwright (no `playwright install`: the system binary is used).
+
+    Per test, not per session: while Playwright's sync API is active its event loop counts as
+    running in this thread, and Django refuses ORM calls from such a thread unless
+    DJANGO_ALLOW_ASYNC_UNSAFE is set; that exemption must not leak into the other tests.
+    """
+    path = os.environ.get("MPP_CHROMIUM", "/usr/bin/chromium")
+    require_service("Chromium", os.path.exists(path), f"no executable at {path}")
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=path, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+            # ORM calls made while Playwright is active run in another context and open their
+            # own connection; close it, or PostgreSQL refuses to drop the test database.
+            _close_db_connections()
+
+
+@pytest.fixture
+def page(live_server, chromium_browser):
+    """A fresh browser context and page; relative URLs (``page.goto("/x/")``) hit live_server."""
+    context = chromium_browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 800}
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def screenshot_dir() -> Path:
+    """Where browser tests save screenshots (var/ is git-ignored)."""
+    path = Path(__file__).resolve().parent / "var" / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _close_db_connections() -> None:
+    from django.db import connections
+
+    connections.close_all()

@@ -5,13 +5,24 @@ from __future__ import annotations
 import os
 
 from celery import Celery
-from celery.signals import before_task_publish, task_postrun, task_prerun
+from celery.signals import before_task_publish, setup_logging, task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings.dev")
 
 app = Celery("mpp")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+# Workers log through Django's LOGGING (the request id on every line) instead of letting Celery
+# replace the root handlers with its own format, which would drop the request id.
+@setup_logging.connect
+def _use_django_logging(**_kwargs):
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
 
 
 # Carry the request id from the web request that queued a task into the worker's log lines.

@@ -1,0 +1,81 @@
+# MPP — the set-up contract. On a fresh machine with Python 3.11+ and make:
+#   make run     create .venv, install, migrate, load demo data, serve http://127.0.0.1:8000
+#   make test    the whole suite (pytest); make lint / fmt / check; make worker / beat
+# Settings come from the environment (see .env.example); without any, the embedded default
+# runs: SQLite under var/, tasks in-process, files under var/media.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.mpp-requirements.stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: help install run migrate seed test lint fmt check check-migrations check-deploy \
+	worker beat clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "MPP needs Python 3.11 or newer ($(PYTHON) is $$($(PYTHON) --version 2>&1))."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Re-install only when a requirements file changed since the last install.
+$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install requirements-dev.txt (when they changed)
+
+var:
+	@mkdir -p var/static var/media
+
+migrate: $(STAMP) var ## apply database migrations
+	$(MANAGE) migrate --noinput
+
+seed: migrate ## load the demo data set (idempotent) and print the demo logins
+	$(MANAGE) seed_demo
+
+run: seed ## migrate, seed and serve http://127.0.0.1:8000 (SQLite, no Redis needed)
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test: $(STAMP) var ## run the whole test suite (PYTEST_ARGS="-k name" to narrow it)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff check + ruff format --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(STAMP) ## fix what ruff can fix and format the code
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check: check-migrations check-deploy ## missing migrations and Django's deployment checklist
+
+check-migrations: $(STAMP) var
+	$(MANAGE) makemigrations --check --dry-run
+
+# Production settings refuse to load without a real key and host list: give throwaway ones.
+check-deploy: $(STAMP) var
+	DJANGO_SETTINGS_MODULE=console.settings.production \
+	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	ALLOWED_HOSTS=mpp.example.com \
+		$(MANAGE) check --deploy --fail-level WARNING
+
+worker: $(STAMP) var ## a Celery worker (needs REDIS_URL; without it tasks run in-process)
+	@[ -n "$$REDIS_URL" ] || echo "note: REDIS_URL is not set; the web process runs tasks itself."
+	$(BIN)/celery -A console worker -Q default,notifications --loglevel=INFO
+
+beat: $(STAMP) var ## the Celery beat scheduler (one per deployment)
+	$(BIN)/celery -A console beat --loglevel=INFO --schedule var/celerybeat-schedule
+
+clean: ## remove caches and var/ (the SQLite database, media and screenshots)
+	rm -rf var .pytest_cache .ruff_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
