@@ -25,6 +25,8 @@ from workspaces.models import HostApp, Invitation, Membership, Workspace
 from workspaces.selectors import (
     audit_event_list,
     developer_workspace_list,
+    grant_get,
+    grant_list,
     host_app_get,
     host_app_list,
     invitation_get,
@@ -39,6 +41,8 @@ from workspaces.serializers_tenancy import (
     AuditQuerySerializer,
     DeveloperWorkspaceCreateSerializer,
     DeveloperWorkspaceSerializer,
+    GrantCreateSerializer,
+    GrantSerializer,
     HostAppCreateSerializer,
     HostAppSerializer,
     HostAppUpdateSerializer,
@@ -56,6 +60,7 @@ from workspaces.serializers_tenancy import (
     WorkspaceSettingsUpdateSerializer,
 )
 from workspaces.services.developer_workspaces import developer_workspace_create
+from workspaces.services.grants import grant_add, grant_remove
 from workspaces.services.hostapps import host_app_create, host_app_reset_secret, host_app_update
 from workspaces.services.invitations import (
     InviteSpec,
@@ -580,3 +585,79 @@ class AuditEventListView(WorkspaceAPIView):
             until=query.get("until"),
         )
         return self.paginated(events, AuditEventSerializer)
+
+
+# --- object grants ---------------------------------------------------------------------------
+
+TAG_GRANTS = "grants"
+GRANT_ID = _id("grant_id", "grant")
+
+
+class _GrantView(WorkspaceAPIView):
+    """Grants are part of the Authorizations page: every method needs manage_authorizations."""
+
+    read_cap = Cap.MANAGE_AUTHORIZATIONS
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        authz.require(self.membership, Cap.MANAGE_AUTHORIZATIONS)  # 403 before "bad input"
+
+
+class GrantListView(_GrantView):
+    serializer_class = GrantCreateSerializer
+
+    @extend_schema(
+        tags=[TAG_GRANTS],
+        summary="Object grants of a workspace",
+        description="Capabilities granted to single members on top of their role, by person. "
+        "Needs workspaces.manage_authorizations.",
+        parameters=[SLUG],
+        responses={200: GrantSerializer(many=True), **ERRORS},
+    )
+    def get(self, request: Request, workspace_slug: str) -> Response:
+        return self.paginated(grant_list(workspace=self.workspace), GrantSerializer)
+
+    @extend_schema(
+        tags=[TAG_GRANTS],
+        summary="Grant a capability to a member",
+        description="On the workspace itself; only capabilities that do not decide who has "
+        "access can be granted (never member management, authorizations or ownership). "
+        "Granting an existing grant again answers it unchanged. Needs "
+        "workspaces.manage_authorizations.",
+        parameters=[SLUG],
+        request=GrantCreateSerializer,
+        responses={201: GrantSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, workspace_slug: str) -> Response:
+        data = self.body(GrantCreateSerializer)
+        member = member_get(workspace=self.workspace, membership_id=data["membership_id"])
+        if member is None:
+            raise exceptions.ValidationError(
+                {"membership_id": ["This person is not a member of the workspace."]}
+            )
+        grant_add(
+            actor=self.membership, user_id=member.user_id, cap=data["cap"], obj=self.workspace
+        )
+        grant = next(
+            g
+            for g in grant_list(workspace=self.workspace, user_id=member.user_id)
+            if g.cap == data["cap"]
+        )
+        return self.out(GrantSerializer, grant, code=201)
+
+
+class GrantDetailView(_GrantView):
+    @extend_schema(
+        tags=[TAG_GRANTS],
+        summary="Revoke a grant",
+        description="The person loses the capability at once unless their role gives it. "
+        "Needs workspaces.manage_authorizations.",
+        parameters=[SLUG, GRANT_ID],
+        responses={204: None, **WRITE_ERRORS},
+    )
+    def delete(self, request: Request, workspace_slug: str, grant_id: int) -> Response:
+        grant = grant_get(workspace=self.workspace, grant_id=grant_id)
+        if grant is None:
+            raise Http404("No such grant.")
+        grant_remove(actor=self.membership, user_id=grant.user.pk, cap=grant.cap, obj=grant.object)
+        return Response(status=status.HTTP_204_NO_CONTENT)

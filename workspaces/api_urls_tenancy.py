@@ -1,7 +1,8 @@
 """``/api/v1/workspaces/…``: the tenancy API (workspaces/api_tenancy.py).
 
 Path parameters use the same names as the console's URL map (``workspace_slug``,
-``membership_id``, ``invitation_id``, ``host_app_id``) so the isolation sweep can fill them.
+``membership_id``, ``invitation_id``, ``host_app_id``, ``grant_id``) so the isolation sweep
+can fill them.
 """
 
 from django.urls import path
@@ -57,6 +58,9 @@ urlpatterns = [
         api.DeveloperWorkspaceListView.as_view(),
         name="developer-workspace-list",
     ),
+    # --- object grants ---
+    path(f"{W}/grants", api.GrantListView.as_view(), name="grant-list"),
+    path(f"{W}/grants/<int:grant_id>", api.GrantDetailView.as_view(), name="grant-detail"),
     # --- audit log ---
     path(f"{W}/audit-events", api.AuditEventListView.as_view(), name="audit-event-list"),
 ]

@@ -8,9 +8,13 @@ assigned to one mini program, a tester). Grants only ever add access.
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model
 from django.http import Http404
+from guardian.models import UserObjectPermission, UserObjectPermissionBase
+from guardian.utils import get_direct_obj_perms_models
 
 from workspaces.models import Membership, User, Workspace
 
@@ -89,19 +93,166 @@ def role_label(role: str, kind: str) -> str:
     return str(Role(role).label)
 
 
-def has_cap(member: Membership | None, cap: Cap) -> bool:
-    """Does this (active) membership hold ``cap`` in its workspace?"""
+# --- object grants (django-guardian, direct foreign-key models) -----------------------------
+#
+# A grant gives one user one capability on one object (``WorkspaceUserObjectPermission`` for the
+# workspace itself; mini programs bring their own model). Grants only ever ADD to the role.
+#
+# Which capabilities may be granted on which type of object. Only capabilities that act on the
+# object's content may be granted; never those that decide who has access, because a grant is
+# handed out by one admin to one person and must not be a way around the role table:
+#   - MANAGE_MEMBERS: would let the grantee promote themselves (or anyone) to Admin, invite
+#     people and block the admins: a full takeover through a "small" grant.
+#   - MANAGE_AUTHORIZATIONS: would let the grantee grant further capabilities (to themselves
+#     too) and revoke other people's API tokens: grants would no longer be bounded by the role
+#     table.
+#   - TRANSFER_OWNERSHIP: owning a workspace is exactly one person's role, never a grant.
+#   - CHANGE_WORKSPACE, VIEW_WORKSPACE, VIEW_MEMBERS: everyone holds or is refused these by role
+#     (branding and agreements are the admins' job); nothing to add per object.
+# Keys are model classes, or "app_label.model" labels for models of apps that do not import
+# workspaces. A capability may be granted on an object only in a workspace of a kind it exists
+# in (CAP_KINDS), and codenames must be unique per object type (rows store the codename).
+GRANTABLE: dict[type[Model] | str, frozenset[Cap]] = {
+    Workspace: frozenset(
+        {
+            Cap.VIEW_AUDIT,  # an auditor
+            Cap.VIEW_HOST_APPS,
+            Cap.MANAGE_HOST_APPS,  # the tenant's mobile lead looks after the SDK secrets
+            Cap.MANAGE_DEVELOPER_WORKSPACES,  # a partner manager onboards merchants
+        }
+    ),
+}
+
+
+def codename(cap: str) -> str:
+    """``"workspaces.view_auditevent"`` → ``"view_auditevent"`` (what guardian stores)."""
+    return cap.split(".", 1)[1] if "." in cap else cap
+
+
+def _grantable_on(model: type[Model]) -> frozenset[Cap]:
+    return GRANTABLE.get(model) or GRANTABLE.get(model._meta.label_lower, frozenset())
+
+
+def workspace_id_of(obj: Model) -> int | None:
+    """The workspace an object of a grant belongs to (the workspace itself, or its owner)."""
+    if isinstance(obj, Workspace):
+        return obj.pk
+    return getattr(obj, "workspace_id", None)
+
+
+def grantable_caps(obj: Model, *, kind: str | None = None) -> frozenset[Cap]:
+    """Capabilities that may be granted on ``obj`` (an instance) in a workspace of ``kind``.
+
+    ``kind`` defaults to the kind of the object's workspace (the workspace itself for a
+    Workspace); an object of a type without a direct grant model has none.
+    """
+    caps = _grantable_on(type(obj))
+    if kind is None:
+        kind = obj.kind if isinstance(obj, Workspace) else obj.workspace.kind
+    return frozenset(c for c in caps if kind in CAP_KINDS.get(c, frozenset({kind})))
+
+
+def grant_cap(obj_type: type[Model], code: str) -> Cap | None:
+    """The grantable capability stored as ``code`` on objects of ``obj_type`` (else None)."""
+    return next((c for c in _grantable_on(obj_type) if codename(c) == code), None)
+
+
+@cache
+def grant_model(obj_type: type[Model]) -> type[Model] | None:
+    """guardian's direct foreign-key user permission model for ``obj_type`` (None if none).
+
+    Found from the model registry alone (no content type lookup, so no query), once.
+    """
+    models = get_direct_obj_perms_models(UserObjectPermissionBase, UserObjectPermission)
+    return next(
+        (m for m in models if m._meta.get_field("content_object").related_model is obj_type),
+        None,
+    )
+
+
+def _load_grants(member: Membership, obj: Model) -> frozenset[Cap]:
+    if workspace_id_of(obj) != member.workspace_id:
+        return frozenset()  # a grant never reaches across workspaces
+    allowed = _grantable_on(type(obj))
+    if not allowed:
+        return frozenset()
+    model = grant_model(type(obj))
+    if model is None:
+        return frozenset()  # MPP grants only through direct foreign-key models
+    codes = set(
+        model.objects.filter(user_id=member.user_id, content_object=obj).values_list(
+            "permission__codename", flat=True
+        )
+    )
+    # Rows for capabilities that are not (or no longer) grantable give nothing.
+    return frozenset(c for c in allowed if codename(c) in codes)
+
+
+def object_grants(member: Membership, obj: Model) -> frozenset[Cap]:
+    """Capabilities granted to ``member.user`` on ``obj``; one query per object, cached.
+
+    The cache lives on the membership instance, i.e. for one request (views and the API
+    resolve a fresh membership per request), so ``caps_for`` costs at most one query.
+    """
+    cache: dict[tuple[str, object], frozenset[Cap]] = member.__dict__.setdefault(
+        "_object_grants", {}
+    )
+    key = (obj._meta.label_lower, obj.pk)
+    if key not in cache:
+        cache[key] = _load_grants(member, obj)
+    return cache[key]
+
+
+def forget_object_grants(member: Membership) -> None:
+    """Drop the cached grants of this membership instance (after changing them in place)."""
+    member.__dict__.pop("_object_grants", None)
+
+
+def _in_scope(member: Membership | None, cap: Cap) -> bool:
+    """An active membership, in a workspace of a kind where ``cap`` exists at all."""
     if member is None or not member.is_active:
         return False
     kinds = CAP_KINDS.get(cap)
-    if kinds is not None and member.workspace.kind not in kinds:
+    return kinds is None or member.workspace.kind in kinds
+
+
+def has_role_cap(member: Membership | None, cap: Cap) -> bool:
+    """Does the (active) membership hold ``cap`` through its role alone?"""
+    return _in_scope(member, cap) and cap in ROLE_CAPS.get(member.role, frozenset())
+
+
+def has_cap(member: Membership | None, cap: Cap, obj: Model | None = None) -> bool:
+    """Does this (active) membership hold ``cap`` in its workspace (on ``obj`` when given)?
+
+    The role decides first; then an object grant to the member's user on ``obj`` (by default
+    the workspace itself) can add the capability. Blocked members hold nothing, and a grant on
+    an object of another workspace gives nothing here.
+    """
+    if not _in_scope(member, cap):
         return False
-    return cap in ROLE_CAPS.get(member.role, frozenset())
+    if cap in ROLE_CAPS.get(member.role, frozenset()):
+        return True
+    target = obj if obj is not None else member.workspace
+    if cap not in _grantable_on(type(target)):
+        return False  # not grantable on this type: no query
+    return cap in object_grants(member, target)
 
 
-def caps_for(member: Membership | None) -> frozenset[str]:
+def caps_for(member: Membership | None, obj: Model | None = None) -> frozenset[str]:
     """Every capability the membership holds (templates test ``"<cap>" in caps``)."""
-    return frozenset(cap.value for cap in Cap if has_cap(member, cap))
+    return frozenset(cap.value for cap in Cap if has_cap(member, cap, obj))
+
+
+def roles_lacking_any(caps: frozenset[Cap], kind: str) -> list[str]:
+    """Roles of a ``kind`` workspace that miss at least one of ``caps`` (grants can help)."""
+    return [role for role in ROLES_BY_KIND[kind] if not caps <= ROLE_CAPS[role]]
+
+
+def useful_grants(obj: Model) -> list[Cap]:
+    """Grantable capabilities on ``obj`` that some role lacks (what a grant form offers)."""
+    caps = grantable_caps(obj)
+    kind = obj.kind if isinstance(obj, Workspace) else obj.workspace.kind
+    return sorted((c for c in caps if roles_lacking_any(frozenset({c}), kind)), key=str)
 
 
 def roles_with(cap: Cap, kind: str | None = None) -> list[str]:
@@ -122,9 +273,9 @@ class CapabilityDenied(PermissionDenied):
         super().__init__(f"This needs the capability {cap.value}.")
 
 
-def require(member: Membership | None, cap: Cap) -> None:
-    """Raise :class:`CapabilityDenied` unless the (active) membership holds ``cap``."""
-    if not has_cap(member, cap):
+def require(member: Membership | None, cap: Cap, obj: Model | None = None) -> None:
+    """Raise :class:`CapabilityDenied` unless the (active) membership holds ``cap`` (on ``obj``)."""
+    if not has_cap(member, cap, obj):
         raise CapabilityDenied(cap=cap, member=member)
 
 

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from guardian.models import UserObjectPermissionBase
 
 
 class UserManager(BaseUserManager["User"]):
@@ -94,6 +95,19 @@ class Workspace(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Workspace capabilities that are not Django's defaults for Workspace, declared so that
+        # django-guardian can grant them on one workspace (WorkspaceUserObjectPermission below).
+        # Keep in step with ``authz.Cap``; which of them may be granted is ``authz.GRANTABLE``.
+        permissions = [
+            ("view_membership", "See the member list"),
+            ("manage_members", "Invite, block and remove members; change roles"),
+            ("transfer_ownership", "Transfer ownership of the workspace"),
+            ("view_auditevent", "Read and export the audit log"),
+            ("view_hostapp", "See host apps"),
+            ("manage_hostapps", "Add and edit host apps; reset SDK secrets"),
+            ("manage_developer_workspaces", "Create developer workspaces for merchants"),
+            ("manage_authorizations", "Review and revoke API tokens and object grants"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=["tenant", "developer"]), name="workspace_kind_valid"
@@ -363,3 +377,21 @@ class HostAppPlatform(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_platform_display()}: {self.bundle_id}"
+
+
+# --- object grants (django-guardian, direct foreign keys; rules in workspaces/authz.py) ---------
+
+
+class WorkspaceUserObjectPermission(UserObjectPermissionBase):
+    """A capability granted to one user on one workspace, on top of their role.
+
+    guardian's direct-foreign-key model for Workspace (found through ``content_object``), so
+    grants are real foreign keys: they cascade with the workspace and join without generic
+    relations. Written only by ``workspaces/services/grants.py``; read by ``authz.has_cap``.
+    """
+
+    content_object = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("workspace grant")
+        verbose_name_plural = _("workspace grants")

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
+from workspaces import authz
 from workspaces.models import (
     ApiToken,
     AuditEvent,
@@ -15,6 +28,7 @@ from workspaces.models import (
     Membership,
     User,
     Workspace,
+    WorkspaceUserObjectPermission,
 )
 
 
@@ -258,4 +272,74 @@ def member_api_token_list(*, workspace: Workspace) -> QuerySet[ApiToken]:
         .filter(_api_token_status_q("active", timezone.now()))
         .select_related("user")
         .order_by("user__name", "user__email", "-created_at", "-id")
+    )
+
+
+# --- object grants (workspaces/services/grants.py, views/settings.py, api_tenancy.py) ---------
+
+
+@dataclass(frozen=True)
+class GrantRow:
+    """One object grant as the Authorizations page and the API show it."""
+
+    id: int
+    user: User
+    membership_id: int | None  # None for a stray grant of someone who is no longer a member
+    cap: str
+    description: str
+    effective: bool  # False for a stored capability that is not (or no longer) grantable
+    object: Workspace
+    object_type: str  # "workspace" (mini programs come with their own issue)
+    object_repr: str
+
+
+def _grant_row(row: WorkspaceUserObjectPermission) -> GrantRow:
+    perm = row.permission
+    cap = authz.grant_cap(Workspace, perm.codename)
+    name = cap.value if cap else f"{perm.content_type.app_label}.{perm.codename}"
+    return GrantRow(
+        id=row.pk,
+        user=row.user,
+        membership_id=row.membership_id,
+        cap=name,
+        description=authz.CAP_DESCRIPTIONS.get(cap, perm.name) if cap else perm.name,
+        effective=cap is not None,
+        object=row.content_object,
+        object_type="workspace",
+        object_repr=str(row.content_object),
+    )
+
+
+def _workspace_grants(*, workspace: Workspace) -> QuerySet[WorkspaceUserObjectPermission]:
+    membership = Membership.objects.filter(workspace=workspace, user_id=OuterRef("user_id"))
+    return (
+        WorkspaceUserObjectPermission.objects.filter(content_object=workspace)
+        .select_related("user", "permission__content_type", "content_object")
+        .annotate(membership_id=Subquery(membership.values("pk")[:1]))
+        .order_by("user__name", "user__email", "permission__codename", "pk")
+    )
+
+
+def grant_list(*, workspace: Workspace, user_id: int | None = None) -> list[GrantRow]:
+    """Every object grant in a workspace (of one user when given), by person then capability.
+
+    One query, whatever the number of rows.
+    """
+    rows = _workspace_grants(workspace=workspace)
+    if user_id is not None:
+        rows = rows.filter(user_id=user_id)
+    return [_grant_row(row) for row in rows]
+
+
+def grant_get(*, workspace: Workspace, grant_id: int) -> GrantRow | None:
+    """One grant of this workspace; ``None`` when missing or in another workspace."""
+    row = _workspace_grants(workspace=workspace).filter(pk=grant_id).first()
+    return _grant_row(row) if row is not None else None
+
+
+def grant_candidate_list(*, workspace: Workspace) -> QuerySet[Membership]:
+    """Active members whose role misses a capability that may be granted on the workspace."""
+    caps = frozenset(authz.useful_grants(workspace))
+    return member_list(workspace=workspace).filter(
+        status=Membership.Status.ACTIVE, role__in=authz.roles_lacking_any(caps, workspace.kind)
     )

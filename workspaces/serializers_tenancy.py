@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
-from workspaces.authz import role_label
+from workspaces.authz import GRANTABLE, role_label
 from workspaces.models import (
     AuditEvent,
     HostApp,
@@ -472,3 +472,53 @@ class AuditQuerySerializer(serializers.Serializer):
         if since and until and since > until:
             raise serializers.ValidationError({"until": ["Must not be before 'since'."]})
         return attrs
+
+
+# --- object grants -----------------------------------------------------------------------------
+
+
+class GrantUserSerializer(PersonSerializer):
+    membership_id = serializers.IntegerField(
+        allow_null=True, help_text="Their membership here (null if they are no longer a member)."
+    )
+
+
+class GrantObjectSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["workspace"], help_text="What the grant is on.")
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class GrantSerializer(serializers.Serializer):
+    """One capability granted to one person on one object (see GRANTABLE in authz)."""
+
+    id = serializers.IntegerField()
+    user = serializers.SerializerMethodField()
+    cap = serializers.CharField(help_text="The capability (a Django permission string).")
+    description = serializers.CharField()
+    effective = serializers.BooleanField(
+        help_text="False for a stored capability that can no longer be granted: it gives nothing."
+    )
+    object = serializers.SerializerMethodField()
+
+    @extend_schema_field(GrantUserSerializer)
+    def get_user(self, grant) -> dict[str, Any]:
+        return {
+            "name": grant.user.name,
+            "email": grant.user.email,
+            "membership_id": grant.membership_id,
+        }
+
+    @extend_schema_field(GrantObjectSerializer)
+    def get_object(self, grant) -> dict[str, Any]:
+        return {"type": grant.object_type, "id": grant.object.pk, "name": grant.object_repr}
+
+
+class GrantCreateSerializer(serializers.Serializer):
+    membership_id = serializers.IntegerField(help_text="An active member (see /members).")
+    cap = serializers.CharField(
+        max_length=100,
+        help_text="A capability that may be granted on the workspace: "
+        + ", ".join(sorted(c.value for c in GRANTABLE[Workspace]))
+        + " (host apps and developer workspaces only in tenant workspaces).",
+    )

@@ -86,6 +86,16 @@ urlpatterns = [
         settings.AuthorizationTokenRevokeView.as_view(),
         name="authorization-token-revoke",
     ),
+    path(
+        "settings/authorizations/grants/",
+        settings.AuthorizationGrantAddView.as_view(),
+        name="authorization-grant-add",
+    ),
+    path(
+        "settings/authorizations/grants/<int:grant_id>/revoke/",
+        settings.AuthorizationGrantRevokeView.as_view(),
+        name="authorization-grant-revoke",
+    ),
     path("settings/roles/", settings.RolesView.as_view(), name="roles"),
     path(
         "settings/assets/<str:asset>/",

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from workspaces.authz import Cap
 from workspaces.models import (
     ApiToken,
     AuditEvent,
@@ -33,8 +34,10 @@ from workspaces.models import (
     User,
     Workspace,
     WorkspaceSettings,
+    WorkspaceUserObjectPermission,
 )
 from workspaces.services.developer_workspaces import developer_workspace_create
+from workspaces.services.grants import grant_add
 from workspaces.services.hostapps import host_app_create
 from workspaces.services.invitations import InviteSpec, invitation_create_batch
 from workspaces.services.settings import workspace_settings_update
@@ -170,6 +173,9 @@ def world(db, django_capture_on_commit_callbacks) -> World:
     )
     b_token, _raw = token_create(user=b_owner_user, name="Bravo CI")
     _a_token, outsider_raw = token_create(user=outsider, name="Mallory CLI")
+    # An object grant in B: its developer reads B's audit log.
+    grant_add(actor=b_owner, user_id=developer.pk, cap=Cap.VIEW_AUDIT, obj=b)
+    b_grant = WorkspaceUserObjectPermission.objects.get(content_object=b)
     return World(
         a=a,
         outsider=outsider,
@@ -181,6 +187,7 @@ def world(db, django_capture_on_commit_callbacks) -> World:
         b_host_app=b_host_app,
         b_token=b_token,
         b_developer_workspace=b_developer_workspace,
+        extra={"b_grant": b_grant},
     )
 
 
@@ -203,6 +210,7 @@ member = lambda w: w.b_member.pk  # noqa: E731
 invitation = lambda w: w.b_invitation.pk  # noqa: E731
 host_app = lambda w: w.b_host_app.pk  # noqa: E731
 token = lambda w: w.b_token.pk  # noqa: E731
+grant = lambda w: w.extra["b_grant"].pk  # noqa: E731
 
 REGISTRY: dict[str, Build] = {
     # console shell
@@ -231,6 +239,8 @@ REGISTRY: dict[str, Build] = {
     "workspaces:settings-asset": _b(asset=lambda w: "logo"),
     "workspaces:authorizations": _b(),
     "workspaces:authorization-token-revoke": _b(token_id=token),
+    "workspaces:authorization-grant-add": _b(),
+    "workspaces:authorization-grant-revoke": _b(grant_id=grant),
     "workspaces:roles": _b(),
     # audit log (pages)
     "workspaces:audit": _b(),
@@ -251,6 +261,8 @@ REGISTRY: dict[str, Build] = {
     "tenancy-api:host-app-reset-secret": _b(host_app_id=host_app),
     "tenancy-api:developer-workspace-list": _b(),
     "tenancy-api:audit-event-list": _b(),
+    "tenancy-api:grant-list": _b(),
+    "tenancy-api:grant-detail": _b(grant_id=grant),
 }
 
 # Kwargs that name something inside the workspace rather than identify an object: swapping the
@@ -273,7 +285,7 @@ EXEMPT: dict[str, str] = {
 }
 
 # The sweep may only grow: lower this only when patterns are deliberately removed.
-MIN_SWEPT_PATTERNS = 38
+MIN_SWEPT_PATTERNS = 42
 
 
 def _exempt(name: str) -> bool:
@@ -352,6 +364,9 @@ def snapshot_b(w: World) -> dict[str, Any]:
             HostAppPlatform.objects.filter(host_app__workspace=w.b).order_by("pk").values()
         ),
         "settings": list(WorkspaceSettings.objects.filter(workspace=w.b).values()),
+        "grants": list(
+            WorkspaceUserObjectPermission.objects.filter(content_object=w.b).order_by("pk").values()
+        ),
         "tokens": list(
             ApiToken.objects.filter(user_id__in=b_users)
             .order_by("pk")

@@ -9,6 +9,7 @@ from workspaces import authz
 from workspaces.authz import Cap
 from workspaces.models import Membership
 from workspaces.services.audit import audit_record
+from workspaces.services.grants import grants_drop_for_member
 
 
 def _snapshot(m: Membership) -> dict[str, object]:
@@ -104,6 +105,7 @@ def membership_remove(*, actor: Membership, membership_id: int) -> None:
         before=before,
         after=None,
     )
+    grants_drop_for_member(actor=actor, member=member)
     member.delete()
 
 

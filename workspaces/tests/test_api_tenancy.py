@@ -23,6 +23,7 @@ from drf_spectacular.drainage import GENERATOR_STATS
 from rest_framework.test import APIClient
 
 from workspaces import api_urls_tenancy as tenancy_urls
+from workspaces.authz import Cap
 from workspaces.models import (
     AuditEvent,
     HostApp,
@@ -31,8 +32,10 @@ from workspaces.models import (
     User,
     Workspace,
     WorkspaceSettings,
+    WorkspaceUserObjectPermission,
 )
 from workspaces.services.audit import audit_record
+from workspaces.services.grants import grant_add
 from workspaces.services.hostapps import host_app_authenticate, host_app_create
 from workspaces.services.invitations import InviteSpec, invitation_create_batch
 from workspaces.services.tokens import token_create
@@ -95,6 +98,10 @@ def world():
     other_app, _ = host_app_create(
         actor=outsider, name="Globex Pay", platforms={"ios": "com.globex.pay"}
     )
+    # Object grants: the target developer may read the audit log; likewise in the other one.
+    grant_add(actor=members["owner"], user_id=target.user_id, cap=Cap.VIEW_AUDIT, obj=tenant)
+    other_dev = MembershipFactory(workspace=other, role="developer")
+    grant_add(actor=outsider, user_id=other_dev.user_id, cap=Cap.VIEW_AUDIT, obj=other)
     return SimpleNamespace(
         tenant=tenant,
         members=members,
@@ -107,6 +114,8 @@ def world():
         other_member=outsider,
         other_invitation=other_invitation,
         other_app=other_app,
+        grant=WorkspaceUserObjectPermission.objects.get(content_object=tenant),
+        other_grant=WorkspaceUserObjectPermission.objects.get(content_object=other),
     )
 
 
@@ -265,6 +274,28 @@ CASES = [
         state=lambda w: Workspace.objects.filter(tenant=w.tenant).count(),
     ),
     Case("audit list", "get", _ws("/audit-events"), frozenset(MANAGERS)),
+    Case("grant list", "get", _ws("/grants"), frozenset(MANAGERS)),
+    Case(
+        "grant add",
+        "post",
+        _ws("/grants"),
+        frozenset(MANAGERS),
+        status=201,
+        body=lambda w: {"membership_id": w.target.pk, "cap": Cap.MANAGE_HOST_APPS.value},
+        state=lambda w: sorted(
+            WorkspaceUserObjectPermission.objects.filter(
+                content_object=w.tenant, user=w.target.user
+            ).values_list("permission__codename", flat=True)
+        ),
+    ),
+    Case(
+        "grant revoke",
+        "delete",
+        lambda w: f"/api/v1/workspaces/acme/grants/{w.grant.pk}",
+        frozenset(MANAGERS),
+        status=204,
+        state=lambda w: WorkspaceUserObjectPermission.objects.filter(pk=w.grant.pk).exists(),
+    ),
 ]
 
 
@@ -333,6 +364,7 @@ def test_options_describes_every_endpoint_without_error(world, pattern):
         "<int:membership_id>": str(world.target.pk),
         "<int:invitation_id>": str(world.invitation.pk),
         "<int:host_app_id>": str(world.app.pk),
+        "<int:grant_id>": str(world.grant.pk),
     }.items():
         route = route.replace(name, value)
     assert "<" not in route, route
@@ -353,6 +385,7 @@ FOREIGN = [
     ("get", "host-apps/{other_app}", None),
     ("patch", "host-apps/{other_app}", {"name": "Stolen"}),
     ("post", "host-apps/{other_app}/reset-secret", None),
+    ("delete", "grants/{other_grant}", None),
 ]
 
 
@@ -362,11 +395,13 @@ def test_an_id_from_another_workspace_is_a_404_and_changes_nothing(world, method
         "other_member": world.other_member.pk,
         "other_invitation": world.other_invitation.pk,
         "other_app": world.other_app.pk,
+        "other_grant": world.other_grant.pk,
     }
     snapshot = (
         list(Membership.objects.filter(workspace=world.other).values()),
         list(Invitation.objects.filter(workspace=world.other).values()),
         list(HostApp.objects.filter(workspace=world.other).values()),
+        list(WorkspaceUserObjectPermission.objects.filter(content_object=world.other).values()),
     )
     url = f"/api/v1/workspaces/acme/{template.format(**ids)}"
 
@@ -378,6 +413,7 @@ def test_an_id_from_another_workspace_is_a_404_and_changes_nothing(world, method
         list(Membership.objects.filter(workspace=world.other).values()),
         list(Invitation.objects.filter(workspace=world.other).values()),
         list(HostApp.objects.filter(workspace=world.other).values()),
+        list(WorkspaceUserObjectPermission.objects.filter(content_object=world.other).values()),
     )
 
 
@@ -1049,13 +1085,14 @@ def test_the_schema_generates_without_warnings_and_documents_every_endpoint(tmp_
         if url.startswith("/api/v1/workspaces")
         for method, op in ops.items()
     }
-    assert len(tags) == 21
+    assert len(tags) == 24
     assert set().union(*tags.values()) == {
         "workspaces",
         "members",
         "invitations",
         "host apps",
         "audit",
+        "grants",
     }
     components = schema["components"]["schemas"]
     assert "secret" not in components["HostApp"]["properties"]

@@ -23,10 +23,17 @@ from django.views.generic import TemplateView
 
 from workspaces import authz
 from workspaces.authz import Cap, has_cap, require, role_label
+from workspaces.forms_grants import GrantForm
 from workspaces.forms_settings import WorkspaceSettingsForm, apply_service_errors
 from workspaces.mixins import WorkspaceMixin
-from workspaces.selectors import member_api_token_list
+from workspaces.selectors import (
+    grant_candidate_list,
+    grant_get,
+    grant_list,
+    member_api_token_list,
+)
 from workspaces.services.authorizations import token_revoke_by_admin
+from workspaces.services.grants import grant_add, grant_remove
 from workspaces.services.settings import (
     privacy_policy_template,
     workspace_settings_get,
@@ -164,7 +171,18 @@ class AuthorizationsView(SettingsTabsMixin, WorkspaceMixin, TemplateView):
             self.request.GET.get("page")
         )
         context.update(page_obj=page, tokens=list(page.object_list))
+        context.setdefault("grant_form", self.grant_form())
+        context["grants"] = grant_list(workspace=self.workspace)
         return context
+
+    def grant_form(self, data=None) -> GrantForm:
+        """The "Grant a capability" form: who a grant could help, what may be granted here."""
+        return GrantForm(
+            data,
+            members=grant_candidate_list(workspace=self.workspace),
+            caps=authz.useful_grants(self.workspace),
+            kind=self.workspace.kind,
+        )
 
 
 class AuthorizationTokenRevokeView(WorkspaceMixin, View):
@@ -227,5 +245,59 @@ class RolesView(SettingsTabsMixin, WorkspaceMixin, TemplateView):
             role_labels=roles,
             rows=rows,
             my_role_label=role_label(self.membership.role, self.workspace.kind),
+            grantable_descriptions=[
+                authz.CAP_DESCRIPTIONS[cap] for cap in authz.useful_grants(self.workspace)
+            ],
         )
         return context
+
+
+# --- object grants (Authorizations page; services/grants.py) ---------------------------------
+
+
+class AuthorizationGrantAddView(AuthorizationsView):
+    """POST of the "Grant a capability" form; errors re-render the Authorizations page."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        form = self.grant_form(request.POST)
+        if form.is_valid():
+            member = form.members[form.cleaned_data["member"]]
+            try:
+                grant_add(
+                    actor=self.membership,
+                    user_id=member.user_id,
+                    cap=form.cleaned_data["cap"],
+                    obj=self.workspace,
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    gettext("%(who)s may now: %(what)s.")
+                    % {
+                        "who": member.user.name or member.user.email,
+                        "what": authz.CAP_DESCRIPTIONS[Cap(form.cleaned_data["cap"])],
+                    },
+                )
+                return redirect("workspaces:authorizations", self.workspace.slug)
+        return self.render_to_response(self.get_context_data(grant_form=form))
+
+
+class AuthorizationGrantRevokeView(WorkspaceMixin, View):
+    required_cap = Cap.MANAGE_AUTHORIZATIONS
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, grant_id: int, **kwargs) -> HttpResponse:
+        grant = grant_get(workspace=self.workspace, grant_id=grant_id)
+        if grant is None:
+            raise Http404("No such grant.")
+        grant_remove(actor=self.membership, user_id=grant.user.pk, cap=grant.cap, obj=grant.object)
+        messages.success(
+            request,
+            gettext("Revoked “%(what)s” from %(who)s.")
+            % {"what": grant.description, "who": grant.user.name or grant.user.email},
+        )
+        return redirect("workspaces:authorizations", self.workspace.slug)
