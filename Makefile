@@ -16,7 +16,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: help install run migrate seed test lint fmt check check-migrations check-deploy \
+.PHONY: help install run migrate seed test lint fmt typecheck check check-migrations check-deploy \
 	worker beat clean
 
 help: ## list the targets
@@ -52,6 +52,13 @@ test: $(STAMP) var ## run the whole test suite (PYTEST_ARGS="-k name" to narrow 
 lint: $(STAMP) ## ruff check + ruff format --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# STYLE.md §8: services, selectors and the access rules are type-checked with django-stubs.
+TYPED := workspaces/services workspaces/selectors.py workspaces/authz.py workspaces/keys.py \
+	workspaces/images.py
+
+typecheck: $(STAMP) var ## mypy (django-stubs) on services, selectors and authz
+	$(BIN)/mypy $(TYPED)
 
 fmt: $(STAMP) ## fix what ruff can fix and format the code
 	$(BIN)/ruff check --fix .

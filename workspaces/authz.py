@@ -140,6 +140,12 @@ def workspace_id_of(obj: Model) -> int | None:
     return getattr(obj, "workspace_id", None)
 
 
+def _kind_of(obj: Model) -> str:
+    """The kind of the workspace an object lives in (the workspace's own for a Workspace)."""
+    workspace = obj if isinstance(obj, Workspace) else getattr(obj, "workspace")  # noqa: B009
+    return workspace.kind
+
+
 def grantable_caps(obj: Model, *, kind: str | None = None) -> frozenset[Cap]:
     """Capabilities that may be granted on ``obj`` (an instance) in a workspace of ``kind``.
 
@@ -148,7 +154,7 @@ def grantable_caps(obj: Model, *, kind: str | None = None) -> frozenset[Cap]:
     """
     caps = _grantable_on(type(obj))
     if kind is None:
-        kind = obj.kind if isinstance(obj, Workspace) else obj.workspace.kind
+        kind = _kind_of(obj)
     return frozenset(c for c in caps if kind in CAP_KINDS.get(c, frozenset({kind})))
 
 
@@ -180,7 +186,7 @@ def _load_grants(member: Membership, obj: Model) -> frozenset[Cap]:
     if model is None:
         return frozenset()  # MPP grants only through direct foreign-key models
     codes = set(
-        model.objects.filter(user_id=member.user_id, content_object=obj).values_list(
+        model._default_manager.filter(user_id=member.user_id, content_object=obj).values_list(
             "permission__codename", flat=True
         )
     )
@@ -218,7 +224,9 @@ def _in_scope(member: Membership | None, cap: Cap) -> bool:
 
 def has_role_cap(member: Membership | None, cap: Cap) -> bool:
     """Does the (active) membership hold ``cap`` through its role alone?"""
-    return _in_scope(member, cap) and cap in ROLE_CAPS.get(member.role, frozenset())
+    if member is None or not _in_scope(member, cap):
+        return False
+    return cap in ROLE_CAPS.get(member.role, frozenset())
 
 
 def has_cap(member: Membership | None, cap: Cap, obj: Model | None = None) -> bool:
@@ -228,7 +236,7 @@ def has_cap(member: Membership | None, cap: Cap, obj: Model | None = None) -> bo
     the workspace itself) can add the capability. Blocked members hold nothing, and a grant on
     an object of another workspace gives nothing here.
     """
-    if not _in_scope(member, cap):
+    if member is None or not _in_scope(member, cap):
         return False
     if cap in ROLE_CAPS.get(member.role, frozenset()):
         return True
@@ -251,7 +259,7 @@ def roles_lacking_any(caps: frozenset[Cap], kind: str) -> list[str]:
 def useful_grants(obj: Model) -> list[Cap]:
     """Grantable capabilities on ``obj`` that some role lacks (what a grant form offers)."""
     caps = grantable_caps(obj)
-    kind = obj.kind if isinstance(obj, Workspace) else obj.workspace.kind
+    kind = _kind_of(obj)
     return sorted((c for c in caps if roles_lacking_any(frozenset({c}), kind)), key=str)
 
 

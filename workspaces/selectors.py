@@ -300,7 +300,7 @@ def _grant_row(row: WorkspaceUserObjectPermission) -> GrantRow:
     return GrantRow(
         id=row.pk,
         user=row.user,
-        membership_id=row.membership_id,
+        membership_id=getattr(row, "membership_id", None),  # annotated by grant_list
         cap=name,
         description=authz.CAP_DESCRIPTIONS.get(cap, perm.name) if cap else perm.name,
         effective=cap is not None,
@@ -343,3 +343,11 @@ def grant_candidate_list(*, workspace: Workspace) -> QuerySet[Membership]:
     return member_list(workspace=workspace).filter(
         status=Membership.Status.ACTIVE, role__in=authz.roles_lacking_any(caps, workspace.kind)
     )
+
+
+# --- invitation page ---
+
+
+def account_exists(*, email: str) -> bool:
+    """Is there an account for this (normalised) address? Used to offer sign-in vs sign-up."""
+    return User.objects.filter(email=email).exists()

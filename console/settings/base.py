@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 
@@ -287,7 +288,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # --- Logging: every line carries the request id ---------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "console.context.RequestIDLogFilter"}},

@@ -31,7 +31,7 @@ def axes_username(request: Any, credentials: dict[str, Any] | None = None) -> st
     raw = (credentials or {}).get("username")
     if raw is None and request is not None:
         raw = getattr(request, "POST", {}).get("username")
-    return normalize_email(raw) or None
+    return normalize_email(raw or "") or None
 
 
 def user_get_for_signin(*, user_id: int | str) -> User | None:

@@ -35,7 +35,7 @@ def _grant_rows(obj: Model):
     model = authz.grant_model(type(obj))
     if model is None:
         raise ValueError(f"{obj._meta.label} has no direct object permission model")
-    return model.objects.filter(content_object=obj)
+    return model._default_manager.filter(content_object=obj)
 
 
 def _check_object(actor: Membership, obj: Model) -> None:
@@ -137,7 +137,7 @@ def grants_drop_for_member(*, actor: Membership, member: Membership) -> int:
     """
     dropped = 0
     for model in get_direct_obj_perms_models(UserObjectPermissionBase, UserObjectPermission):
-        rows = model.objects.filter(
+        rows = model._default_manager.filter(
             user_id=member.user_id, **{_workspace_lookup(model): member.workspace_id}
         ).select_related("permission", "content_object")
         for row in rows:
@@ -149,7 +149,7 @@ def grants_drop_for_member(*, actor: Membership, member: Membership) -> int:
                 before={
                     "user": member.user.email,
                     "cap": _cap_name(row),
-                    "object": grant_object_label(row.content_object),
+                    "object": grant_object_label(getattr(row, "content_object")),  # noqa: B009
                     "reason": "membership removed",
                 },
             )

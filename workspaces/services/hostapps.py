@@ -75,7 +75,7 @@ def host_app_create(
         raise ValidationError({"name": f"A host app named “{app.name}” already exists."}) from exc
     _set_platforms(app, platforms)
     if icon:
-        app.icon.save(icon.name, icon, save=True)
+        app.icon.save(icon.name or "icon", icon, save=True)
     audit_record(
         actor=actor.user,
         verb="host_app.create",
@@ -111,7 +111,7 @@ def host_app_update(
     _set_platforms(app, platforms)
     if icon:
         old = app.icon.name if app.icon else None
-        app.icon.save(icon.name, icon, save=True)
+        app.icon.save(icon.name or "icon", icon, save=True)
         if old:
             storage = app.icon.storage
             transaction.on_commit(lambda: storage.delete(old))

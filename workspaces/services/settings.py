@@ -149,7 +149,12 @@ def workspace_settings_update(
             row.save(update_fields=[field, "updated_at"])
     if obsolete:
         storage = row.logo.storage
-        transaction.on_commit(lambda: [storage.delete(name) for name in obsolete])
+
+        def _delete_obsolete() -> None:
+            for name in obsolete:
+                storage.delete(name)
+
+        transaction.on_commit(_delete_obsolete)
     after = _snapshot(row, workspace)
     changed = {k for k in after if after[k] != before[k]}
     if changed:

@@ -31,7 +31,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
-from workspaces import forms
+from workspaces.forms import accounts as forms
 from workspaces.models import User
 from workspaces.services import accounts, twofactor
 

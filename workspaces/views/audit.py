@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views import View
 
 from workspaces.authz import Cap, caps_for
-from workspaces.forms_onboarding import AuditFilterForm
+from workspaces.forms.onboarding import AuditFilterForm
 from workspaces.mixins import WorkspaceMixin
 from workspaces.models import AuditEvent, User
 from workspaces.selectors import audit_event_list, audit_verb_list

@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from django.views.generic import TemplateView
 
 from workspaces.authz import Cap
-from workspaces.forms_settings import DeveloperWorkspaceForm, apply_service_errors
+from workspaces.forms.settings import DeveloperWorkspaceForm, apply_service_errors
 from workspaces.selectors import developer_workspace_list
 from workspaces.services.developer_workspaces import developer_workspace_create
 from workspaces.views.hostapps import TenantPageMixin

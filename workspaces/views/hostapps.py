@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from workspaces.authz import Cap, CapabilityDenied
-from workspaces.forms_settings import HostAppForm, apply_service_errors
+from workspaces.forms.settings import HostAppForm, apply_service_errors
 from workspaces.mixins import WorkspaceMixin
 from workspaces.models import HostApp
 from workspaces.selectors import host_app_get, host_app_list

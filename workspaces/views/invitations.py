@@ -10,8 +10,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
-from workspaces.forms_tenancy import InvitationSignupForm
-from workspaces.models import User
+from workspaces.forms.invitations import InvitationSignupForm
+from workspaces.selectors import account_exists
 from workspaces.services.invitations import (
     invitation_accept,
     invitation_accept_with_signup,
@@ -40,9 +40,7 @@ class InvitationAcceptView(View):
                 if invitation
                 else "This invitation link is not valid. Check that you copied all of it."
             ),
-            "has_account": bool(
-                invitation and User.objects.filter(email=invitation.email).exists()
-            ),
+            "has_account": bool(invitation and account_exists(email=invitation.email)),
             "login_url": f"{reverse('accounts:login')}?next={request.path}",
         }
         context.update(extra)

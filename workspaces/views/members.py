@@ -21,7 +21,7 @@ from django.views.generic.base import ContextMixin
 
 from workspaces import authz
 from workspaces.authz import Cap
-from workspaces.forms_members import (
+from workspaces.forms.members import (
     InviteFormSet,
     MemberBlockForm,
     MemberFilterForm,

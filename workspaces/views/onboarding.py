@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
-from workspaces.forms_onboarding import SignupForm, WorkspaceCreateForm
+from workspaces.forms.onboarding import SignupForm, WorkspaceCreateForm
 from workspaces.selectors import membership_list_for_user
 from workspaces.services.signup import signup_allowed, user_signup
 from workspaces.services.workspaces import workspace_create

@@ -23,8 +23,8 @@ from django.views.generic import TemplateView
 
 from workspaces import authz
 from workspaces.authz import Cap, has_cap, require, role_label
-from workspaces.forms_grants import GrantForm
-from workspaces.forms_settings import WorkspaceSettingsForm, apply_service_errors
+from workspaces.forms.grants import GrantForm
+from workspaces.forms.settings import WorkspaceSettingsForm, apply_service_errors
 from workspaces.mixins import WorkspaceMixin
 from workspaces.selectors import (
     grant_candidate_list,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from workspaces.forms import TokenCreateForm
+from workspaces.forms.accounts import TokenCreateForm
 from workspaces.selectors import api_token_list
 from workspaces.services.tokens import token_create, token_revoke
 

@@ -1,0 +1,11 @@
+"""The invitation page's form: an account for the invited address (shape only)."""
+
+from __future__ import annotations
+
+from workspaces.forms.onboarding import SignupForm
+
+
+class InvitationSignupForm(SignupForm):
+    """A new account for the invited address: the email comes from the invitation itself."""
+
+    email = None  # removes the inherited field
