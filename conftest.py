@@ -131,8 +131,21 @@ class LiveWorker:
             fh.seek(self._log_offset)
             return fh.read().decode("utf-8", "replace")
 
-    def emails(self) -> list[Path]:
+    def email_files(self) -> list[Path]:
         return sorted(p for p in self.email_dir.iterdir() if p.is_file())
+
+    def emails(self) -> list[bytes]:
+        """Every message the worker sent, one ``bytes`` each.
+
+        Django's file backend appends to a file named after the second and the backend
+        object's id, so two messages sent within one second can share a file: split on the
+        separator line it writes after each message instead of counting files.
+        """
+        separator = b"\n" + b"-" * 79 + b"\n"
+        messages: list[bytes] = []
+        for path in self.email_files():
+            messages += [m for m in path.read_bytes().split(separator) if m.strip()]
+        return messages
 
     def wait_for(self, condition, *, timeout: float = 20.0, what: str = "the worker"):
         """Poll ``condition()`` until it returns something truthy; fail after ``timeout``."""
@@ -147,7 +160,7 @@ class LiveWorker:
                 pytest.fail(f"timed out after {timeout}s waiting for {what}; log:\n{self.log()}")
             time.sleep(0.1)
 
-    def wait_for_emails(self, count: int, *, timeout: float = 20.0) -> list[Path]:
+    def wait_for_emails(self, count: int, *, timeout: float = 20.0) -> list[bytes]:
         return self.wait_for(
             lambda: found if len(found := self.emails()) >= count else None,
             timeout=timeout,
@@ -258,7 +271,7 @@ def live_worker(live_worker_process, settings):
     worker = live_worker_process
     if worker.process.poll() is not None:
         pytest.fail(f"the Celery worker exited ({worker.process.returncode}):\n{worker.log()}")
-    for path in worker.emails():
+    for path in worker.email_files():
         path.unlink()
     worker._log_offset = worker.log_path.stat().st_size
 

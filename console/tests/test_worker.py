@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 from email import message_from_bytes
 from email.header import decode_header, make_header
-from pathlib import Path
 
 import pytest
 from celery.signals import before_task_publish
@@ -21,8 +20,8 @@ from console.tasks import email_enqueue, send_email
 pytestmark = pytest.mark.services
 
 
-def _subject(path: Path) -> str:
-    message = message_from_bytes(path.read_bytes())
+def _subject(raw: bytes) -> str:
+    message = message_from_bytes(raw)
     return str(make_header(decode_header(message["Subject"])))
 
 
@@ -39,9 +38,9 @@ def test_send_email_runs_on_the_worker_and_writes_the_message(live_worker):
 
     send_email.delay(to=["olivia@example.com"], subject=subject, body="Hello from the worker.")
 
-    [path] = live_worker.wait_for_emails(1)
-    assert _subject(path) == subject
-    content = path.read_text()
+    [raw] = live_worker.wait_for_emails(1)
+    assert _subject(raw) == subject
+    content = raw.decode()
     assert "To: olivia@example.com" in content
     assert "Hello from the worker." in content
     assert "Task console.send_email[" in live_worker.log()
@@ -54,8 +53,8 @@ def test_send_email_twice_sends_two_messages(live_worker):
     for subject in subjects:
         send_email.delay(to=["rita@example.com"], subject=subject, body="Twice.")
 
-    paths = live_worker.wait_for_emails(2)
-    assert sorted(_subject(p) for p in paths) == sorted(subjects)
+    messages = live_worker.wait_for_emails(2)
+    assert sorted(_subject(m) for m in messages) == sorted(subjects)
 
 
 def test_the_request_id_travels_to_the_worker_log(live_worker):
@@ -90,8 +89,8 @@ def test_email_enqueue_reaches_the_worker_only_after_commit(live_worker):
     finally:
         before_task_publish.disconnect(record)
 
-    [path] = live_worker.wait_for_emails(1)
-    assert _subject(path) == subject
+    [raw] = live_worker.wait_for_emails(1)
+    assert _subject(raw) == subject
 
 
 @pytest.mark.django_db(transaction=True)
