@@ -35,6 +35,13 @@ class Cap(StrEnum):
     MANAGE_HOST_APPS = "workspaces.manage_hostapps"
     MANAGE_DEVELOPER_WORKSPACES = "workspaces.manage_developer_workspaces"
     MANAGE_AUTHORIZATIONS = "workspaces.manage_authorizations"
+    # mini programs (miniprograms/): a Developer holds these only on the mini programs they
+    # are assigned to (object grants), everyone else through their role.
+    VIEW_MINIPROGRAM = "miniprograms.view_miniprogram"
+    ADD_MINIPROGRAM = "miniprograms.add_miniprogram"
+    DEVELOP_MINIPROGRAM = "miniprograms.develop_miniprogram"
+    MANAGE_MINIPROGRAM = "miniprograms.manage_miniprogram"
+    DELETE_MINIPROGRAM = "miniprograms.delete_miniprogram"
 
 
 # What each capability lets a person do, for the "Roles & permissions" page.
@@ -49,6 +56,12 @@ CAP_DESCRIPTIONS: dict[Cap, str] = {
     Cap.MANAGE_HOST_APPS: "Add and edit host apps; reset SDK secrets (tenant workspaces)",
     Cap.MANAGE_DEVELOPER_WORKSPACES: "Create developer workspaces for merchants (tenants)",
     Cap.MANAGE_AUTHORIZATIONS: "Review and revoke members' API tokens and object grants",
+    Cap.VIEW_MINIPROGRAM: "See mini programs, their versions and settings",
+    Cap.ADD_MINIPROGRAM: "Create mini programs",
+    Cap.DEVELOP_MINIPROGRAM: "Edit a mini program's profile and testers; upload versions",
+    Cap.MANAGE_MINIPROGRAM: "Put mini programs on or off shelf, take them offline from a host "
+    "app, assign developers",
+    Cap.DELETE_MINIPROGRAM: "Delete mini programs (irreversible)",
 }
 
 # Capabilities that exist only in one kind of workspace.
@@ -61,6 +74,11 @@ CAP_KINDS: dict[Cap, frozenset[str]] = {
 _EVERYONE = frozenset({Cap.VIEW_WORKSPACE, Cap.VIEW_MEMBERS, Cap.VIEW_HOST_APPS})
 _ADMIN = _EVERYONE | frozenset(
     {
+        Cap.VIEW_MINIPROGRAM,
+        Cap.ADD_MINIPROGRAM,
+        Cap.DEVELOP_MINIPROGRAM,
+        Cap.MANAGE_MINIPROGRAM,
+        Cap.DELETE_MINIPROGRAM,
         Cap.CHANGE_WORKSPACE,
         Cap.MANAGE_MEMBERS,
         Cap.VIEW_AUDIT,
@@ -75,7 +93,9 @@ _ADMIN = _EVERYONE | frozenset(
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.OWNER: frozenset(Cap),
     Role.ADMIN: _ADMIN,
-    Role.REVIEWER: _EVERYONE,
+    # A Reviewer sees every mini program (it approves their releases) but changes none.
+    Role.REVIEWER: _EVERYONE | frozenset({Cap.VIEW_MINIPROGRAM}),
+    # A Developer works only on the mini programs assigned to them (grants on each one).
     Role.DEVELOPER: _EVERYONE,
 }
 
@@ -121,6 +141,15 @@ GRANTABLE: dict[type[Model] | str, frozenset[Cap]] = {
             Cap.MANAGE_DEVELOPER_WORKSPACES,  # a partner manager onboards merchants
         }
     ),
+    # Assigning a Developer to a mini program grants DEVELOP on it (and so VIEW, see
+    # GRANT_IMPLIES); VIEW alone lets, say, a Developer follow a program they do not work on.
+    "miniprograms.miniprogram": frozenset({Cap.VIEW_MINIPROGRAM, Cap.DEVELOP_MINIPROGRAM}),
+}
+
+# A granted capability that brings others with it on the same object: whoever may develop a
+# mini program must be able to see it. Applied when grants are read, never stored.
+GRANT_IMPLIES: dict[Cap, frozenset[Cap]] = {
+    Cap.DEVELOP_MINIPROGRAM: frozenset({Cap.VIEW_MINIPROGRAM}),
 }
 
 
@@ -191,7 +220,10 @@ def _load_grants(member: Membership, obj: Model) -> frozenset[Cap]:
         )
     )
     # Rows for capabilities that are not (or no longer) grantable give nothing.
-    return frozenset(c for c in allowed if codename(c) in codes)
+    granted = {c for c in allowed if codename(c) in codes}
+    for cap in list(granted):
+        granted |= GRANT_IMPLIES.get(cap, frozenset()) & allowed
+    return frozenset(granted)
 
 
 def object_grants(member: Membership, obj: Model) -> frozenset[Cap]:

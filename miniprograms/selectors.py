@@ -1,0 +1,180 @@
+"""Reads of the miniprograms app (STYLE.md §3): workspace-scoped, related rows fetched up front."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from miniprograms.models import (
+    Industry,
+    MiniProgram,
+    MiniProgramHostApp,
+    MiniProgramTester,
+    MiniProgramUserObjectPermission,
+)
+from workspaces import authz
+from workspaces.authz import Cap
+from workspaces.models import Membership, Workspace
+
+VISIBLE_CODENAMES = (
+    authz.codename(Cap.VIEW_MINIPROGRAM),
+    authz.codename(Cap.DEVELOP_MINIPROGRAM),
+)
+
+
+def _granted(user_id: int, *codenames: str) -> Exists:
+    return Exists(
+        MiniProgramUserObjectPermission.objects.filter(
+            content_object=OuterRef("pk"), user_id=user_id, permission__codename__in=codenames
+        )
+    )
+
+
+def miniprogram_visible(*, member: Membership) -> QuerySet[MiniProgram]:
+    """The mini programs ``member`` may see: all of the workspace's through the role, else
+    only those granted (a Developer's assigned mini programs)."""
+    qs = MiniProgram.objects.filter(workspace_id=member.workspace_id)
+    if authz.has_role_cap(member, Cap.VIEW_MINIPROGRAM):
+        return qs
+    if not member.is_active:
+        return qs.none()
+    return qs.filter(_granted(member.user_id, *VISIBLE_CODENAMES))
+
+
+SHELF_FILTERS = {"on_shelf": MiniProgram.Shelf.ON, "off_shelf": MiniProgram.Shelf.OFF}
+
+
+def miniprogram_list(
+    *,
+    member: Membership,
+    search: str = "",
+    shelf: str = "",
+    host_app_id: int | None = None,
+    assigned_user_id: int | None = None,
+) -> QuerySet[MiniProgram]:
+    """The list page and the API list: newest first, filtered, with what rows show prefetched.
+
+    ``search`` matches the App ID (exact or prefix of digits) or a name in any language;
+    ``shelf`` is ``on_shelf``/``off_shelf``; ``host_app_id`` keeps those released to that host
+    app (active there); ``assigned_user_id`` those a Developer is assigned to.
+    """
+    qs = miniprogram_visible(member=member)
+    search = (search or "").strip()
+    if search:
+        by_text = Q(name__icontains=search) | Q(languages__name__icontains=search)
+        if search.isdigit():
+            by_text |= Q(app_id__startswith=search)
+        qs = qs.filter(pk__in=MiniProgram.objects.filter(by_text).values("pk"))
+    if shelf in SHELF_FILTERS:
+        qs = qs.filter(shelf_status=SHELF_FILTERS[shelf])
+    if host_app_id is not None:
+        qs = qs.filter(
+            targets__host_app_id=host_app_id, targets__status=MiniProgramHostApp.Status.ACTIVE
+        )
+    if assigned_user_id is not None:
+        qs = qs.filter(_granted(assigned_user_id, authz.codename(Cap.DEVELOP_MINIPROGRAM)))
+    return (
+        qs.select_related("industry__parent")
+        .prefetch_related(
+            Prefetch(
+                "targets",
+                queryset=MiniProgramHostApp.objects.select_related("host_app").order_by(
+                    "host_app__name", "id"
+                ),
+            )
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def miniprogram_get(*, workspace: Workspace, app_id: str) -> MiniProgram | None:
+    """One mini program of ``workspace`` by App ID, with its detail page's rows (else None)."""
+    if not (app_id or "").isdigit():
+        return None
+    return (
+        MiniProgram.objects.filter(workspace=workspace, app_id=app_id)
+        .select_related("industry__parent", "created_by", "workspace")
+        .prefetch_related(
+            "languages",
+            Prefetch(
+                "targets",
+                queryset=MiniProgramHostApp.objects.select_related("host_app").order_by(
+                    "host_app__name", "id"
+                ),
+            ),
+        )
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class AssignedDeveloper:
+    membership: Membership
+    assigned_at_grant_id: int
+
+
+def miniprogram_developer_list(*, miniprogram: MiniProgram) -> list[Membership]:
+    """Members assigned to the mini program (DEVELOP granted), by email."""
+    user_ids = MiniProgramUserObjectPermission.objects.filter(
+        content_object=miniprogram, permission__codename=authz.codename(Cap.DEVELOP_MINIPROGRAM)
+    ).values("user_id")
+    return list(
+        Membership.objects.filter(workspace_id=miniprogram.workspace_id, user_id__in=user_ids)
+        .select_related("user")
+        .order_by("user__email")
+    )
+
+
+def miniprogram_assignable_developers(*, miniprogram: MiniProgram) -> list[Membership]:
+    """Active Developers of the workspace not yet assigned to the mini program."""
+    assigned = MiniProgramUserObjectPermission.objects.filter(
+        content_object=miniprogram, permission__codename=authz.codename(Cap.DEVELOP_MINIPROGRAM)
+    ).values("user_id")
+    return list(
+        Membership.objects.filter(
+            workspace_id=miniprogram.workspace_id,
+            role=Membership.Role.DEVELOPER,
+            status=Membership.Status.ACTIVE,
+        )
+        .exclude(user_id__in=assigned)
+        .select_related("user")
+        .order_by("user__email")
+    )
+
+
+def miniprogram_tester_list(
+    *, miniprogram: MiniProgram, search: str = ""
+) -> QuerySet[MiniProgramTester]:
+    qs = MiniProgramTester.objects.filter(miniprogram=miniprogram).select_related("added_by")
+    if search:
+        qs = qs.filter(account__icontains=search.strip())
+    return qs.order_by("account", "id")
+
+
+def miniprogram_tester_get(*, miniprogram: MiniProgram, tester_id: int) -> MiniProgramTester | None:
+    return MiniProgramTester.objects.filter(miniprogram=miniprogram, pk=tester_id).first()
+
+
+@dataclass(frozen=True)
+class IndustryGroup:
+    code: str
+    name: str
+    children: list[Industry]
+
+
+def industry_groups() -> list[IndustryGroup]:
+    """The taxonomy as groups of leaves (a ``<select>`` with ``<optgroup>``s): two queries."""
+    tops = list(Industry.objects.filter(parent__isnull=True).order_by("position", "name"))
+    leaves: dict[int, list[Industry]] = {}
+    for leaf in Industry.objects.filter(parent__isnull=False).order_by("position", "name"):
+        leaves.setdefault(leaf.parent_id, []).append(leaf)
+    return [IndustryGroup(code=t.code, name=t.name, children=leaves.get(t.pk, [])) for t in tops]
+
+
+def industry_search(*, search: str = "") -> QuerySet[Industry]:
+    """Leaves whose name or group name contains ``search``, in taxonomy order."""
+    qs = Industry.objects.filter(parent__isnull=False).select_related("parent")
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(parent__name__icontains=search))
+    return qs.order_by("parent__position", "position", "name")
