@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("workspaces.api_urls")),
     path("", include("workspaces.api_urls_tenancy")),
+    path("", include("miniprograms.api_urls")),
 ]

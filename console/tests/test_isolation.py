@@ -23,6 +23,15 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from miniprograms.models import (
+    MiniProgram,
+    MiniProgramHostApp,
+    MiniProgramLanguage,
+    MiniProgramTester,
+    MiniProgramUserObjectPermission,
+)
+from miniprograms.services.members import miniprogram_developer_assign, miniprogram_testers_add
+from miniprograms.tests.factories import create_miniprogram
 from workspaces.authz import Cap
 from workspaces.models import (
     ApiToken,
@@ -176,6 +185,24 @@ def world(db, django_capture_on_commit_callbacks) -> World:
     # An object grant in B: its developer reads B's audit log.
     grant_add(actor=b_owner, user_id=developer.pk, cap=Cap.VIEW_AUDIT, obj=b)
     b_grant = WorkspaceUserObjectPermission.objects.get(content_object=b)
+    # A mini program of B, released to B's host app, with a tester and an assigned developer.
+    b_miniprogram = create_miniprogram(
+        b_owner,
+        name="Bravo Secret Shop",
+        host_app_ids=[b_host_app.pk],
+        languages=[
+            {
+                "language": "ja",
+                "name": "ブラボーの店",
+                "tagline": "秘密の店で買い物をしよう",
+                "description": "ブラボーの秘密の店で、限定商品を買い物できるミニプログラムです。",
+            }
+        ],
+    )
+    miniprogram_developer_assign(actor=b_owner, miniprogram=b_miniprogram, user_id=developer.pk)
+    [b_tester] = miniprogram_testers_add(
+        actor=b_owner, miniprogram=b_miniprogram, accounts=["bravo-tester-1"]
+    ).added
     return World(
         a=a,
         outsider=outsider,
@@ -187,7 +214,7 @@ def world(db, django_capture_on_commit_callbacks) -> World:
         b_host_app=b_host_app,
         b_token=b_token,
         b_developer_workspace=b_developer_workspace,
-        extra={"b_grant": b_grant},
+        extra={"b_grant": b_grant, "b_miniprogram": b_miniprogram, "b_tester": b_tester},
     )
 
 
@@ -211,6 +238,9 @@ invitation = lambda w: w.b_invitation.pk  # noqa: E731
 host_app = lambda w: w.b_host_app.pk  # noqa: E731
 token = lambda w: w.b_token.pk  # noqa: E731
 grant = lambda w: w.extra["b_grant"].pk  # noqa: E731
+app_id = lambda w: w.extra["b_miniprogram"].app_id  # noqa: E731
+b_developer_user = lambda w: w.b_member.user_id  # noqa: E731
+tester_id = lambda w: w.extra["b_tester"].pk  # noqa: E731
 
 REGISTRY: dict[str, Build] = {
     # console shell
@@ -263,6 +293,10 @@ REGISTRY: dict[str, Build] = {
     "tenancy-api:audit-event-list": _b(),
     "tenancy-api:grant-list": _b(),
     "tenancy-api:grant-detail": _b(grant_id=grant),
+    # --- mini program pages (miniprograms/urls.py) ---
+    # --- end of mini program pages ---
+    # --- mini programs API (miniprograms/api_urls.py) ---
+    # --- end of mini programs API ---
 }
 
 # Kwargs that name something inside the workspace rather than identify an object: swapping the
@@ -377,6 +411,21 @@ def snapshot_b(w: World) -> dict[str, Any]:
             .order_by("pk")
             .values("pk", "email", "name", "password", "is_active")
         ),
+        "miniprograms": list(MiniProgram.objects.filter(workspace=w.b).order_by("pk").values()),
+        "miniprogram_languages": list(
+            MiniProgramLanguage.objects.filter(miniprogram__workspace=w.b).order_by("pk").values()
+        ),
+        "miniprogram_host_apps": list(
+            MiniProgramHostApp.objects.filter(miniprogram__workspace=w.b).order_by("pk").values()
+        ),
+        "miniprogram_testers": list(
+            MiniProgramTester.objects.filter(miniprogram__workspace=w.b).order_by("pk").values()
+        ),
+        "miniprogram_grants": list(
+            MiniProgramUserObjectPermission.objects.filter(content_object__workspace=w.b)
+            .order_by("pk")
+            .values()
+        ),
         "audit_events": AuditEvent.objects.filter(
             workspace__in=[w.b, w.b_developer_workspace]
         ).count(),
@@ -400,6 +449,14 @@ def _payload(w: World) -> dict[str, Any]:
         "owner_name": "Mallory",
         "platforms": {"android": "com.evil"},
         "android": "com.evil",
+        "tagline": "Pwned by workspace A!!",
+        "reason": "pwned",
+        "on_shelf": False,
+        "action": "off",
+        "confirm_name": "Bravo Secret Shop",
+        "accounts": "mallory-1\nmallory-2",
+        "user_id": w.b_member.user_id,
+        "host_app_ids": [],
     }
 
 
