@@ -240,7 +240,7 @@ token = lambda w: w.b_token.pk  # noqa: E731
 grant = lambda w: w.extra["b_grant"].pk  # noqa: E731
 app_id = lambda w: w.extra["b_miniprogram"].app_id  # noqa: E731
 b_developer_user = lambda w: w.b_member.user_id  # noqa: E731
-tester_id = lambda w: w.extra["b_tester"].pk  # noqa: E731
+b_tester_pk = lambda w: w.extra["b_tester"].pk  # noqa: E731
 
 REGISTRY: dict[str, Build] = {
     # console shell
