@@ -1,1 +1,186 @@
-"""Models arrive with their issue; see SPEC.md."""
+"""Versions (uploaded code packages), their pipeline jobs and build artifacts (SPEC §5).
+
+The database is the job ledger and the broker only a doorbell: every piece of worker work on a
+version (scan, build, quality review) is a :class:`PackageJob` row with its state and a lease.
+A worker *claims* a job with one conditional UPDATE (``releases.jobs.job_claim``); a second
+concurrent run of the same job claims nothing and returns; the sweeper re-enqueues jobs whose
+lease expired (a killed worker) and fails those that ran out of attempts.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def _package_path(instance: models.Model, filename: str) -> str:
+    """Generated keys, never the client's file name (STYLE.md §8)."""
+    return f"packages/{secrets.token_hex(2)}/{secrets.token_hex(16)}.zip"
+
+
+class VersionFloor(models.Model):
+    """The highest version ever uploaded for a mini program (rejected and deleted included).
+
+    A new upload must be greater; the row is locked while an upload is accepted, so two
+    concurrent uploads are ordered, and it is never lowered.
+    """
+
+    miniprogram = models.OneToOneField(
+        "miniprograms.MiniProgram",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="version_floor",
+    )
+    major = models.PositiveIntegerField(default=0)
+    minor = models.PositiveIntegerField(default=0)
+    patch = models.PositiveIntegerField(default=0)
+    has_any = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}.{self.patch}" if self.has_any else "-"
+
+    @property
+    def number(self) -> str:
+        return f"{self.major}.{self.minor}.{self.patch}"
+
+
+class Version(models.Model):
+    """One uploaded code package of a mini program, identified by its semantic version."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        SCANNING = "scanning", _("Scanning")
+        READY = "ready", _("Ready")
+        SCAN_FAILED = "scan_failed", _("Scan failed")
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="versions"
+    )
+    miniprogram = models.ForeignKey(
+        "miniprograms.MiniProgram", on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.CharField(max_length=32)  # "1.2.3", canonical (no leading zeros)
+    major = models.PositiveIntegerField()
+    minor = models.PositiveIntegerField()
+    patch = models.PositiveIntegerField()
+    notes = models.TextField(blank=True, max_length=1000)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.UPLOADED)
+    package = models.FileField(upload_to=_package_path, max_length=200)
+    package_size = models.BigIntegerField()
+    package_sha256 = models.CharField(max_length=64)
+    is_large = models.BooleanField(default=False)  # 8 MB ≤ size < 100 MB: warned at upload
+    scan_summary = models.JSONField(null=True, blank=True)
+    failure_code = models.CharField(max_length=32, blank=True)
+    failure_message = models.TextField(blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-major", "-minor", "-patch"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["miniprogram", "major", "minor", "patch"], name="version_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["uploaded", "scanning", "ready", "scan_failed"]),
+                name="version_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(package_size__gte=0) & Q(package_size__lt=100 * 1024 * 1024),
+                name="version_package_size_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "-created_at"], name="version_ws_created"),
+            models.Index(fields=["status", "updated_at"], name="version_status_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.miniprogram_id} {self.number}"
+
+
+class PackageJob(models.Model):
+    """One unit of worker work on a version, with its lease (the ledger; see module doc)."""
+
+    class Kind(models.TextChoices):
+        SCAN = "scan", _("Scan")
+        BUILD = "build", _("Build")
+        QUALITY = "quality", _("Quality review")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_token = models.CharField(max_length=32, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)  # 0–100, for the version page
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    queued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["version", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "kind"], name="packagejob_one_per_kind"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["scan", "build", "quality"]), name="packagejob_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["queued", "running", "succeeded", "failed", "cancelled"]),
+                name="packagejob_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="running") | Q(lease_expires_at__isnull=False),
+                name="packagejob_running_has_lease",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "lease_expires_at"], name="packagejob_sweep"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of version {self.version_id} ({self.state})"
+
+
+class Artifact(models.Model):
+    """A built file of a version: the complete package, or the subpackaged form's parts."""
+
+    class Kind(models.TextChoices):
+        COMPLETE = "complete", _("Complete package")
+        MAIN = "main", _("Main package")
+        SUBPACKAGE = "subpackage", _("Subpackage")
+        INDEX = "index", _("Subpackage index")
+
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="artifacts")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    root = models.CharField(max_length=200, blank=True)  # the subpackage root, for SUBPACKAGE
+    file = models.FileField(max_length=200)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["version", "kind", "root"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "kind", "root"], name="artifact_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.root} of version {self.version_id}"

@@ -148,6 +148,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "console.clear_expired_sessions",
         "schedule": timedelta(hours=24),
     },
+    # The package pipeline's ledger: re-ring stuck jobs, give up on lost ones (releases/jobs.py).
+    "releases-sweep-jobs": {
+        "task": "releases.sweep_jobs",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # --- Storage --------------------------------------------------------------------------------
@@ -274,6 +279,7 @@ SPECTACULAR_SETTINGS = {
         "AssignableRoleEnum": "workspaces.serializers_tenancy.ASSIGNABLE_ROLES",
         "MembershipStatusEnum": "workspaces.models.Membership.Status",
         "InvitationStatusEnum": "workspaces.serializers_tenancy.INVITATION_STATUSES",
+        "MiniProgramKindEnum": "miniprograms.models.MiniProgram.Kind",
     },
 }
 API_TOKEN_LAST_USED_RESOLUTION = timedelta(seconds=60)
