@@ -184,3 +184,26 @@ class Artifact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.root} of version {self.version_id}"
+
+
+class TrialVersion(models.Model):
+    """The trial version of a mini program: the version whitelisted testers open, and the page
+    (relative path + query) it opens at. Only testers on the whitelist may open it."""
+
+    miniprogram = models.OneToOneField(
+        "miniprograms.MiniProgram", primary_key=True, on_delete=models.CASCADE, related_name="trial"
+    )
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="+")
+    page_path = models.CharField(max_length=200)
+    query = models.CharField(max_length=200, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Trial of {self.miniprogram_id}: {self.version_id} at {self.page_path}"
+
+    @property
+    def launch_path(self) -> str:
+        return f"{self.page_path}?{self.query}" if self.query else self.page_path
