@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 MANAGE := $(BIN)/python manage.py
 
 .PHONY: help install run migrate seed test lint fmt typecheck check check-migrations check-deploy \
-	worker beat clean
+	worker beat bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -55,7 +55,8 @@ lint: $(STAMP) ## ruff check + ruff format --check
 
 # STYLE.md §8: services, selectors and the access rules are type-checked with django-stubs.
 TYPED := workspaces/services workspaces/selectors.py workspaces/authz.py workspaces/keys.py \
-	workspaces/images.py
+	workspaces/images.py miniprograms/services miniprograms/selectors.py miniprograms/access.py \
+	miniprograms/validators.py miniprograms/profile.py miniprograms/languages.py
 
 typecheck: $(STAMP) var ## mypy (django-stubs) on services, selectors and authz
 	$(BIN)/mypy $(TYPED)
@@ -82,6 +83,10 @@ worker: $(STAMP) var ## a Celery worker (needs REDIS_URL; without it tasks run i
 
 beat: $(STAMP) var ## the Celery beat scheduler (one per deployment)
 	$(BIN)/celery -A console beat --loglevel=INFO --schedule var/celerybeat-schedule
+
+bench: $(STAMP) var ## the package benchmarks (bench/README.md): scan + build, and upload
+	$(BIN)/python bench/scan.py
+	$(BIN)/python bench/upload.py
 
 clean: ## remove caches and var/ (the SQLite database, media and screenshots)
 	rm -rf var .pytest_cache .ruff_cache

@@ -1,4 +1,6 @@
-"""The demo data set that ``make run`` loads: two workspaces of each kind, a user per role.
+"""The demo data set that ``make run`` loads: two workspaces of each kind, a user per role,
+host apps of Acme and mini programs in every state the console shows (released, with staged
+edits, off shelf, with another language, a merchant's released into Acme's host apps).
 
 Kept as data so the README, the terminal output of ``seed_demo`` and the tests agree.
 """
@@ -42,4 +44,149 @@ WORKSPACES: tuple[DemoWorkspace, ...] = (
     DemoWorkspace("globex", "Globex Wallet", "tenant", "globex@example.com"),
     DemoWorkspace("bluebottle", "Blue Bottle Coffee", "developer", "merchant@example.com", "acme"),
     DemoWorkspace("initech", "Initech Studio", "developer", "globex@example.com", "globex"),
+)
+
+
+@dataclass(frozen=True)
+class DemoHostApp:
+    workspace: str  # a tenant's slug
+    name: str
+    description: str
+    platforms: tuple[tuple[str, str], ...]  # (platform, bundle id)
+
+
+@dataclass(frozen=True)
+class DemoLanguage:
+    language: str
+    name: str
+    tagline: str
+    description: str
+
+
+@dataclass(frozen=True)
+class DemoMiniProgram:
+    """A mini program and what happened to it since it was created.
+
+    ``released`` copies the draft profile to what host apps show (as a release will);
+    ``staged`` then edits the draft, so the detail page has "pending until the next release"
+    fields to show. Edits change texts, never the name: the name is how the seed finds it again.
+    """
+
+    workspace: str
+    name: str
+    tagline: str
+    description: str
+    industry: str  # a leaf code of the industry taxonomy
+    service_phone: str
+    service_email: str
+    logo: tuple[tuple[int, int, int], str]  # background colour and the letter drawn on it
+    host_apps: tuple[str, ...]  # names of host apps of the workspace's tenant
+    default_language: str | None = None  # None: the workspace's
+    languages: tuple[DemoLanguage, ...] = ()
+    developers: tuple[str, ...] = ()  # emails of Developers assigned to it
+    testers: tuple[str, ...] = ()  # host-app accounts on the tester whitelist
+    released: bool = False
+    staged: tuple[tuple[str, str], ...] = ()  # (field, new draft value) after the release
+    off_shelf_reason: str = ""
+
+
+HOST_APPS: tuple[DemoHostApp, ...] = (
+    DemoHostApp(
+        "acme",
+        "Acme Super App",
+        "The flagship super app: payments, shopping and services.",
+        (("android", "com.acme.superapp"), ("ios", "com.acme.SuperApp")),
+    ),
+    DemoHostApp(
+        "acme",
+        "Acme Wallet",
+        "The lightweight wallet for top-ups and bill payment.",
+        (("android", "com.acme.wallet"), ("harmonyos", "com.acme.wallet.harmony")),
+    ),
+)
+
+MINIPROGRAMS: tuple[DemoMiniProgram, ...] = (
+    DemoMiniProgram(
+        workspace="acme",
+        name="Acme Mall",
+        tagline="Everyday deals, delivered fast",
+        description="Shop thousands of products from Acme's partner stores, pay in one tap and "
+        "track every delivery without leaving the app.",
+        industry="general-merchandise",
+        service_phone="0571-26888888",
+        service_email="mall-help@acme.example",
+        logo=((220, 38, 38), "M"),
+        host_apps=("Acme Super App", "Acme Wallet"),
+        developers=("developer@example.com",),
+        testers=("13800138000", "13800138001", "qa-lead@acme.example"),
+        released=True,
+        staged=(
+            ("tagline", "Daily deals, same-day delivery"),
+            (
+                "description",
+                "Shop thousands of products from Acme's partner stores, pay in one "
+                "tap and get them delivered the same day.",
+            ),
+        ),
+    ),
+    DemoMiniProgram(
+        workspace="acme",
+        name="极速外卖",
+        tagline="附近美食，三十分钟送达",
+        description="汇集附近数千家餐厅，在线点餐、实时追踪骑手位置，平均三十分钟送达。",
+        industry="food-delivery",
+        service_phone="021-61234567",
+        service_email="waimai@acme.example",
+        logo=((234, 88, 12), "W"),
+        host_apps=("Acme Super App",),
+        default_language="zh-Hans",
+        languages=(
+            DemoLanguage(
+                "en",
+                "Express Eats",
+                "Food nearby, in thirty minutes",
+                "Order from thousands of restaurants nearby, follow your rider live and get "
+                "your meal in thirty minutes on average.",
+            ),
+        ),
+        testers=("13900139000",),
+        released=True,
+    ),
+    DemoMiniProgram(
+        workspace="acme",
+        name="Acme Parking",
+        tagline="Find a space and pay by plate",
+        description="See free spaces in Acme partner car parks, reserve one and pay "
+        "automatically by licence plate when you leave.",
+        industry="parking",
+        service_phone="0571-26888899",
+        service_email="parking@acme.example",
+        logo=((37, 99, 235), "P"),
+        host_apps=("Acme Super App",),
+        off_shelf_reason="The car park operator's contract is being renewed.",
+    ),
+    DemoMiniProgram(
+        workspace="bluebottle",
+        name="Blue Bottle Order Ahead",
+        tagline="Order ahead, skip the line",
+        description="Order your coffee and pastries ahead, pay in the app and pick them up at "
+        "your nearest Blue Bottle café without waiting.",
+        industry="coffee-tea",
+        service_phone="0755-86001234",
+        service_email="hello@bluebottle.example",
+        logo=((14, 116, 144), "B"),
+        host_apps=("Acme Super App", "Acme Wallet"),
+        languages=(
+            DemoLanguage(
+                "ja",
+                "ブルーボトル事前注文",
+                "事前に注文して、並ばずに受け取り",
+                "コーヒーとペストリーをアプリで事前に注文・決済し、最寄りのカフェで待たずに"
+                "受け取れます。",
+            ),
+        ),
+        developers=("merchant-dev@example.com",),
+        testers=("13700137000", "barista@bluebottle.example"),
+        released=True,
+    ),
 )

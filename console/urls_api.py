@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("workspaces.api_urls")),
     path("", include("workspaces.api_urls_tenancy")),
     path("", include("miniprograms.api_urls")),
+    path("", include("releases.api_urls")),
 ]

@@ -8,7 +8,15 @@ from django.shortcuts import redirect, render
 from django.views.generic import TemplateView
 
 from console.api import error_response
-from workspaces.authz import CapabilityDenied, caps_for, role_label, roles_with
+from miniprograms.selectors import miniprogram_visible
+from workspaces.authz import (
+    Cap,
+    CapabilityDenied,
+    caps_for,
+    has_role_cap,
+    role_label,
+    roles_with,
+)
 from workspaces.mixins import WorkspaceMixin
 from workspaces.selectors import (
     invitation_pending_exists,
@@ -37,6 +45,21 @@ class HomeView(LoginRequiredMixin, TemplateView):
 
 class DashboardView(WorkspaceMixin, TemplateView):
     template_name = "console/dashboard.html"
+    RECENT_MINIPROGRAMS = 5
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        visible = miniprogram_visible(member=self.membership).order_by("-created_at", "-id")
+        recent = list(visible[: self.RECENT_MINIPROGRAMS])
+        context.update(
+            recent_miniprograms=recent,
+            miniprogram_count=len(recent)
+            if len(recent) < self.RECENT_MINIPROGRAMS
+            else visible.count(),
+            # Reviewers and Admins see all; a Developer only what is assigned to them.
+            sees_all_miniprograms=has_role_cap(self.membership, Cap.VIEW_MINIPROGRAM),
+        )
+        return context
 
 
 def _wants_json(request: HttpRequest) -> bool:

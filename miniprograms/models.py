@@ -46,7 +46,8 @@ class Industry(models.Model):
     @property
     def path(self) -> str:
         """``"Food & Beverage › Coffee & Tea"`` (needs ``parent`` loaded: select_related)."""
-        return f"{self.parent.name} › {self.name}" if self.parent_id else self.name
+        parent = self.parent if self.parent_id else None
+        return f"{parent.name} › {self.name}" if parent is not None else self.name
 
 
 class AppIdAllocation(models.Model):

@@ -166,7 +166,7 @@ class IndustryGroup:
 def industry_groups() -> list[IndustryGroup]:
     """The taxonomy as groups of leaves (a ``<select>`` with ``<optgroup>``s): two queries."""
     tops = list(Industry.objects.filter(parent__isnull=True).order_by("position", "name"))
-    leaves: dict[int, list[Industry]] = {}
+    leaves: dict[int | None, list[Industry]] = {}
     for leaf in Industry.objects.filter(parent__isnull=False).order_by("position", "name"):
         leaves.setdefault(leaf.parent_id, []).append(leaf)
     return [IndustryGroup(code=t.code, name=t.name, children=leaves.get(t.pk, [])) for t in tops]

@@ -28,7 +28,8 @@ DESCRIPTION_MIN, DESCRIPTION_MAX = 20, 200
 LOGO_MAX_BYTES = 256 * 1024
 LOGO_MIN_SIDE = 48
 LOGO_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png"})
-PHONE_RE = re.compile(r"^\d{3,4}-\d{7,8}$")
+# ASCII digits only: ``\d`` alone also matches Arabic-Indic, full-width and other digits.
+PHONE_RE = re.compile(r"^\d{3,4}-\d{7,8}$", re.ASCII)
 PHONE_EXAMPLE = "0571-26888888"
 
 # Inclusive code point ranges that count 2 units (see the module docstring).

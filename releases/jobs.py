@@ -23,6 +23,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -31,12 +32,17 @@ from releases.models import PackageJob
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)  # a job's lease; heartbeats extend it while it runs
+DEFAULT_LEASE_SECONDS = 300
 MAX_ATTEMPTS = 3
 STALE_QUEUED = timedelta(minutes=2)  # a queued job nobody claimed: ring the bell again
 
 Job = PackageJob
 State = PackageJob.State
+
+
+def lease() -> timedelta:
+    """A job's lease (``PACKAGE_JOB_LEASE_SECONDS``, read at each call); heartbeats extend it."""
+    return timedelta(seconds=getattr(settings, "PACKAGE_JOB_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
 
 
 def _ring(job_id: int) -> None:
@@ -77,7 +83,7 @@ def job_claim(*, job_id: int, now=None) -> str | None:
         .update(
             state=State.RUNNING,
             lease_token=token,
-            lease_expires_at=now + LEASE,
+            lease_expires_at=now + lease(),
             attempts=F("attempts") + 1,
             started_at=now,
             error="",
@@ -88,7 +94,7 @@ def job_claim(*, job_id: int, now=None) -> str | None:
 
 def job_heartbeat(*, job_id: int, token: str, progress: int | None = None) -> bool:
     """Extend the lease (and record progress 0–100); ``False`` if the lease was lost."""
-    changes: dict[str, Any] = {"lease_expires_at": timezone.now() + LEASE}
+    changes: dict[str, Any] = {"lease_expires_at": timezone.now() + lease()}
     if progress is not None:
         changes["progress"] = max(0, min(100, int(progress)))
     updated = Job.objects.filter(pk=job_id, state=State.RUNNING, lease_token=token).update(

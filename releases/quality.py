@@ -34,23 +34,32 @@ SCRIPT_SEARCH_LIMIT = 2 * 1024 * 1024
 MAX_FINDINGS_PER_RULE = 50
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".svg")
 
-CONSTRUCTS: tuple[tuple[str, re.Pattern[bytes], str], ...] = (
+# (rule, cheap keywords — the regex runs only when one of them occurs —, pattern, why)
+CONSTRUCTS: tuple[tuple[str, tuple[bytes, ...], re.Pattern[bytes], str], ...] = (
     (
         "eval",
+        (b"eval", b"Function"),
         re.compile(rb"(?<![\w$.])eval\s*\(|\bnew\s+Function\s*\("),
         "builds code from a string (eval or new Function); host apps' security reviews refuse it",
     ),
     (
         "dom_api",
+        (b"document.", b"window."),
         re.compile(rb"(?<![\w$.])(?:document|window)\.[A-Za-z_]"),
         "uses document or window: mini programs run without a DOM, so this fails at run time",
     ),
     (
         "insecure_url",
+        (b"http://",),
         re.compile(rb"http://(?!localhost|127\.0\.0\.1)[A-Za-z0-9]"),
         "contains an http:// URL; host apps allow only https",
     ),
-    ("debugger", re.compile(rb"(?<![\w$.])debugger\s*;"), "contains a debugger statement"),
+    (
+        "debugger",
+        (b"debugger",),
+        re.compile(rb"(?<![\w$.])debugger\s*;"),
+        "contains a debugger statement",
+    ),
 )
 
 
@@ -146,7 +155,9 @@ def review_package(
                 continue
             data = archive.read(scan.root_prefix + entry.path)
             searched += 1
-            for rule, pattern, why in CONSTRUCTS:
+            for rule, keywords, pattern, why in CONSTRUCTS:
+                if not any(word in data for word in keywords):
+                    continue
                 match = pattern.search(data)
                 if match:
                     line = _line_of(data, match.start())

@@ -42,6 +42,7 @@ from workspaces.serializers_tenancy import (
     DeveloperWorkspaceCreateSerializer,
     DeveloperWorkspaceSerializer,
     GrantCreateSerializer,
+    GrantDeleteQuerySerializer,
     GrantSerializer,
     HostAppCreateSerializer,
     HostAppSerializer,
@@ -366,16 +367,25 @@ class InvitationListView(WorkspaceAPIView):
         tags=[TAG_INVITATIONS],
         summary="Invite people",
         description="Up to 10 at once, all or nothing; each gets an email with a single-use "
-        "link valid for 3 days. Needs workspaces.manage_members.",
+        "link valid for 3 days. A Developer is assigned to the mini programs in app_ids when "
+        "they accept (at least one is required once the workspace has mini programs). Needs "
+        "workspaces.manage_members.",
         parameters=[SLUG],
         request=InvitationBatchSerializer,
         responses={201: InvitationBatchResultSerializer, **WRITE_ERRORS},
     )
     def post(self, request: Request, workspace_slug: str) -> Response:
         people = self.body(InvitationBatchSerializer)["invitations"]
-        created = invitation_create_batch(
-            actor=self.membership, specs=[InviteSpec(**person) for person in people]
-        )
+        specs = [
+            InviteSpec(
+                name=person["name"],
+                email=person["email"],
+                role=person["role"],
+                app_ids=tuple(person["app_ids"]),
+            )
+            for person in people
+        ]
+        created = invitation_create_batch(actor=self.membership, specs=specs)
         return self.out(InvitationBatchResultSerializer, {"invitations": created}, code=201)
 
 
@@ -609,8 +619,9 @@ class GrantListView(_GrantView):
     @extend_schema(
         tags=[TAG_GRANTS],
         summary="Object grants of a workspace",
-        description="Capabilities granted to single members on top of their role, by person. "
-        "Needs workspaces.manage_authorizations.",
+        description="Capabilities granted to single members on top of their role, by person: "
+        "on the workspace, and on its mini programs (assigned Developers). Needs "
+        "workspaces.manage_authorizations.",
         parameters=[SLUG],
         responses={200: GrantSerializer(many=True), **ERRORS},
     )
@@ -641,7 +652,7 @@ class GrantListView(_GrantView):
         grant = next(
             g
             for g in grant_list(workspace=self.workspace, user_id=member.user_id)
-            if g.cap == data["cap"]
+            if g.object_type == "workspace" and g.cap == data["cap"]
         )
         return self.out(GrantSerializer, grant, code=201)
 
@@ -650,13 +661,16 @@ class GrantDetailView(_GrantView):
     @extend_schema(
         tags=[TAG_GRANTS],
         summary="Revoke a grant",
-        description="The person loses the capability at once unless their role gives it. "
-        "Needs workspaces.manage_authorizations.",
-        parameters=[SLUG, GRANT_ID],
+        description="The person loses the capability at once unless their role gives it "
+        "(revoking miniprograms.develop_miniprogram takes a Developer off that mini program). "
+        "Grant ids are counted per object type: send object_type=miniprogram for a grant on a "
+        "mini program. Needs workspaces.manage_authorizations.",
+        parameters=[SLUG, GRANT_ID, GrantDeleteQuerySerializer],
         responses={204: None, **WRITE_ERRORS},
     )
     def delete(self, request: Request, workspace_slug: str, grant_id: int) -> Response:
-        grant = grant_get(workspace=self.workspace, grant_id=grant_id)
+        object_type = self.query(GrantDeleteQuerySerializer)["object_type"]
+        grant = grant_get(workspace=self.workspace, grant_id=grant_id, object_type=object_type)
         if grant is None:
             raise Http404("No such grant.")
         grant_remove(actor=self.membership, user_id=grant.user.pk, cap=grant.cap, obj=grant.object)

@@ -270,6 +270,8 @@ def has_cap(member: Membership | None, cap: Cap, obj: Model | None = None) -> bo
     """
     if member is None or not _in_scope(member, cap):
         return False
+    if obj is not None and workspace_id_of(obj) not in (None, member.workspace_id):
+        return False  # a role, like a grant, holds only in the member's own workspace
     if cap in ROLE_CAPS.get(member.role, frozenset()):
         return True
     target = obj if obj is not None else member.workspace

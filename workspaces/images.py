@@ -26,7 +26,8 @@ class ImageInfo:
 
 
 def _human(n: int) -> str:
-    return f"{n // 1024} KB" if n >= 1024 else f"{n} bytes"
+    # Rounded up: a file one byte over a 256 KB limit reads "257 KB", not "256 KB".
+    return f"{-(-n // 1024)} KB" if n >= 1024 else f"{n} bytes"
 
 
 def validate_image(

@@ -280,6 +280,10 @@ class Invitation(models.Model):
     email = models.EmailField()
     name = models.CharField(max_length=120)
     role = models.CharField(max_length=16, choices=Membership.Role.choices)
+    # App IDs of the workspace's mini programs a Developer is assigned to on acceptance (the
+    # ones still there by then). Kept as values, not a relation: miniprograms depends on
+    # workspaces, never the other way round.
+    app_ids = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from django.apps import apps
 from django.db.models import (
     Case,
     Count,
     IntegerField,
+    Model,
     OuterRef,
     Prefetch,
     Q,
@@ -20,6 +23,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from workspaces import authz
+from workspaces.authz import Cap
 from workspaces.models import (
     ApiToken,
     AuditEvent,
@@ -176,6 +180,97 @@ def audit_event_list(
     return qs.order_by("-created_at", "-pk")
 
 
+# --- mini programs, as the workspace pages see them ----------------------------------------------
+
+
+def _miniprogram_model() -> type[Model]:
+    # miniprograms depends on workspaces, never the reverse (STYLE.md §2): importing its models
+    # here would make a cycle, so the model is looked up in the app registry when called.
+    return apps.get_model("miniprograms", "MiniProgram")
+
+
+def _miniprogram_grant_model() -> type[Any]:
+    model = authz.grant_model(_miniprogram_model())
+    if model is None:  # pragma: no cover - the miniprograms app always brings its grant model
+        raise RuntimeError("mini programs have no direct object permission model")
+    return model
+
+
+@dataclass(frozen=True)
+class MiniProgramRef:
+    """A mini program as member and invitation lists name it."""
+
+    app_id: str
+    name: str
+
+
+def _visible_miniprogram_ids(viewer: Membership) -> QuerySet[Any] | None:
+    """Ids of the mini programs ``viewer`` may see, or ``None`` for all (their role sees all)."""
+    if authz.has_role_cap(viewer, Cap.VIEW_MINIPROGRAM):
+        return None
+    codes = [authz.codename(c) for c in (Cap.VIEW_MINIPROGRAM, Cap.DEVELOP_MINIPROGRAM)]
+    return (
+        _miniprogram_grant_model()
+        ._default_manager.filter(user_id=viewer.user_id, permission__codename__in=codes)
+        .values("content_object_id")
+    )
+
+
+def miniprogram_choice_list(*, workspace: Workspace) -> list[MiniProgramRef]:
+    """The workspace's mini programs by name: what an invitation can assign (one query)."""
+    rows = (
+        _miniprogram_model()
+        ._default_manager.filter(workspace=workspace)
+        .order_by("name", "app_id")
+        .values_list("app_id", "name")
+    )
+    return [MiniProgramRef(app_id=app_id, name=name) for app_id, name in rows]
+
+
+def developer_assignment_map(
+    *, workspace: Workspace, user_ids: list[int], viewer: Membership
+) -> dict[int, list[MiniProgramRef]]:
+    """user id → the mini programs that person is assigned to (develop grant), by name.
+
+    Only mini programs ``viewer`` may see are named (a Developer sees the ones they work on).
+    One query, whatever the number of people; none without people.
+    """
+    if not user_ids:
+        return {}
+    rows = _miniprogram_grant_model()._default_manager.filter(
+        user_id__in=user_ids,
+        content_object__workspace=workspace,
+        permission__codename=authz.codename(Cap.DEVELOP_MINIPROGRAM),
+    )
+    visible = _visible_miniprogram_ids(viewer)
+    if visible is not None:
+        rows = rows.filter(content_object_id__in=visible)
+    result: dict[int, list[MiniProgramRef]] = {}
+    ordered = rows.order_by("content_object__name", "content_object_id").values_list(
+        "user_id", "content_object__app_id", "content_object__name"
+    )
+    for user_id, app_id, name in ordered:
+        result.setdefault(user_id, []).append(MiniProgramRef(app_id=app_id, name=name))
+    return result
+
+
+def miniprogram_ref_map(
+    *, workspace: Workspace, app_ids: set[str], viewer: Membership
+) -> dict[str, MiniProgramRef]:
+    """App ID → mini program, for the App IDs that still name one of the workspace's mini
+    programs ``viewer`` may see (invitation rows). One query; none without App IDs."""
+    if not app_ids:
+        return {}
+    rows = _miniprogram_model()._default_manager.filter(workspace=workspace, app_id__in=app_ids)
+    visible = _visible_miniprogram_ids(viewer)
+    if visible is not None:
+        rows = rows.filter(pk__in=visible)
+    return {
+        app_id: MiniProgramRef(app_id=app_id, name=name)
+        for app_id, name in rows.values_list("app_id", "name")
+    }
+
+
 # --- members pages ---------------------------------------------------------------------------
 # (workspaces/views/members.py: the member list with its filters, and scoped single lookups)
 
@@ -278,9 +373,15 @@ def member_api_token_list(*, workspace: Workspace) -> QuerySet[ApiToken]:
 # --- object grants (workspaces/services/grants.py, views/settings.py, api_tenancy.py) ---------
 
 
+GRANT_OBJECT_TYPES = ("workspace", "miniprogram")
+
+
 @dataclass(frozen=True)
 class GrantRow:
-    """One object grant as the Authorizations page and the API show it."""
+    """One object grant as the Authorizations page and the API show it.
+
+    Ids are per object type (each type has its own table): ``(object_type, id)`` names a grant.
+    """
 
     id: int
     user: User
@@ -288,53 +389,77 @@ class GrantRow:
     cap: str
     description: str
     effective: bool  # False for a stored capability that is not (or no longer) grantable
-    object: Workspace
-    object_type: str  # "workspace" (mini programs come with their own issue)
+    object: Model  # the workspace, or one of its mini programs
+    object_type: str  # one of GRANT_OBJECT_TYPES
     object_repr: str
+    object_app_id: str | None = None  # the App ID of a mini program
 
 
-def _grant_row(row: WorkspaceUserObjectPermission) -> GrantRow:
+def _grant_row(row: Any, object_type: str) -> GrantRow:
+    # ``row`` is a guardian direct grant model (one per object type: no common typed base).
     perm = row.permission
-    cap = authz.grant_cap(Workspace, perm.codename)
+    obj = row.content_object
+    cap = authz.grant_cap(type(obj), perm.codename)
     name = cap.value if cap else f"{perm.content_type.app_label}.{perm.codename}"
     return GrantRow(
         id=row.pk,
         user=row.user,
-        membership_id=getattr(row, "membership_id", None),  # annotated by grant_list
+        membership_id=getattr(row, "membership_id", None),  # annotated by _grants
         cap=name,
         description=authz.CAP_DESCRIPTIONS.get(cap, perm.name) if cap else perm.name,
         effective=cap is not None,
-        object=row.content_object,
-        object_type="workspace",
-        object_repr=str(row.content_object),
+        object=obj,
+        object_type=object_type,
+        object_repr=str(obj),
+        object_app_id=getattr(obj, "app_id", None),
     )
 
 
-def _workspace_grants(*, workspace: Workspace) -> QuerySet[WorkspaceUserObjectPermission]:
+def _grants(*, workspace: Workspace, object_type: str) -> QuerySet[Any]:
+    """Grant rows on the workspace itself or on its mini programs, with all they show."""
+    rows: QuerySet[Any]
+    if object_type == "workspace":
+        rows = WorkspaceUserObjectPermission.objects.filter(content_object=workspace)
+        order = ["permission__codename", "pk"]
+    else:
+        rows = _miniprogram_grant_model()._default_manager.filter(
+            content_object__workspace=workspace
+        )
+        order = ["content_object__name", "content_object_id", "permission__codename", "pk"]
     membership = Membership.objects.filter(workspace=workspace, user_id=OuterRef("user_id"))
     return (
-        WorkspaceUserObjectPermission.objects.filter(content_object=workspace)
-        .select_related("user", "permission__content_type", "content_object")
+        rows.select_related("user", "permission__content_type", "content_object")
         .annotate(membership_id=Subquery(membership.values("pk")[:1]))
-        .order_by("user__name", "user__email", "permission__codename", "pk")
+        .order_by("user__name", "user__email", *order)
     )
 
 
 def grant_list(*, workspace: Workspace, user_id: int | None = None) -> list[GrantRow]:
-    """Every object grant in a workspace (of one user when given), by person then capability.
+    """Every object grant in a workspace (of one user when given): on the workspace, then on
+    its mini programs (assigned Developers), by person.
 
-    One query, whatever the number of rows.
+    One query per object type, whatever the number of rows.
     """
-    rows = _workspace_grants(workspace=workspace)
-    if user_id is not None:
-        rows = rows.filter(user_id=user_id)
-    return [_grant_row(row) for row in rows]
+    result: list[GrantRow] = []
+    for object_type in GRANT_OBJECT_TYPES:
+        rows = _grants(workspace=workspace, object_type=object_type)
+        if user_id is not None:
+            rows = rows.filter(user_id=user_id)
+        result += [_grant_row(row, object_type) for row in rows]
+    rank = {t: i for i, t in enumerate(GRANT_OBJECT_TYPES)}
+    # A stable sort: each type's rows keep the database's order within one person.
+    return sorted(result, key=lambda g: (g.user.name, g.user.email, g.user.pk, rank[g.object_type]))
 
 
-def grant_get(*, workspace: Workspace, grant_id: int) -> GrantRow | None:
-    """One grant of this workspace; ``None`` when missing or in another workspace."""
-    row = _workspace_grants(workspace=workspace).filter(pk=grant_id).first()
-    return _grant_row(row) if row is not None else None
+def grant_get(
+    *, workspace: Workspace, grant_id: int, object_type: str = "workspace"
+) -> GrantRow | None:
+    """One grant of this workspace; ``None`` when missing, in another workspace or of an
+    unknown object type."""
+    if object_type not in GRANT_OBJECT_TYPES:
+        return None
+    row = _grants(workspace=workspace, object_type=object_type).filter(pk=grant_id).first()
+    return _grant_row(row, object_type) if row is not None else None
 
 
 def grant_candidate_list(*, workspace: Workspace) -> QuerySet[Membership]:

@@ -213,6 +213,11 @@ class InvitationSerializer(serializers.ModelSerializer):
     """An invitation as lists show it: never its link, token or hash."""
 
     role_label = serializers.SerializerMethodField()
+    app_ids = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="App IDs of the mini programs a Developer is assigned to on acceptance.",
+    )
     status = serializers.SerializerMethodField(help_text="Expiry is derived from the clock.")
     invited_by = PersonSerializer(allow_null=True, read_only=True)
 
@@ -224,6 +229,7 @@ class InvitationSerializer(serializers.ModelSerializer):
             "email",
             "role",
             "role_label",
+            "app_ids",
             "status",
             "invited_by",
             "expires_at",
@@ -255,6 +261,14 @@ class InviteeSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     email = serializers.CharField(max_length=254)
     role = serializers.ChoiceField(choices=ASSIGNABLE_ROLES)
+    app_ids = serializers.ListField(
+        child=serializers.CharField(max_length=16),
+        required=False,
+        default=list,
+        help_text="Developers only: App IDs of this workspace's mini programs to assign them "
+        "to (at least one once the workspace has mini programs). Other roles work with every "
+        "mini program through their role and take none.",
+    )
 
 
 class InvitationBatchSerializer(serializers.Serializer):
@@ -483,10 +497,27 @@ class GrantUserSerializer(PersonSerializer):
     )
 
 
+GRANT_OBJECT_TYPES = ["workspace", "miniprogram"]
+
+
 class GrantObjectSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["workspace"], help_text="What the grant is on.")
+    type = serializers.ChoiceField(
+        choices=GRANT_OBJECT_TYPES,
+        help_text="What the grant is on: the workspace, or one of its mini programs (an "
+        "assigned Developer holds miniprograms.develop_miniprogram on it).",
+    )
     id = serializers.IntegerField()
     name = serializers.CharField()
+    app_id = serializers.CharField(allow_null=True, help_text="The mini program's App ID.")
+
+
+class GrantDeleteQuerySerializer(serializers.Serializer):
+    object_type = serializers.ChoiceField(
+        choices=GRANT_OBJECT_TYPES,
+        required=False,
+        default="workspace",
+        help_text="The grant's object.type: grant ids are counted per type of object.",
+    )
 
 
 class GrantSerializer(serializers.Serializer):
@@ -511,7 +542,12 @@ class GrantSerializer(serializers.Serializer):
 
     @extend_schema_field(GrantObjectSerializer)
     def get_object(self, grant) -> dict[str, Any]:
-        return {"type": grant.object_type, "id": grant.object.pk, "name": grant.object_repr}
+        return {
+            "type": grant.object_type,
+            "id": grant.object.pk,
+            "name": grant.object_repr,
+            "app_id": grant.object_app_id,
+        }
 
 
 class GrantCreateSerializer(serializers.Serializer):

@@ -143,6 +143,9 @@ CELERY_TASK_ROUTES = {
     "console.send_email": {"queue": "notifications"},
 }
 CELERY_TIMEZONE = "UTC"
+# The package pipeline's job lease (releases/jobs.py): a running job whose worker stopped
+# extending it for this long is taken over by the sweeper. Read when a job is claimed.
+PACKAGE_JOB_LEASE_SECONDS = env.int("PACKAGE_JOB_LEASE_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "console.clear_expired_sessions",
@@ -162,20 +165,30 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
+# A private bucket: objects carry no ACL (buckets with ACLs disabled, the AWS default since
+# 2023, refuse any ACL header) and are read only through presigned URLs (Signature Version 4:
+# S3 no longer accepts version 2 on new buckets) valid five minutes. An opened object spools to
+# a temporary file above 8 MB (django-storages' default would keep a whole 95 MB package in the
+# worker's memory). Keys are generated and never overwritten.
+S3_STORAGE_OPTIONS: dict[str, Any] = {
+    "default_acl": None,
+    "querystring_auth": True,
+    "querystring_expire": 300,
+    "signature_version": "s3v4",
+    "file_overwrite": False,
+    "max_memory_size": 8 * 1024 * 1024,
+}
 S3_BUCKET = env.str("S3_BUCKET", default="")
 if S3_BUCKET:
     _default_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "console.storage.S3Storage",  # transfers that keep little in memory
         "OPTIONS": {
+            **S3_STORAGE_OPTIONS,
             "bucket_name": S3_BUCKET,
             "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
             "region_name": env.str("S3_REGION", default="") or None,
             "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
             "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
-            "default_acl": "private",
-            "querystring_auth": True,
-            "querystring_expire": 300,
-            "file_overwrite": False,
         },
     }
 else:
@@ -280,6 +293,7 @@ SPECTACULAR_SETTINGS = {
         "MembershipStatusEnum": "workspaces.models.Membership.Status",
         "InvitationStatusEnum": "workspaces.serializers_tenancy.INVITATION_STATUSES",
         "MiniProgramKindEnum": "miniprograms.models.MiniProgram.Kind",
+        "VersionStatusEnum": "releases.models.Version.Status",
     },
 }
 API_TOKEN_LAST_USED_RESOLUTION = timedelta(seconds=60)

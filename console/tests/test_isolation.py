@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from miniprograms.models import (
@@ -32,6 +33,10 @@ from miniprograms.models import (
 )
 from miniprograms.services.members import miniprogram_developer_assign, miniprogram_testers_add
 from miniprograms.tests.factories import create_miniprogram
+from releases.models import PackageJob, TrialVersion, Version
+from releases.services.trial import trial_configure
+from releases.services.versions import version_upload
+from releases.tests.packages import zip_bytes
 from workspaces.authz import Cap
 from workspaces.models import (
     ApiToken,
@@ -203,6 +208,19 @@ def world(db, django_capture_on_commit_callbacks) -> World:
     [b_tester] = miniprogram_testers_add(
         actor=b_owner, miniprogram=b_miniprogram, accounts=["bravo-tester-1"]
     ).added
+    # A version of B's mini program, scanned, built and reviewed (tasks run eagerly on commit),
+    # and made its trial version.
+    with django_capture_on_commit_callbacks(execute=True):
+        b_version = version_upload(
+            actor=b_owner,
+            miniprogram=b_miniprogram,
+            number="1.0.0",
+            package=ContentFile(zip_bytes(), name="bravo.zip"),
+        )
+    b_version.refresh_from_db()
+    trial_configure(
+        actor=b_owner, miniprogram=b_miniprogram, version=b_version, page_path="pages/index/index"
+    )
     return World(
         a=a,
         outsider=outsider,
@@ -214,7 +232,12 @@ def world(db, django_capture_on_commit_callbacks) -> World:
         b_host_app=b_host_app,
         b_token=b_token,
         b_developer_workspace=b_developer_workspace,
-        extra={"b_grant": b_grant, "b_miniprogram": b_miniprogram, "b_tester": b_tester},
+        extra={
+            "b_grant": b_grant,
+            "b_miniprogram": b_miniprogram,
+            "b_tester": b_tester,
+            "b_version": b_version,
+        },
     )
 
 
@@ -241,6 +264,7 @@ grant = lambda w: w.extra["b_grant"].pk  # noqa: E731
 app_id = lambda w: w.extra["b_miniprogram"].app_id  # noqa: E731
 b_developer_user = lambda w: w.b_member.user_id  # noqa: E731
 b_tester_pk = lambda w: w.extra["b_tester"].pk  # noqa: E731
+b_version_number = lambda w: w.extra["b_version"].number  # noqa: E731
 
 REGISTRY: dict[str, Build] = {
     # console shell
@@ -294,9 +318,46 @@ REGISTRY: dict[str, Build] = {
     "tenancy-api:grant-list": _b(),
     "tenancy-api:grant-detail": _b(grant_id=grant),
     # --- mini program pages (miniprograms/urls.py) ---
+    "miniprograms:list": _b(),
+    "miniprograms:create": _b(),
+    "miniprograms:wizard": _b(),
+    "miniprograms:wizard-members": _b(app_id=app_id),
+    "miniprograms:detail": _b(app_id=app_id),
+    "miniprograms:edit": _b(app_id=app_id),
+    "miniprograms:logo": _b(app_id=app_id),
+    "miniprograms:host-apps": _b(app_id=app_id),
+    "miniprograms:host-app-offline": _b(app_id=app_id, host_app_id=host_app),
+    "miniprograms:shelf": _b(app_id=app_id),
+    "miniprograms:delete": _b(app_id=app_id),
+    "miniprograms:members": _b(app_id=app_id),
+    "miniprograms:developer-assign": _b(app_id=app_id),
+    "miniprograms:developer-unassign": _b(app_id=app_id, user_id=b_developer_user),
+    "miniprograms:testers-add": _b(app_id=app_id),
+    "miniprograms:tester-remove": _b(app_id=app_id, tester_id=b_tester_pk),
     # --- end of mini program pages ---
     # --- mini programs API (miniprograms/api_urls.py) ---
+    "miniprograms-api:miniprogram-list": _b(),
+    "miniprograms-api:miniprogram-detail": _b(app_id=app_id),
+    "miniprograms-api:miniprogram-shelf": _b(app_id=app_id),
+    "miniprograms-api:miniprogram-host-app-offline": _b(app_id=app_id, host_app_id=host_app),
+    "miniprograms-api:miniprogram-developer-list": _b(app_id=app_id),
+    "miniprograms-api:miniprogram-developer-detail": _b(app_id=app_id, user_id=b_developer_user),
+    "miniprograms-api:miniprogram-tester-list": _b(app_id=app_id),
+    "miniprograms-api:miniprogram-tester-detail": _b(app_id=app_id, tester_id=b_tester_pk),
     # --- end of mini programs API ---
+    # --- versions API (releases/api_urls.py) ---
+    "releases-api:version-list": _b(app_id=app_id),
+    "releases-api:version-detail": _b(app_id=app_id, number=b_version_number),
+    "releases-api:version-retry-scan": _b(app_id=app_id, number=b_version_number),
+    "releases-api:version-restart-quality": _b(app_id=app_id, number=b_version_number),
+    "releases-api:version-quality": _b(app_id=app_id, number=b_version_number),
+    "releases-api:version-diff": _b(app_id=app_id, number=b_version_number),
+    "releases-api:version-package": _b(app_id=app_id, number=b_version_number),
+    "releases-api:version-artifact": _b(
+        app_id=app_id, number=b_version_number, kind=lambda w: "complete"
+    ),
+    "releases-api:trial": _b(app_id=app_id),
+    # --- end of versions API ---
 }
 
 # Kwargs that name something inside the workspace rather than identify an object: swapping the
@@ -426,6 +487,13 @@ def snapshot_b(w: World) -> dict[str, Any]:
             .order_by("pk")
             .values()
         ),
+        "versions": list(Version.objects.filter(workspace=w.b).order_by("pk").values()),
+        "version_jobs": list(
+            PackageJob.objects.filter(version__workspace=w.b).order_by("pk").values()
+        ),
+        "trial_versions": list(
+            TrialVersion.objects.filter(miniprogram__workspace=w.b).order_by("pk").values()
+        ),
         "audit_events": AuditEvent.objects.filter(
             workspace__in=[w.b, w.b_developer_workspace]
         ).count(),
@@ -526,9 +594,13 @@ def test_b_own_owner_reaches_every_swept_url(client, world):
     assert not broken, "\n".join(broken)
 
 
-@pytest.mark.parametrize(
-    "name", sorted(n for n in REGISTRY if not n.startswith(("tenancy-api:", "workspaces-api:")))
-)
+def _is_api(name: str) -> bool:
+    """Served under /api/ (decided by the route, so a new API namespace is swept by token too)."""
+    route = routes().get(name)
+    return route is not None and route.is_api
+
+
+@pytest.mark.parametrize("name", sorted(n for n in REGISTRY if not _is_api(n)))
 def test_outsider_gets_404_on_console_page(client, world, name):
     before = snapshot_b(world)
     leaks = sweep(client, world, [name], auth="session")
@@ -537,9 +609,7 @@ def test_outsider_gets_404_on_console_page(client, world, name):
 
 
 @pytest.mark.parametrize("auth", ["session", "token"])
-@pytest.mark.parametrize(
-    "name", sorted(n for n in REGISTRY if n.startswith(("tenancy-api:", "workspaces-api:")))
-)
+@pytest.mark.parametrize("name", sorted(n for n in REGISTRY if _is_api(n)))
 def test_outsider_gets_404_on_api_endpoint(client, world, name, auth):
     before = snapshot_b(world)
     leaks = sweep(client, world, [name], auth=auth)

@@ -1,10 +1,23 @@
 from io import StringIO
+from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from console import demo
-from workspaces.models import AuditEvent, Membership, User, Workspace
+from miniprograms.models import (
+    MiniProgram,
+    MiniProgramHostApp,
+    MiniProgramLanguage,
+    MiniProgramTester,
+    MiniProgramUserObjectPermission,
+)
+from miniprograms.profile import pending_fields
+from miniprograms.selectors import miniprogram_list
+from miniprograms.validators import validate_logo
+from workspaces.models import AuditEvent, HostApp, Membership, User, Workspace
 
 
 @pytest.mark.django_db
@@ -37,3 +50,78 @@ def test_seed_demo_refuses_production_settings(settings):
     with pytest.raises(CommandError):
         call_command("seed_demo", stdout=StringIO())
     assert not User.objects.exists()
+
+
+def _miniprogram_counts() -> tuple[int, ...]:
+    return (
+        HostApp.objects.count(),
+        MiniProgram.objects.count(),
+        MiniProgramLanguage.objects.count(),
+        MiniProgramHostApp.objects.count(),
+        MiniProgramTester.objects.count(),
+        MiniProgramUserObjectPermission.objects.count(),
+        AuditEvent.objects.count(),
+        len(_stored_files()),
+    )
+
+
+def _stored_files() -> list[str]:
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+@pytest.mark.django_db
+def test_seed_demo_mini_programs_are_idempotent_and_show_every_state():
+    call_command("seed_demo", stdout=StringIO())
+    counts = _miniprogram_counts()
+    call_command("seed_demo", stdout=StringIO())
+    assert _miniprogram_counts() == counts
+
+    acme, bluebottle = Workspace.objects.get(slug="acme"), Workspace.objects.get(slug="bluebottle")
+    assert list(HostApp.objects.filter(workspace=acme).values_list("name", flat=True)) == [
+        "Acme Super App",
+        "Acme Wallet",
+    ]
+    programs = {mp.name: mp for mp in MiniProgram.objects.select_related("workspace")}
+    assert set(programs) == {spec.name for spec in demo.MINIPROGRAMS}
+    assert {mp.kind for mp in programs.values() if mp.workspace == acme} == {"tenant"}
+    assert {mp.kind for mp in programs.values() if mp.workspace == bluebottle} == {"merchant"}
+
+    # The merchant's program is released into the tenant's host apps.
+    merchant = programs["Blue Bottle Order Ahead"]
+    assert sorted(merchant.targets.values_list("host_app__name", "status")) == [
+        ("Acme Super App", "active"),
+        ("Acme Wallet", "active"),
+    ]
+    # A Chinese name, Chinese by default, with English as an extra language.
+    chinese = programs["极速外卖"]
+    assert chinese.default_language == "zh-Hans"
+    assert list(chinese.languages.values_list("language", "name")) == [("en", "Express Eats")]
+    assert pending_fields(chinese) == []
+    # Released, then edited: the staged fields are pending until the next release.
+    mall = programs["Acme Mall"]
+    assert pending_fields(mall) == ["tagline", "description"]
+    assert mall.released_profile["tagline"] == "Everyday deals, delivered fast"
+    assert mall.tagline == "Daily deals, same-day delivery"
+    # Off shelf with a reason, never released.
+    parking = programs["Acme Parking"]
+    assert (parking.shelf_status, parking.released_profile) == ("off_shelf", None)
+    assert parking.shelf_reason == "The car park operator's contract is being renewed."
+
+    # Each demo Developer works on one program and sees only that one.
+    for email, name in [
+        ("developer@example.com", "Acme Mall"),
+        ("merchant-dev@example.com", "Blue Bottle Order Ahead"),
+    ]:
+        member = Membership.objects.select_related("workspace", "user").get(user__email=email)
+        assert [mp.name for mp in miniprogram_list(member=member)] == [name]
+    assert MiniProgramTester.objects.filter(miniprogram=mall).count() == 3
+
+    # Every logo is a valid, distinct square PNG that the profile rules accept.
+    logos = [mp.logo for mp in programs.values()]
+    assert len({logo.name for logo in logos}) == len(logos) == len(_stored_files())
+    for logo in logos:
+        with logo.open("rb") as fh:
+            upload = SimpleUploadedFile("logo.png", fh.read())
+        assert validate_logo(upload).width == 256
+    assert len({spec.logo[0] for spec in demo.MINIPROGRAMS}) == len(demo.MINIPROGRAMS)

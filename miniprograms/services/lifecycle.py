@@ -93,7 +93,7 @@ def miniprogram_take_offline(
     authz.require(actor, Cap.MANAGE_MINIPROGRAM, miniprogram)
     reason = _clean_reason(reason, required=False, what="taking it offline")
     target = (
-        MiniProgramHostApp.objects.select_for_update()
+        MiniProgramHostApp.objects.select_for_update(of=("self",))
         .select_related("host_app", "miniprogram")
         .filter(miniprogram=miniprogram, host_app_id=host_app_id)
         .first()
@@ -125,7 +125,7 @@ def miniprogram_delete(*, actor: Membership, miniprogram: MiniProgram, confirm_n
     """
     authz.require(actor, Cap.DELETE_MINIPROGRAM, miniprogram)
     mp = (
-        MiniProgram.objects.select_for_update()
+        MiniProgram.objects.select_for_update(of=("self",))
         .select_related("industry__parent")
         .get(pk=miniprogram.pk)
     )

@@ -199,7 +199,7 @@ def miniprogram_tester_remove(
     tester.delete()
     audit_record(
         actor=actor.user,
-        verb="miniprogram.miniprogram_tester_remove",
+        verb="miniprogram.tester_remove",
         workspace=actor.workspace,
         target=miniprogram,
         before={"account": tester.account},

@@ -263,11 +263,12 @@ def miniprogram_set_host_apps(
     dropped = [t for t in targets if t.is_active and t.host_app_id not in wanted]
     if dropped:
         if not authz.has_cap(actor, Cap.MANAGE_MINIPROGRAM, mp):
+            admin = authz.role_label(Membership.Role.ADMIN, actor.workspace.kind)
             raise ValidationError(
                 {
                     "host_apps": "Taking a mini program offline from a host app ("
                     + ", ".join(t.host_app.name for t in dropped)
-                    + ") needs a Workspace Admin or the Owner."
+                    + f") needs a {admin} or the Owner."
                 }
             )
         for target in dropped:
@@ -281,6 +282,12 @@ def miniprogram_set_host_apps(
 
 def _store_logo(mp: MiniProgram, logo: UploadedFile) -> None:
     mp.logo.save(logo.name or "logo.png", logo, save=False)
+
+
+def _discard_logo(mp: MiniProgram) -> None:
+    """Remove the logo file just stored for ``mp``: its row is not being written after all."""
+    if mp.logo.name:
+        mp.logo.storage.delete(mp.logo.name)
 
 
 def _delete_on_commit(storage, name: str) -> None:
@@ -343,7 +350,7 @@ def miniprogram_create(
         with transaction.atomic():
             mp.save()
     except IntegrityError as exc:  # a concurrent create with the same name won
-        mp.logo.storage.delete(mp.logo.name)
+        _discard_logo(mp)
         raise _name_clash(mp.name) from exc
     try:
         MiniProgramLanguage.objects.bulk_create(
@@ -371,7 +378,7 @@ def miniprogram_create(
             },
         )
     except BaseException:
-        mp.logo.storage.delete(mp.logo.name)  # the row rolls back; the file must go too
+        _discard_logo(mp)  # the row rolls back; the file must go too
         raise
     return mp
 
@@ -409,7 +416,7 @@ def miniprogram_update_profile(
     """
     authz.require(actor, Cap.DEVELOP_MINIPROGRAM, miniprogram)
     mp = (
-        MiniProgram.objects.select_for_update()
+        MiniProgram.objects.select_for_update(of=("self",))
         .select_related("industry__parent")
         .get(pk=miniprogram.pk)
     )
@@ -448,7 +455,7 @@ def miniprogram_update_profile(
             _replace_languages(mp, texts)
     except IntegrityError as exc:
         if logo is not None:
-            mp.logo.storage.delete(mp.logo.name)
+            _discard_logo(mp)
         raise _name_clash(mp.name) from exc
     released_logo = (mp.released_profile or {}).get("logo")
     if logo is not None and old_logo and old_logo != released_logo:
@@ -478,7 +485,7 @@ def miniprogram_profile_release(*, miniprogram_id: int, actor: Membership | None
     previously released logo file is deleted after commit unless the draft still uses it.
     """
     mp = (
-        MiniProgram.objects.select_for_update()
+        MiniProgram.objects.select_for_update(of=("self",))
         .select_related("industry__parent")
         .get(pk=miniprogram_id)
     )

@@ -40,7 +40,11 @@ def version_transition(
     A same-state request is a no-op (a double submit, a task redelivered); anything the table
     does not allow raises. ``fields`` are saved with it (``failure_code``, ``failure_message``).
     """
-    version = Version.objects.select_for_update().select_related("miniprogram").get(pk=version_id)
+    version = (
+        Version.objects.select_for_update(of=("self",))
+        .select_related("miniprogram")
+        .get(pk=version_id)
+    )
     if version.status == to:
         return version, False
     if to not in ALLOWED[version.status]:

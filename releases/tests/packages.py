@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import stat
 import zipfile
+import zlib
 from collections.abc import Iterable
+from pathlib import Path
 
 DEFAULT_FILES: dict[str, bytes] = {
     "app.json": json.dumps(
@@ -90,3 +93,83 @@ def corrupt_zip() -> bytes:
     for offset in range(start + 2, start + min(info.compress_size, 12)):
         data[offset] ^= 0xFF
     return bytes(data)
+
+
+MB = 1024 * 1024
+_VOCABULARY = (
+    "const let return function this data item value index page setData props state list map "
+    "filter reduce onLoad onShow request total price count title banner cart order user"
+)
+
+
+def _script_text(rng: random.Random, size: int) -> bytes:
+    """``size`` bytes of JavaScript-like lines: compresses about as well as real code."""
+    words = _VOCABULARY.split()
+    lines: list[str] = []
+    written = 0
+    while written < size:
+        a, b, c = rng.choice(words), rng.choice(words), rng.choice(words)
+        line = f"  {a}_{rng.randrange(10_000)} = {b}({rng.randrange(1_000_000)}, '{c}');\n"
+        lines.append(line)
+        written += len(line)
+    return "".join(lines).encode()
+
+
+def large_package(
+    path: Path,
+    *,
+    size: int = 95 * MB,
+    files: int = 5000,
+    image_share: float = 0.8,
+    seed: int = 0,
+    compresslevel: int = 6,
+) -> Path:
+    """Write a valid package of about ``size`` bytes holding ``files`` files to ``path``.
+
+    A realistic mix: JavaScript and JSON that compress (deflated) for ``1 - image_share`` of the
+    zip, and incompressible images (stored, as zip tools store data that does not shrink) for
+    the rest; a main package and two subpackages. The same arguments give the same bytes.
+    """
+    rng = random.Random(seed)
+    corpus = _script_text(rng, 512 * 1024)
+    images = max(1, files // 5)
+    texts = files - images - 1
+    budget = size - files * 180  # zip headers: ~180 bytes a file with paths this long
+    text_each = int(budget * (1 - image_share) * 4 / texts)  # a first guess of the ratio
+    for _ in range(2):  # small files compress less than the whole corpus: measure at their size
+        samples = [corpus[i * text_each : (i + 1) * text_each] for i in range(8)]
+        compressed = sum(len(zlib.compress(sample, compresslevel)) for sample in samples)
+        ratio = sum(map(len, samples)) / compressed
+        text_each = min(len(corpus) // 8, int(budget * (1 - image_share) * ratio / texts))
+    image_each = int(budget * image_share / images)
+    roots = ("", "packageA/", "packageB/")
+    pages: dict[str, list[str]] = {root: [] for root in roots}
+    entries: list[tuple[str, bytes, int]] = []
+    for number in range(texts):
+        root = roots[number % 3]
+        if number < 30:
+            name = f"pages/p{number}/index.js"
+            pages[root].append(name.removesuffix(".js"))
+        elif number % 4:
+            name = f"src/m{number // 100}/f{number}.js"
+        else:
+            name = f"data/d{number // 100}/f{number}.json"
+        length = min(len(corpus), max(64, int(text_each * rng.uniform(0.5, 1.5))))
+        start = rng.randrange(0, len(corpus) - length + 1)
+        body = f"// {root}{name}\n".encode() + corpus[start : start + length]
+        entries.append((root + name, body, zipfile.ZIP_DEFLATED))
+    for number in range(images):
+        length = max(1024, int(image_each * rng.uniform(0.5, 1.5)))
+        body = b"\x89PNG\r\n\x1a\n" + rng.randbytes(length)
+        entries.append((f"{roots[number % 3]}images/g{number // 100}/i{number}.png", body, 0))
+    manifest = {
+        "pages": pages[""],
+        "subPackages": [{"root": root.rstrip("/"), "pages": pages[root]} for root in roots[1:]],
+    }
+    entries.insert(0, ("app.json", json.dumps(manifest).encode(), zipfile.ZIP_DEFLATED))
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, body, method in entries:
+            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            info.compress_type = method
+            archive.writestr(info, body, compresslevel=compresslevel)
+    return path

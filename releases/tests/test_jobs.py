@@ -72,7 +72,7 @@ def test_an_expired_lease_can_be_taken_over_and_the_old_run_cannot_finish(
     with django_capture_on_commit_callbacks(execute=True):
         job = jobs.job_enqueue(version_id=version.pk, kind="scan")
     old = jobs.job_claim(job_id=job.pk)
-    later = timezone.now() + jobs.LEASE + timedelta(seconds=1)
+    later = timezone.now() + jobs.lease() + timedelta(seconds=1)
     new = jobs.job_claim(job_id=job.pk, now=later)
     assert new is not None and new != old
     assert jobs.job_heartbeat(job_id=job.pk, token=old) is False
@@ -86,6 +86,24 @@ def test_an_expired_lease_can_be_taken_over_and_the_old_run_cannot_finish(
         100,
     )
     assert jobs.job_claim(job_id=job.pk, now=later) is None  # finished: nothing to claim
+
+
+def test_the_lease_follows_the_setting_read_at_each_claim_and_heartbeat(
+    version, rung, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = jobs.job_enqueue(version_id=version.pk, kind="scan")
+    settings.PACKAGE_JOB_LEASE_SECONDS = 7
+    now = timezone.now()
+    token = jobs.job_claim(job_id=job.pk, now=now)
+    job.refresh_from_db()
+    assert job.lease_expires_at == now + timedelta(seconds=7)
+
+    settings.PACKAGE_JOB_LEASE_SECONDS = 600
+    assert jobs.job_heartbeat(job_id=job.pk, token=token) is True
+    job.refresh_from_db()
+    assert job.lease_expires_at - timezone.now() > timedelta(seconds=590)
+    assert jobs.job_claim(job_id=job.pk, now=now + timedelta(seconds=8)) is None  # extended
 
 
 def test_release_requeues_and_fail_is_final(version, rung, django_capture_on_commit_callbacks):
@@ -110,9 +128,9 @@ def test_sweeper_rings_expired_and_stale_jobs_and_fails_exhausted_ones(
     rung.clear()
     now = timezone.now()
     for attempt in range(jobs.MAX_ATTEMPTS):  # the scan's worker dies every time
-        assert jobs.job_claim(job_id=scan.pk, now=now + attempt * (jobs.LEASE * 2))
+        assert jobs.job_claim(job_id=scan.pk, now=now + attempt * (jobs.lease() * 2))
     exhausted: list[PackageJob] = []
-    later = now + jobs.LEASE * 2 * jobs.MAX_ATTEMPTS
+    later = now + jobs.lease() * 2 * jobs.MAX_ATTEMPTS
 
     with django_capture_on_commit_callbacks(execute=True):
         counts = jobs.jobs_sweep(now=later, on_exhausted=exhausted.append)

@@ -200,8 +200,8 @@ def test_the_sweeper_fails_a_version_whose_worker_is_lost_every_time(
     scan = version.jobs.get(kind="scan")
     start = timezone.now()
     for attempt in range(jobs.MAX_ATTEMPTS):  # claimed, then the worker dies (SIGKILL)
-        assert jobs.job_claim(job_id=scan.pk, now=start + attempt * 2 * jobs.LEASE)
-    later = start + 2 * jobs.MAX_ATTEMPTS * jobs.LEASE
+        assert jobs.job_claim(job_id=scan.pk, now=start + attempt * 2 * jobs.lease())
+    later = start + 2 * jobs.MAX_ATTEMPTS * jobs.lease()
     monkeypatch.setattr(timezone, "now", lambda: later)
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -1,12 +1,14 @@
 """Forms of the members pages: the invite rows, role changes, blocking, the list filters.
 
 Shape and per-field validation only; the rules (who may invite whom, duplicates, existing
-members, the 10-per-batch limit) live in ``workspaces/services/invitations.py``.
+members, the 10-per-batch limit, which mini programs a Developer needs) live in
+``workspaces/services/invitations.py``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -16,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workspaces import authz
 from workspaces.models import Membership, Workspace, normalize_email
+from workspaces.selectors import MiniProgramRef
 from workspaces.services.invitations import MAX_INVITATIONS_PER_BATCH, InviteSpec
 
 # Rows rendered for a fresh form; without JavaScript that is what a person gets per submit.
@@ -32,14 +35,28 @@ def assignable_roles(workspace: Workspace) -> list[tuple[str, str]]:
 
 
 class InviteRowForm(forms.Form):
-    """One person to invite. A row with neither name nor email is ignored."""
+    """One person to invite. A row with neither name nor email is ignored.
+
+    ``app_ids`` offers the workspace's mini programs (``miniprograms``): the ones a Developer
+    will work on. Whether they are needed, and only for Developers, is the service's rule.
+    """
 
     name = forms.CharField(label=_("Name"), max_length=120, required=False)
     email = forms.EmailField(label=_("Email"), max_length=254, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=())
+    app_ids = forms.MultipleChoiceField(
+        label=_("Mini programs"),
+        required=False,
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Developers only: they work on these mini programs and no others."),
+    )
 
-    def __init__(self, *args, workspace: Workspace, **kwargs):
+    def __init__(
+        self, *args, workspace: Workspace, miniprograms: Sequence[MiniProgramRef] = (), **kwargs
+    ):
         super().__init__(*args, **kwargs)
+        self.fields["app_ids"].choices = [(mp.app_id, mp.name) for mp in miniprograms]
         choices = assignable_roles(workspace)
         self.fields["role"].choices = choices
         self.fields["role"].initial = (
@@ -71,12 +88,19 @@ class InviteRowForm(forms.Form):
 class BaseInviteFormSet(BaseFormSet):
     """Up to 10 filled rows; blank rows are skipped, so a long form with gaps is fine."""
 
-    def __init__(self, *args, workspace: Workspace, **kwargs):
+    def __init__(
+        self, *args, workspace: Workspace, miniprograms: Sequence[MiniProgramRef] = (), **kwargs
+    ):
         self.workspace = workspace
+        self.miniprograms = list(miniprograms)  # looked up once, offered in every row
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
-        return {**super().get_form_kwargs(index), "workspace": self.workspace}
+        return {
+            **super().get_form_kwargs(index),
+            "workspace": self.workspace,
+            "miniprograms": self.miniprograms,
+        }
 
     def filled_forms(self) -> list[InviteRowForm]:
         return [form for form in self.forms if form.is_filled]
@@ -91,17 +115,22 @@ class BaseInviteFormSet(BaseFormSet):
         if filled == 0 and not any(form.errors for form in self.forms):
             raise ValidationError(_("Add at least one person to invite."))
 
-    def add_error(self, messages: list[str]) -> None:
+    def add_error(self, error: ValidationError) -> None:
         """Put a refusal from the service on top of the form (the rows keep their input).
 
-        Rows whose address the refusal names ("Already a member: …") are marked too.
+        Rows whose address the refusal names ("Already a member: …") are marked too: on their
+        mini programs when the refusal is about those (code "app_ids"), else on the email.
         """
+        messages = [m for e in error.error_list for m in e.messages]
         self.non_form_errors().extend(messages)  # non_form_errors() runs full_clean first
-        text = " ".join(messages).lower()
-        for form in self.filled_forms():
-            email = normalize_email(form.cleaned_data.get("email") or "")
-            if email and re.search(rf"(?<![\w.+-]){re.escape(email)}(?![\w-]|\.\w)", text):
-                form.add_error("email", gettext("See the problem above."))
+        for problem in error.error_list:
+            text = " ".join(problem.messages).lower()
+            field = "app_ids" if problem.code == "app_ids" else "email"
+            for form in self.filled_forms():
+                email = normalize_email(form.cleaned_data.get("email") or "")
+                named = re.search(rf"(?<![\w.+-]){re.escape(email)}(?![\w-]|\.\w)", text)
+                if email and named and field not in form.errors:
+                    form.add_error(field, gettext("See the problem above."))
 
     def specs(self) -> list[InviteSpec]:
         """The filled rows as the service's input (call after ``is_valid()``)."""
@@ -110,6 +139,7 @@ class BaseInviteFormSet(BaseFormSet):
                 name=form.cleaned_data["name"],
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
+                app_ids=tuple(form.cleaned_data["app_ids"]),
             )
             for form in self.filled_forms()
         ]

@@ -1,17 +1,25 @@
-"""Invitations: invite up to 10 people at once, withdraw, re-send, accept (single use, 3 days)."""
+"""Invitations: invite up to 10 people at once, withdraw, re-send, accept (single use, 3 days).
+
+A Developer is invited to work on given mini programs (``InviteSpec.app_ids``; required once the
+workspace has any) and is assigned to them on acceptance.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Model, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
 from console.tasks import email_enqueue
 from workspaces import authz, keys
@@ -29,6 +37,8 @@ class InviteSpec:
     name: str
     email: str
     role: str
+    # App IDs of this workspace's mini programs to assign (Developers only).
+    app_ids: tuple[str, ...] = ()
 
 
 def _snapshot(invitation: Invitation) -> dict[str, object]:
@@ -36,6 +46,7 @@ def _snapshot(invitation: Invitation) -> dict[str, object]:
         "email": invitation.email,
         "name": invitation.name,
         "role": invitation.role,
+        "app_ids": list(invitation.app_ids),
         "status": invitation.status,
         "expires_at": invitation.expires_at.isoformat(),
     }
@@ -43,6 +54,22 @@ def _snapshot(invitation: Invitation) -> dict[str, object]:
 
 def invitation_link(raw_token: str) -> str:
     return f"{settings.SITE_URL}{reverse('invitations:accept', args=[raw_token])}"
+
+
+def _miniprogram_model() -> type[Model]:
+    # miniprograms depends on workspaces, never the reverse (STYLE.md §2): importing its models
+    # here would make a cycle, so the model is looked up in the app registry when needed.
+    return apps.get_model("miniprograms", "MiniProgram")
+
+
+def _miniprogram_names(invitation: Invitation) -> list[str]:
+    """Names of the mini programs an invited Developer will work on (those still there)."""
+    if not invitation.app_ids:
+        return []
+    rows = _miniprogram_model()._default_manager.filter(
+        workspace_id=invitation.workspace_id, app_id__in=invitation.app_ids
+    )
+    return list(rows.order_by("name").values_list("name", flat=True))
 
 
 def _send(invitation: Invitation, raw_token: str, inviter: User | None) -> None:
@@ -53,6 +80,7 @@ def _send(invitation: Invitation, raw_token: str, inviter: User | None) -> None:
         "link": invitation_link(raw_token),
         "role_label": authz.role_label(invitation.role, invitation.workspace.kind),
         "ttl_days": INVITATION_TTL.days,
+        "miniprogram_names": _miniprogram_names(invitation),
     }
     email_enqueue(
         to=[invitation.email],
@@ -73,6 +101,7 @@ def _issue(
         email=spec.email,
         name=spec.name,
         role=spec.role,
+        app_ids=list(spec.app_ids),
         token_hash=keys.keyed_hash(raw),
         invited_by=inviter,
         expires_at=timezone.now() + INVITATION_TTL,
@@ -86,7 +115,59 @@ def _issue(
     return invitation
 
 
-def _clean_spec(*, workspace: Workspace, spec: InviteSpec, allow_owner: bool = False) -> InviteSpec:
+def _workspace_app_ids(workspace: Workspace) -> frozenset[str]:
+    """App IDs of the workspace's mini programs (one query)."""
+    rows = _miniprogram_model()._default_manager.filter(workspace=workspace)
+    return frozenset(rows.values_list("app_id", flat=True))
+
+
+def _listed(values: list[str], limit: int = 5) -> str:
+    shown = ", ".join(values[:limit])
+    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
+
+
+def _clean_app_ids(
+    *, workspace: Workspace, email: str, role: str, app_ids: tuple[str, ...], known: frozenset[str]
+) -> tuple[str, ...]:
+    """The mini programs a Developer is assigned to: deduplicated, all of this workspace.
+
+    Errors carry the code ``"app_ids"`` so forms can show them by the mini program field.
+    """
+    wanted = tuple(dict.fromkeys(a for a in (str(v).strip() for v in app_ids) if a))
+    if wanted and role != Membership.Role.DEVELOPER:
+        label = authz.role_label(role, workspace.kind)
+        raise ValidationError(
+            f"{email} is invited as {label}, who works with every mini program through the "
+            "role: only Developers are assigned to mini programs. Choose Developer or clear "
+            "the mini programs.",
+            code="app_ids",
+        )
+    unknown = [a for a in wanted if a not in known]
+    if unknown:
+        raise ValidationError(
+            f"Not a mini program of {workspace.name}: {_listed(unknown)} (for {email}).",
+            code="app_ids",
+        )
+    if role == Membership.Role.DEVELOPER and known and not wanted:
+        raise ValidationError(
+            f"Assign at least one mini program to {email}: Developers work only on the mini "
+            "programs assigned to them.",
+            code="app_ids",
+        )
+    return wanted
+
+
+def _clean_spec(
+    *,
+    workspace: Workspace,
+    spec: InviteSpec,
+    allow_owner: bool = False,
+    known_app_ids: frozenset[str] | None = None,
+) -> InviteSpec:
+    """The spec normalised, or a ``ValidationError`` naming the person.
+
+    ``known_app_ids`` are the workspace's mini programs (looked up here when not given).
+    """
     email = normalize_email(spec.email)
     name = (spec.name or "").strip()
     if not name:
@@ -103,7 +184,13 @@ def _clean_spec(*, workspace: Workspace, spec: InviteSpec, allow_owner: bool = F
             + ", ".join(authz.role_label(r, workspace.kind) for r in allowed if r != "owner")
             + "."
         )
-    return InviteSpec(name=name[:120], email=email, role=spec.role)
+    if known_app_ids is None:
+        needed = spec.role == Membership.Role.DEVELOPER or spec.app_ids
+        known_app_ids = _workspace_app_ids(workspace) if needed else frozenset()
+    app_ids = _clean_app_ids(
+        workspace=workspace, email=email, role=spec.role, app_ids=spec.app_ids, known=known_app_ids
+    )
+    return InviteSpec(name=name[:120], email=email, role=spec.role, app_ids=app_ids)
 
 
 @transaction.atomic
@@ -111,7 +198,9 @@ def invitation_create_batch(*, actor: Membership, specs: list[InviteSpec]) -> li
     """Invite 1–10 people to the actor's workspace. All or nothing; one email each (on commit).
 
     Refused: more than 10, the same address twice, an existing member, an address with a
-    pending (unexpired) invitation, a role the workspace kind does not have.
+    pending (unexpired) invitation, a role the workspace kind does not have; a Developer without
+    a mini program once the workspace has any, App IDs that are not mini programs of this
+    workspace, mini programs for any other role (errors about them have the code "app_ids").
     """
     authz.require(actor, Cap.MANAGE_MEMBERS)
     workspace = actor.workspace
@@ -122,7 +211,8 @@ def invitation_create_batch(*, actor: Membership, specs: list[InviteSpec]) -> li
             f"You can invite at most {MAX_INVITATIONS_PER_BATCH} people at once "
             f"(you added {len(specs)})."
         )
-    cleaned = [_clean_spec(workspace=workspace, spec=spec) for spec in specs]
+    known = _workspace_app_ids(workspace)
+    cleaned = [_clean_spec(workspace=workspace, spec=spec, known_app_ids=known) for spec in specs]
     emails = [spec.email for spec in cleaned]
     duplicates = sorted({e for e in emails if emails.count(e) > 1})
     if duplicates:
@@ -267,9 +357,48 @@ def invitation_refusal(*, invitation: Invitation, user: User | None) -> str | No
     return None
 
 
+def _assign_invited_developer(*, membership: Membership, invitation: Invitation) -> None:
+    """Grant ``develop_miniprogram`` on the invitation's mini programs that still exist.
+
+    Like ``miniprograms.services.members.miniprogram_developer_assign`` (same grant, same audit
+    verb), without its capability check: the admin who invited decided, the invitee accepts.
+    Mini programs are reached through the app registry (see ``_miniprogram_model``).
+    """
+    if membership.role != Membership.Role.DEVELOPER or not invitation.app_ids:
+        return
+    model = _miniprogram_model()
+    grants = authz.grant_model(model)
+    if grants is None:  # pragma: no cover - the miniprograms app always brings its grant model
+        raise RuntimeError("mini programs have no direct object permission model")
+    develop = authz.codename(Cap.DEVELOP_MINIPROGRAM)
+    user = membership.user
+    programs: QuerySet[Any] = model._default_manager.filter(
+        workspace_id=membership.workspace_id, app_id__in=invitation.app_ids
+    ).order_by("name", "pk")
+    held = set(
+        grants._default_manager.filter(
+            user_id=user.pk, content_object__in=programs, permission__codename=develop
+        ).values_list("content_object_id", flat=True)
+    )
+    for program in programs:
+        if program.pk in held:
+            continue  # a grant left from before: nothing to add
+        assign_perm(develop, user, program)
+        audit_record(
+            actor=user,
+            verb="miniprogram.developer_assign",
+            workspace=membership.workspace,
+            target=program,
+            after={"user": user.email, "app_id": program.app_id, "via": "invitation"},
+        )
+
+
 @transaction.atomic
 def invitation_accept(*, raw_token: str, user: User) -> Membership:
-    """Accept an invitation as ``user`` (whose email must match). Single use."""
+    """Accept an invitation as ``user`` (whose email must match). Single use.
+
+    An invited Developer is assigned to the invitation's mini programs that still exist.
+    """
     found = invitation_get_by_token(raw_token=raw_token)
     if found is None:
         raise ValidationError("This invitation link is not valid.")
@@ -301,6 +430,7 @@ def invitation_accept(*, raw_token: str, user: User) -> Membership:
         target=membership,
         after={"user": user.email, "role": membership.role, "via": "invitation"},
     )
+    _assign_invited_developer(membership=membership, invitation=invitation)
     return membership
 
 

@@ -732,6 +732,7 @@ INVITATION_KEYS = {
     "email",
     "role",
     "role_label",
+    "app_ids",
     "status",
     "invited_by",
     "expires_at",
@@ -1082,7 +1083,8 @@ def test_the_schema_generates_without_warnings_and_documents_every_endpoint(tmp_
     tags = {
         (method, url): op["tags"]
         for url, ops in schema["paths"].items()
-        if url.startswith("/api/v1/workspaces")
+        # The tenancy API's own paths (mini programs are documented by miniprograms/tests).
+        if url.startswith("/api/v1/workspaces") and "/miniprograms" not in url
         for method, op in ops.items()
     }
     assert len(tags) == 24

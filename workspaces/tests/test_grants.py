@@ -11,6 +11,8 @@ from django.urls import reverse
 from guardian.shortcuts import assign_perm
 from rest_framework.test import APIClient
 
+from miniprograms.models import MiniProgramUserObjectPermission
+from miniprograms.tests.factories import create_miniprogram
 from workspaces import authz
 from workspaces.authz import GRANTABLE, Cap, CapabilityDenied, caps_for, has_cap
 from workspaces.models import (
@@ -513,14 +515,24 @@ def test_grant_list_and_page_queries_do_not_grow_with_rows(
         )
         for i in range(rows)
     )
-    with django_assert_max_num_queries(1):
+    # Developers assigned to a mini program are grants too (on the mini program).
+    miniprogram = create_miniprogram(owner, name="Coffee Corner")
+    develop = Permission.objects.get(
+        content_type__app_label="miniprograms", codename="develop_miniprogram"
+    )
+    MiniProgramUserObjectPermission.objects.bulk_create(
+        MiniProgramUserObjectPermission(user=m.user, permission=develop, content_object=miniprogram)
+        for m in members
+    )
+    with django_assert_max_num_queries(2):  # one per type of object
         listed = grant_list(workspace=tenant)
         assert all(g.user.email and g.object.name for g in listed)
-    assert len(listed) == rows
+    assert len(listed) == rows + len(members)
+    assert sum(g.object_type == "miniprogram" for g in listed) == len(members)
     client.force_login(owner.user)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get(_url("authorizations", tenant))
-    assert len(response.context["grants"]) == rows
+    assert len(response.context["grants"]) == rows + len(members)
 
 
 def test_the_roles_page_mentions_grants(client, tenant, developer):
@@ -560,7 +572,7 @@ def test_api_grants_list_add_and_revoke(tenant, owner, developer):
         "cap": "workspaces.view_auditevent",
         "description": authz.CAP_DESCRIPTIONS[Cap.VIEW_AUDIT],
         "effective": True,
-        "object": {"type": "workspace", "id": tenant.pk, "name": "Acme Super App"},
+        "object": {"type": "workspace", "id": tenant.pk, "name": "Acme Super App", "app_id": None},
     }
     assert again.json() == body
     assert api.get(url).json()["results"] == [body]

@@ -122,16 +122,24 @@ def test_sidebar_links_the_audit_log_only_for_roles_that_may_read_it(client, wor
 
 def test_lists_only_this_workspace_newest_first(client, workspace, owner):
     now = timezone.now()
-    event(workspace, verb="invitation.create", target_repr="older", at=now - timedelta(hours=2))
-    event(workspace, verb="invitation.withdraw", target_repr="newer", at=now - timedelta(hours=1))
+    # Names no other text of the page contains ("placeholder" contains "older").
+    event(
+        workspace, verb="invitation.create", target_repr="older event", at=now - timedelta(hours=2)
+    )
+    event(
+        workspace,
+        verb="invitation.withdraw",
+        target_repr="newer event",
+        at=now - timedelta(hours=1),
+    )
     event(WorkspaceFactory(), verb="hostapp.create", target_repr="someone else's app")
     client.force_login(owner.user)
 
     response = client.get(audit_url(workspace))
 
     body = response.content.decode()
-    assert [e.target_repr for e in response.context["events"]] == ["newer", "older"]
-    assert body.index("newer") < body.index("older")
+    assert [e.target_repr for e in response.context["events"]] == ["newer event", "older event"]
+    assert body.index("newer event") < body.index("older event")
     assert "someone else" not in body
 
 

@@ -22,6 +22,7 @@ from django.views.generic.base import ContextMixin
 from workspaces import authz
 from workspaces.authz import Cap
 from workspaces.forms.members import (
+    BaseInviteFormSet,
     InviteFormSet,
     MemberBlockForm,
     MemberFilterForm,
@@ -31,11 +32,15 @@ from workspaces.forms.members import (
 from workspaces.mixins import WorkspaceMixin
 from workspaces.models import Invitation, Membership
 from workspaces.selectors import (
+    MiniProgramRef,
+    developer_assignment_map,
     invitation_get,
     invitation_list_filtered,
     member_get,
     member_list_filtered,
     member_status_counts,
+    miniprogram_choice_list,
+    miniprogram_ref_map,
 )
 from workspaces.services.invitations import (
     INVITATION_TTL,
@@ -69,12 +74,20 @@ class MemberRow:
     can_remove: bool
     can_transfer: bool
     can_leave: bool
+    is_developer: bool = False
+    # A Developer's mini programs (those the viewer may see), by name.
+    miniprograms: tuple[MiniProgramRef, ...] = ()
 
 
 def _member_rows(viewer: Membership, members: list[Membership]) -> list[MemberRow]:
     kind = viewer.workspace.kind
     manage = authz.has_cap(viewer, Cap.MANAGE_MEMBERS)
     transfer = authz.has_cap(viewer, Cap.TRANSFER_OWNERSHIP)
+    assigned = developer_assignment_map(
+        workspace=viewer.workspace,
+        user_ids=[m.user_id for m in members if m.role == Membership.Role.DEVELOPER],
+        viewer=viewer,
+    )
     rows = []
     for member in members:
         is_self = member.pk == viewer.pk
@@ -90,6 +103,8 @@ def _member_rows(viewer: Membership, members: list[Membership]) -> list[MemberRo
                 can_remove=managed,
                 can_transfer=transfer and not is_self and member.is_active,
                 can_leave=is_self and not is_owner,
+                is_developer=member.role == Membership.Role.DEVELOPER,
+                miniprograms=tuple(assigned.get(member.user_id, ())),
             )
         )
     return rows
@@ -100,6 +115,31 @@ class InvitationRow:
     invitation: Invitation
     role_label: str
     is_expired: bool
+    # The mini programs a Developer will be assigned to (those still there), by name.
+    miniprograms: tuple[MiniProgramRef, ...] = ()
+
+
+def _invitation_rows(viewer: Membership, invitations: list[Invitation]) -> list[InvitationRow]:
+    kind = viewer.workspace.kind
+    programs = miniprogram_ref_map(
+        workspace=viewer.workspace,
+        app_ids={app_id for i in invitations for app_id in i.app_ids},
+        viewer=viewer,
+    )
+    return [
+        InvitationRow(
+            invitation=invitation,
+            role_label=authz.role_label(invitation.role, kind),
+            is_expired=invitation.is_expired(),
+            miniprograms=tuple(
+                sorted(
+                    (programs[a] for a in invitation.app_ids if a in programs),
+                    key=lambda mp: (mp.name.casefold(), mp.app_id),
+                )
+            ),
+        )
+        for invitation in invitations
+    ]
 
 
 class MemberListView(WorkspaceMixin, ContextMixin, View):
@@ -111,13 +151,14 @@ class MemberListView(WorkspaceMixin, ContextMixin, View):
     def get(self, request: HttpRequest, workspace_slug: str) -> HttpResponse:
         filters = MemberFilterForm(request.GET)
         status, query = filters.values()
-        kind = self.workspace.kind
         context = self.get_context_data(
             filters=filters,
             status=status,
             query=query,
             counts=member_status_counts(workspace=self.workspace),
             role_choices=assignable_roles(self.workspace),
+            # Developers see only their own mini programs: "none assigned" would mislead them.
+            sees_all_miniprograms=authz.has_role_cap(self.membership, Cap.VIEW_MINIPROGRAM),
         )
         if status != "invited":
             members = member_list_filtered(workspace=self.workspace, status=status, query=query)
@@ -135,14 +176,7 @@ class MemberListView(WorkspaceMixin, ContextMixin, View):
                 shown = list(invitations[: PAGE_SIZE + 1])
                 context["more_invitations"] = len(shown) > PAGE_SIZE
                 shown = shown[:PAGE_SIZE]
-            context["invitation_rows"] = [
-                InvitationRow(
-                    invitation=invitation,
-                    role_label=authz.role_label(invitation.role, kind),
-                    is_expired=invitation.is_expired(),
-                )
-                for invitation in shown
-            ]
+            context["invitation_rows"] = _invitation_rows(self.membership, shown)
         return render(request, self.template_name, context)
 
 
@@ -153,16 +187,16 @@ class InviteView(WorkspaceMixin, ContextMixin, View):
     template_name = "workspaces/members/invite.html"
 
     def get(self, request: HttpRequest, workspace_slug: str) -> HttpResponse:
-        return self._render(request, InviteFormSet(workspace=self.workspace, prefix="invite"))
+        return self._render(request, self._formset())
 
     def post(self, request: HttpRequest, workspace_slug: str) -> HttpResponse:
-        formset = InviteFormSet(request.POST, workspace=self.workspace, prefix="invite")
+        formset = self._formset(request.POST)
         if not formset.is_valid():
             return self._render(request, formset)
         try:
             invitations = invitation_create_batch(actor=self.membership, specs=formset.specs())
         except ValidationError as exc:
-            formset.add_error(exc.messages)
+            formset.add_error(exc)
             return self._render(request, formset)
         count = len(invitations)
         messages.success(
@@ -176,12 +210,21 @@ class InviteView(WorkspaceMixin, ContextMixin, View):
         )
         return redirect("workspaces:members", self.workspace.slug)
 
+    def _formset(self, data=None) -> BaseInviteFormSet:
+        return InviteFormSet(
+            data,
+            workspace=self.workspace,
+            miniprograms=miniprogram_choice_list(workspace=self.workspace),
+            prefix="invite",
+        )
+
     def _render(self, request: HttpRequest, formset) -> HttpResponse:
         context = self.get_context_data(
             formset=formset,
             max_rows=MAX_INVITATIONS_PER_BATCH,
             ttl_days=INVITATION_TTL.days,
             role_choices=assignable_roles(self.workspace),
+            has_miniprograms=bool(formset.miniprograms),
         )
         return render(request, self.template_name, context)
 

@@ -159,7 +159,8 @@ class SettingsAssetView(WorkspaceMixin, View):
 
 
 class AuthorizationsView(SettingsTabsMixin, WorkspaceMixin, TemplateView):
-    """Members' active API tokens (revocable here) and, later, object grants."""
+    """Members' active API tokens and the object grants (on the workspace and on its mini
+    programs), each revocable here."""
 
     required_cap = Cap.MANAGE_AUTHORIZATIONS
     template_name = "workspaces/settings/authorizations.html"
@@ -287,17 +288,25 @@ class AuthorizationGrantAddView(AuthorizationsView):
 
 
 class AuthorizationGrantRevokeView(WorkspaceMixin, View):
+    """Revoke one grant. Each object type keeps its grants in its own table, so the form says
+    which one ``grant_id`` is of (``object_type``: "workspace", the default, or "miniprogram")."""
+
     required_cap = Cap.MANAGE_AUTHORIZATIONS
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, grant_id: int, **kwargs) -> HttpResponse:
-        grant = grant_get(workspace=self.workspace, grant_id=grant_id)
+        object_type = request.POST.get("object_type") or "workspace"
+        grant = grant_get(workspace=self.workspace, grant_id=grant_id, object_type=object_type)
         if grant is None:
             raise Http404("No such grant.")
         grant_remove(actor=self.membership, user_id=grant.user.pk, cap=grant.cap, obj=grant.object)
         messages.success(
             request,
-            gettext("Revoked “%(what)s” from %(who)s.")
-            % {"what": grant.description, "who": grant.user.name or grant.user.email},
+            gettext("Revoked “%(what)s” on %(object)s from %(who)s.")
+            % {
+                "what": grant.description,
+                "object": grant.object_repr,
+                "who": grant.user.name or grant.user.email,
+            },
         )
         return redirect("workspaces:authorizations", self.workspace.slug)

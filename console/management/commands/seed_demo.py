@@ -2,18 +2,49 @@
 
 from __future__ import annotations
 
+import io
+from dataclasses import replace
+
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from PIL import Image, ImageDraw, ImageFont
 
 from console import demo
+from miniprograms.models import MiniProgram
+from miniprograms.profile import LanguageText, ProfileInput
+from miniprograms.services.lifecycle import miniprogram_set_shelf
+from miniprograms.services.members import miniprogram_developer_assign, miniprogram_testers_add
+from miniprograms.services.profile import (
+    miniprogram_create,
+    miniprogram_profile_release,
+    miniprogram_update_profile,
+)
 from workspaces.authz import role_label
-from workspaces.models import Membership, User, Workspace
+from workspaces.models import HostApp, Membership, User, Workspace
+from workspaces.services.hostapps import host_app_create
 from workspaces.services.workspaces import membership_add, workspace_create
+
+LOGO_SIDE = 256
+
+
+def demo_logo(color: tuple[int, int, int], letter: str) -> SimpleUploadedFile:
+    """A square PNG: ``letter`` in white on ``color`` (what a designer would send, roughly)."""
+    image = Image.new("RGB", (LOGO_SIDE, LOGO_SIDE), color)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=150)
+    draw.text((LOGO_SIDE / 2, LOGO_SIDE / 2), letter, fill="white", font=font, anchor="mm")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return SimpleUploadedFile(f"{letter.lower()}.png", buffer.getvalue(), "image/png")
 
 
 class Command(BaseCommand):
-    help = "Load demo workspaces and one user per role (idempotent). Refused in production."
+    help = (
+        "Load demo workspaces, one user per role, host apps and mini programs (idempotent). "
+        "Refused in production."
+    )
 
     def handle(self, *args, **options):
         if settings.MPP_ENVIRONMENT == "production":
@@ -54,7 +85,79 @@ class Command(BaseCommand):
                 ).exists():
                     membership_add(workspace=workspaces[slug], user=users[spec.email], role=role)
                     created += 1
+        owners = {
+            m.workspace.slug: m
+            for m in Membership.objects.select_related("workspace", "user").filter(
+                workspace__in=workspaces.values(), role=Membership.Role.OWNER
+            )
+        }
+        for spec in demo.HOST_APPS:
+            owner = owners[spec.workspace]
+            if not HostApp.objects.filter(workspace=owner.workspace, name=spec.name).exists():
+                host_app_create(
+                    actor=owner,
+                    name=spec.name,
+                    description=spec.description,
+                    platforms=dict(spec.platforms),
+                )
+                created += 1
+        for mp_spec in demo.MINIPROGRAMS:
+            owner = owners[mp_spec.workspace]
+            if not MiniProgram.objects.filter(
+                workspace=owner.workspace, name__iexact=mp_spec.name
+            ).exists():
+                self._seed_miniprogram(mp_spec, owner=owner, users=users)
+                created += 1
         return created
+
+    @staticmethod
+    def _seed_miniprogram(
+        spec: demo.DemoMiniProgram, *, owner: Membership, users: dict[str, User]
+    ) -> MiniProgram:
+        """Create one demo mini program through the services, then replay its history."""
+        workspace = owner.workspace
+        host_owner_id = workspace.pk if workspace.is_tenant else workspace.tenant_id
+        host_app_ids = [
+            HostApp.objects.get(workspace_id=host_owner_id, name=name).pk for name in spec.host_apps
+        ]
+        profile = ProfileInput(
+            name=spec.name,
+            tagline=spec.tagline,
+            description=spec.description,
+            industry=spec.industry,
+            service_phone=spec.service_phone,
+            service_email=spec.service_email,
+            languages=tuple(
+                LanguageText(
+                    language=t.language, name=t.name, tagline=t.tagline, description=t.description
+                )
+                for t in spec.languages
+            ),
+        )
+        mp = miniprogram_create(
+            actor=owner,
+            profile=profile,
+            logo=demo_logo(*spec.logo),
+            default_language=spec.default_language,
+            host_app_ids=host_app_ids,
+        )
+        for email in spec.developers:
+            miniprogram_developer_assign(actor=owner, miniprogram=mp, user_id=users[email].pk)
+        if spec.testers:
+            miniprogram_testers_add(
+                actor=owner, miniprogram=mp, accounts=spec.testers, note="Demo testers"
+            )
+        if spec.released:
+            miniprogram_profile_release(miniprogram_id=mp.pk, actor=owner)
+        if spec.staged:
+            mp = miniprogram_update_profile(
+                actor=owner, miniprogram=mp, profile=replace(profile, **dict(spec.staged))
+            )
+        if spec.off_shelf_reason:
+            mp = miniprogram_set_shelf(
+                actor=owner, miniprogram=mp, on_shelf=False, reason=spec.off_shelf_reason
+            )
+        return mp
 
     @staticmethod
     def logins_table() -> str:

@@ -1,0 +1,189 @@
+"""``mpp``: log in, upload a mini program version and follow its scan, list versions.
+
+Exit codes: 0 done; 1 the server refused (its message and request id are printed) or the
+package is too large; 2 usage (bad arguments, not logged in, no such path); 3 the package
+failed its scan; 4 the server could not be reached; 5 gave up waiting (``--timeout``);
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+
+from mpp_cli import __version__, config, package
+from mpp_cli.client import ApiError, NetworkError, PackageChanged
+from mpp_cli.commands import (
+    API_ERROR,
+    INTERRUPTED,
+    NETWORK,
+    USAGE,
+    UsageError,
+    cmd_login,
+    cmd_logout,
+    cmd_upload,
+    cmd_versions,
+    error,
+    note,
+)
+
+# Copied from the server (releases/versioning.py) so a typo fails before a long upload.
+_VERSION = re.compile(r"^(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})$")
+_APP_ID = re.compile(r"^[1-9][0-9]{15}$")
+FIELD_LABELS = {"version": "--version", "notes": "--notes", "package": "PATH"}
+
+EXAMPLES = """\
+examples:
+  mpp login --url https://mpp.example.com      # asks for an API token (or set MPP_TOKEN)
+  mpp upload --app-id 2021004112345678 --version 1.2.3 --notes "Cart fixes" ./my-app
+  mpp upload --app-id 2021004112345678 --version 1.2.4 build/package.zip --no-wait
+  mpp versions --app-id 2021004112345678
+  mpp versions --app-id 2021004112345678 --json | jq '.[0].status'
+
+Create an API token in the console under Account → API tokens. In CI, set MPP_URL and
+MPP_TOKEN instead of logging in. Exit codes: 0 done, 1 refused by the server, 2 usage error,
+3 scan failed, 4 server unreachable, 5 timed out waiting.
+"""
+
+
+def report_api_error(exc: ApiError) -> None:
+    fields = {k: v for k, v in exc.fields.items() if v}
+    if not fields or exc.message != "Some fields are invalid.":
+        hint = " Run `mpp login` again." if exc.status == 401 else ""
+        error(exc.message + hint)
+    for name, messages in fields.items():
+        for message in messages:
+            error(f"{FIELD_LABELS.get(name, name)}: {message}")
+    if exc.request_id:
+        note(f"mpp: request id: {exc.request_id} (quote it when you report a problem)")
+
+
+# --- argument types ---------------------------------------------------------------------------
+
+
+def app_id_arg(value: str) -> str:
+    if not _APP_ID.match(value.strip()):
+        raise argparse.ArgumentTypeError(
+            f"“{value}” is not an App ID: App IDs are 16 digits (the mini program's page in the "
+            "console shows it)"
+        )
+    return value.strip()
+
+
+def version_arg(value: str) -> str:
+    text = value.strip()
+    if text.lower().startswith("v") and _VERSION.match(text[1:]):
+        text = text[1:]
+    if not _VERSION.match(text):
+        raise argparse.ArgumentTypeError(
+            f"“{value[:40]}” is not a version number: use MAJOR.MINOR.PATCH, three whole numbers "
+            "from 0 to 999,999 without leading zeros (e.g. 1.4.0)"
+        )
+    return text
+
+
+def seconds_arg(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"“{value}” is not a positive number of seconds")
+    return seconds
+
+
+# --- the parser -------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mpp",
+        description="Upload mini program packages to an MPP console and follow their scan.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"mpp {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    login = commands.add_parser(
+        "login",
+        help="store the console URL and your API token",
+        description="Check the token against the console and store URL + token in "
+        f"{config.config_path()} (mode 0600; MPP_CONFIG changes the path).",
+    )
+    login.add_argument("--url", help="the console's address, e.g. https://mpp.example.com")
+    login.add_argument(
+        "--token",
+        help="a personal API token (safer: leave it out to be asked, or set MPP_TOKEN)",
+    )
+    login.set_defaults(handler=cmd_login)
+
+    logout = commands.add_parser("logout", help="forget the stored URL and token")
+    logout.set_defaults(handler=cmd_logout)
+
+    upload = commands.add_parser(
+        "upload",
+        help="upload a version (a .zip, or a project folder it zips) and wait for its scan",
+        description="Upload PATH as a new version, then wait until it is scanned and built. "
+        "PATH is a .zip package or the project folder with app.json at its top (zipped without "
+        ".git, node_modules and .DS_Store). Packages of 100 MB or more are refused.",
+    )
+    upload.add_argument("--app-id", required=True, type=app_id_arg, help="the 16-digit App ID")
+    upload.add_argument(
+        "--version",
+        required=True,
+        type=version_arg,
+        help="MAJOR.MINOR.PATCH, greater than every version uploaded before",
+    )
+    upload.add_argument("--notes", default="", help="what changed (up to 1,000 characters)")
+    upload.add_argument(
+        "--workspace", metavar="SLUG", help="the workspace (found from the App ID when omitted)"
+    )
+    upload.add_argument(
+        "--no-wait", action="store_true", help="return after the upload, without waiting"
+    )
+    upload.add_argument(
+        "--timeout",
+        type=seconds_arg,
+        default=600.0,
+        metavar="SECONDS",
+        help="how long to wait for the scan (default: 600)",
+    )
+    upload.add_argument("path", metavar="PATH", help="a .zip package or a project folder")
+    upload.set_defaults(handler=cmd_upload)
+
+    versions = commands.add_parser("versions", help="list a mini program's versions")
+    versions.add_argument("--app-id", required=True, type=app_id_arg, help="the 16-digit App ID")
+    versions.add_argument("--workspace", metavar="SLUG", help="the workspace (found when omitted)")
+    versions.add_argument("--json", action="store_true", help="print the versions as JSON")
+    versions.set_defaults(handler=cmd_versions)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return USAGE
+    try:
+        return args.handler(args)
+    except package.PackageTooLarge as exc:
+        error(str(exc))
+        return API_ERROR
+    except (UsageError, config.ConfigError, package.PackageError) as exc:
+        error(str(exc))
+        return USAGE
+    except ApiError as exc:
+        report_api_error(exc)
+        return API_ERROR
+    except PackageChanged as exc:
+        error(f"{exc} Upload it again.")
+        return API_ERROR
+    except NetworkError as exc:
+        error(str(exc))
+        return NETWORK
+    except KeyboardInterrupt:
+        note("\nmpp: interrupted.")
+        return INTERRUPTED

@@ -1,0 +1,30 @@
+"""Forms of the mini program pages (input shape and per-field rules only).
+
+``profile``: the profile form and its language rows, "Release to"; ``lifecycle``: shelf,
+offline, delete; ``members``: Developers, testers, the quick start's members step;
+``filters``: the list filters.
+"""
+
+from miniprograms.forms.filters import MiniProgramFilterForm, TesterFilterForm
+from miniprograms.forms.lifecycle import DeleteForm, OfflineForm, ShelfForm
+from miniprograms.forms.members import (
+    DeveloperAssignForm,
+    TestersAddForm,
+    WizardMembersForm,
+    invite_roles,
+)
+from miniprograms.forms.profile import HostAppsForm, ProfileForm
+
+__all__ = [
+    "DeleteForm",
+    "DeveloperAssignForm",
+    "HostAppsForm",
+    "MiniProgramFilterForm",
+    "OfflineForm",
+    "ProfileForm",
+    "ShelfForm",
+    "TesterFilterForm",
+    "TestersAddForm",
+    "WizardMembersForm",
+    "invite_roles",
+]

@@ -1,0 +1,76 @@
+"""The GET filters above the mini program list and the tester list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from miniprograms.forms.profile import host_app_choices
+from workspaces.models import HostApp, Membership
+
+
+class TesterFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search testers"),
+        required=False,
+        max_length=128,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Account")}),
+    )
+
+    def query(self) -> str:
+        return (self.cleaned_data.get("q") or "").strip() if self.is_valid() else ""
+
+
+class MiniProgramFilterForm(forms.Form):
+    """The filters above the list (GET). Unknown values fall back to "all"."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or App ID")}),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=(
+            ("", _("All")),
+            ("on_shelf", _("On shelf")),
+            ("off_shelf", _("Off shelf")),
+        ),
+    )
+    host_app = forms.TypedChoiceField(label=_("Host app"), required=False, coerce=int)
+    assigned = forms.TypedChoiceField(label=_("Assigned to"), required=False, coerce=int)
+
+    def __init__(
+        self,
+        *args: Any,
+        host_apps: Sequence[HostApp],
+        developers: Sequence[Membership] | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["host_app"].choices = [("", gettext("Any")), *host_app_choices(host_apps)]
+        if developers is None:  # only those who assign developers filter by them
+            del self.fields["assigned"]
+        else:
+            self.fields["assigned"].choices = [
+                ("", gettext("Anyone")),
+                *((m.user_id, m.user.name or m.user.email) for m in developers),
+            ]
+
+    def values(self) -> dict[str, Any]:
+        """Keyword arguments for ``miniprogram_list`` (invalid input: no filter)."""
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "search": (data.get("q") or "").strip(),
+            "shelf": data.get("status") or "",
+            "host_app_id": data.get("host_app") or None,
+            "assigned_user_id": data.get("assigned") or None,
+        }

@@ -1,0 +1,407 @@
+"""The profile form (create, quick start step 1, edit) with its extra-language rows, and
+"Release to".
+
+Each profile field runs the rule of ``miniprograms.validators`` (the module the services and
+the API serializers use), so a person sees every broken rule at once, in the same words the
+API answers with. What needs the database (a unique name, an industry that exists, host apps
+of this workspace) is decided by the services; their ``ValidationError`` comes back onto the
+form through :meth:`ProfileForm.add_service_errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms import BaseFormSet, formset_factory
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from miniprograms import languages, validators
+from miniprograms.models import MiniProgram
+from miniprograms.profile import LanguageText, ProfileInput
+from miniprograms.selectors import IndustryGroup
+from workspaces.forms.settings import apply_service_errors
+from workspaces.models import HostApp
+
+LOGO_ACCEPT = "image/png,image/jpeg,.png,.jpg,.jpeg"
+# Blank extra-language rows a fresh form shows: without JavaScript, that is what one save adds.
+LANGUAGE_BLANK_ROWS = 2
+
+
+def _normalize_newlines(value: str) -> str:
+    """Browsers send a textarea's line breaks as CRLF; store and count them as one character."""
+    return (value or "").replace("\r\n", "\n").replace("\r", "\n")
+
+
+# (field, counting, min, max): the live counters under the text fields (miniprograms.js).
+COUNTERS = (
+    ("name", "width", validators.NAME_MIN_UNITS, validators.NAME_MAX_UNITS),
+    ("tagline", "chars", validators.TAGLINE_MIN, validators.TAGLINE_MAX),
+    ("description", "chars", validators.DESCRIPTION_MIN, validators.DESCRIPTION_MAX),
+)
+
+
+def _empty_message(check, empty: Any = "") -> str:
+    """What a validator says about an empty value ("Enter a name."): the form says the same."""
+    try:
+        check(empty)
+    except ValidationError as exc:
+        return exc.messages[0]
+    raise AssertionError(f"{check.__name__} accepts an empty value")
+
+
+# "This field is required." names no field; the rules module's words do.
+REQUIRED_MESSAGES = {
+    "name": _empty_message(validators.validate_name),
+    "tagline": _empty_message(validators.validate_tagline),
+    "description": _empty_message(validators.validate_description),
+    "logo": _empty_message(validators.validate_logo, None),
+    "industry": "Choose an industry from the list.",
+    "service_phone": _empty_message(validators.validate_service_phone),
+    "service_email": _empty_message(validators.validate_service_email),
+}
+
+
+def add_counters(form: forms.Form) -> None:
+    """Mark the name, tagline and description inputs for the live counter script."""
+    for field, counting, low, high in COUNTERS:
+        if field in form.fields:
+            form.fields[field].widget.attrs.update(
+                {"data-counter": counting, "data-min": low, "data-max": high}
+            )
+
+
+# --- the profile -----------------------------------------------------------------------------
+
+
+class LanguageRowForm(forms.Form):
+    """One extra language with its own name, tagline and description. A blank row is ignored."""
+
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    name = forms.CharField(label=_("Name"), required=False, strip=False)
+    tagline = forms.CharField(label=_("Tagline"), required=False, strip=False)
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    TEXT_FIELDS = ("name", "tagline", "description")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", gettext("Choose a language…")), *languages.CHOICES]
+        add_counters(self)
+
+    @property
+    def is_filled(self) -> bool:
+        """Did the person type anything in this row (the language choice alone counts too)?"""
+        if not self.is_bound:
+            return False
+        keys = ("language", *self.TEXT_FIELDS)
+        return any((self.data.get(self.add_prefix(f)) or "").strip() for f in keys)
+
+    def clean_description(self) -> str:
+        return _normalize_newlines(self.cleaned_data.get("description", ""))
+
+    def clean(self):
+        data = super().clean()
+        if not self.is_filled:
+            return data
+        if not data.get("language") and "language" not in self.errors:
+            self.add_error("language", gettext("Choose the language of these texts."))
+        for field, check in (
+            ("name", validators.validate_name),
+            ("tagline", validators.validate_tagline),
+            ("description", validators.validate_description),
+        ):
+            if field in self.errors:
+                continue
+            try:
+                check(data.get(field, ""))
+            except ValidationError as exc:
+                self.add_error(field, exc)
+        return data
+
+    def text(self) -> LanguageText:
+        data = self.cleaned_data
+        return LanguageText(
+            language=data["language"],
+            name=data["name"],
+            tagline=data["tagline"],
+            description=data["description"],
+        )
+
+
+class BaseLanguageFormSet(BaseFormSet):
+    def __init__(self, *args: Any, default_language: str = "", **kwargs: Any) -> None:
+        self.default_language = default_language
+        super().__init__(*args, **kwargs)
+
+    def filled_forms(self) -> list[LanguageRowForm]:
+        return [form for form in self.forms if form.is_filled]
+
+    def clean(self):
+        chosen: list[str] = []
+        for form in self.filled_forms():
+            code = (form.cleaned_data or {}).get("language")
+            if not code:
+                continue
+            label = languages.label(code)
+            if code == self.default_language:
+                form.add_error(
+                    "language",
+                    gettext(
+                        "%(language)s is the default language: its texts are the main name, "
+                        "tagline and description."
+                    )
+                    % {"language": label},
+                )
+            elif code in chosen:
+                form.add_error(
+                    "language", gettext("%(language)s is listed twice.") % {"language": label}
+                )
+            chosen.append(code)
+
+    def texts(self) -> tuple[LanguageText, ...]:
+        return tuple(form.text() for form in self.filled_forms())
+
+
+LanguageFormSet = formset_factory(
+    LanguageRowForm,
+    formset=BaseLanguageFormSet,
+    extra=LANGUAGE_BLANK_ROWS,
+    max_num=len(languages.CODES) - 1,
+    absolute_max=len(languages.CODES) + LANGUAGE_BLANK_ROWS,
+    validate_max=True,
+)
+
+
+def industry_choices(groups: Sequence[IndustryGroup]) -> list[tuple[str, Any]]:
+    """``<optgroup>`` per top-level industry, its leaves inside (only leaves can be chosen)."""
+    return [
+        ("", gettext("Choose an industry…")),
+        *((group.name, [(leaf.code, leaf.name) for leaf in group.children]) for group in groups),
+    ]
+
+
+def host_app_choices(host_apps: Sequence[HostApp]) -> list[tuple[str, str]]:
+    return [(str(app.pk), app.name) for app in host_apps]
+
+
+class ProfileForm(forms.Form):
+    """The profile of a mini program: the create form (with default language, logo and
+    "Release to") and the edit form (logo optional: the current one is kept).
+
+    The extra languages are a formset owned by the form (``self.languages``), validated and
+    rendered with it.
+    """
+
+    default_language = forms.ChoiceField(
+        label=_("Default language"),
+        choices=languages.CHOICES,
+        help_text=_(
+            "The language of the name, tagline and description below. A device whose "
+            "language has no texts of its own gets these."
+        ),
+    )
+    name = forms.CharField(label=_("Name"), help_text=validators.HELP["name"])
+    tagline = forms.CharField(label=_("Tagline"), help_text=validators.HELP["tagline"])
+    description = forms.CharField(
+        label=_("Description"),
+        help_text=validators.HELP["description"],
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    logo = forms.FileField(
+        label=_("Logo"),
+        help_text=validators.HELP["logo"],
+        widget=forms.FileInput(attrs={"accept": LOGO_ACCEPT}),
+    )
+    industry = forms.ChoiceField(label=_("Industry"), help_text=validators.HELP["industry"])
+    service_phone = forms.CharField(
+        label=_("Customer-service phone"),
+        help_text=validators.HELP["service_phone"],
+        widget=forms.TextInput(
+            attrs={"inputmode": "tel", "autocomplete": "off", "placeholder": "0571-26888888"}
+        ),
+    )
+    service_email = forms.CharField(
+        label=_("Customer-service email"),
+        help_text=validators.HELP["service_email"],
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    host_apps = forms.MultipleChoiceField(
+        label=_("Release to"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "The host apps this mini program will be released into. You can change this later."
+        ),
+    )
+
+    def __init__(
+        self,
+        data: Any = None,
+        files: Any = None,
+        *,
+        industries: Sequence[IndustryGroup],
+        host_apps: Sequence[HostApp] | None = None,
+        miniprogram: MiniProgram | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.miniprogram = miniprogram
+        if miniprogram is not None and data is None:
+            kwargs.setdefault("initial", self.initial_for(miniprogram))
+        super().__init__(data, files, **kwargs)
+        self.fields["industry"].choices = industry_choices(industries)
+        for field, message in REQUIRED_MESSAGES.items():
+            self.fields[field].error_messages["required"] = message
+        self.fields["name"].widget.attrs["autocomplete"] = "off"
+        add_counters(self)
+        if miniprogram is not None:
+            # Editing: the default language is fixed at creation, "Release to" has its own form,
+            # and the logo is only replaced when a new file is chosen.
+            del self.fields["default_language"]
+            del self.fields["host_apps"]
+            self.fields["logo"].required = False
+            self.fields["logo"].help_text = gettext(
+                "%(rule)s Leave empty to keep the current logo."
+            ) % {"rule": validators.HELP["logo"]}
+            default_language = miniprogram.default_language
+            initial_rows = [
+                {
+                    "language": row.language,
+                    "name": row.name,
+                    "tagline": row.tagline,
+                    "description": row.description,
+                }
+                for row in miniprogram.languages.all()
+            ]
+        else:
+            self.fields["host_apps"].choices = host_app_choices(host_apps or [])
+            default_language = self._chosen_default_language()
+            initial_rows = []
+        self.languages = LanguageFormSet(
+            data,
+            prefix="lang",
+            initial=initial_rows if data is None else None,
+            default_language=default_language,
+        )
+
+    @staticmethod
+    def initial_for(mp: MiniProgram) -> dict[str, Any]:
+        return {
+            "name": mp.name,
+            "tagline": mp.tagline,
+            "description": mp.description,
+            "industry": mp.industry.code if mp.industry_id else "",
+            "service_phone": mp.service_phone,
+            "service_email": mp.service_email,
+        }
+
+    def _chosen_default_language(self) -> str:
+        if self.is_bound:
+            return languages.canonical(self.data.get(self.add_prefix("default_language")) or "")
+        return languages.canonical(str(self.initial.get("default_language") or "")) or ""
+
+    @property
+    def is_creating(self) -> bool:
+        return self.miniprogram is None
+
+    # Each field keeps its own rule (the service checks them again, with the database).
+    def clean_name(self) -> str:
+        value = self.cleaned_data["name"]
+        validators.validate_name(value)
+        return value
+
+    def clean_tagline(self) -> str:
+        value = self.cleaned_data["tagline"]
+        validators.validate_tagline(value)
+        return value
+
+    def clean_description(self) -> str:
+        value = _normalize_newlines(self.cleaned_data["description"])
+        validators.validate_description(value)
+        return value
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo:
+            validators.validate_logo(logo)
+        return logo
+
+    def clean_service_phone(self) -> str:
+        value = self.cleaned_data["service_phone"]
+        validators.validate_service_phone(value)
+        return value.strip()
+
+    def clean_service_email(self) -> str:
+        value = self.cleaned_data["service_email"]
+        validators.validate_service_email(value)
+        return value.strip()
+
+    def is_valid(self) -> bool:
+        # Both, always: every error of the page is shown after one submit.
+        main = super().is_valid()
+        rows = self.languages.is_valid()
+        return main and rows
+
+    @property
+    def logo_needs_rechoosing(self) -> bool:
+        """The page came back with problems and a logo was (or must be) chosen: browsers do
+        not keep a chosen file, so the person has to pick it again."""
+        if not self.is_bound or not (self.errors or self.languages.total_error_count()):
+            return False
+        return self.is_creating or bool(self.files.get(self.add_prefix("logo")))
+
+    @property
+    def error_count(self) -> int:
+        """Problems on the page: the form's and the language rows' (for the summary)."""
+        return len(self.errors) + self.languages.total_error_count()
+
+    def profile_input(self) -> ProfileInput:
+        data = self.cleaned_data
+        return ProfileInput(
+            name=data["name"],
+            tagline=data["tagline"],
+            description=data["description"],
+            industry=data["industry"],
+            service_phone=data["service_phone"],
+            service_email=data["service_email"],
+            languages=self.languages.texts(),
+        )
+
+    def host_app_ids(self) -> list[int]:
+        return [int(pk) for pk in self.cleaned_data.get("host_apps") or []]
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """A service refusal, by field; the extra-language messages go above the language rows."""
+        if hasattr(exc, "error_dict") and "languages" in exc.error_dict:
+            rest = {k: v for k, v in exc.error_dict.items() if k != "languages"}
+            self.languages.non_form_errors().extend(
+                m for error in exc.error_dict["languages"] for m in error.messages
+            )
+            self.add_error(None, gettext("See the problems with the other languages below."))
+            if not rest:
+                return
+            exc = ValidationError(rest)
+        apply_service_errors(self, exc)
+
+
+class HostAppsForm(forms.Form):
+    """ "Release to": the host apps the mini program is released into."""
+
+    host_apps = forms.MultipleChoiceField(
+        label=_("Release to"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, host_apps: Sequence[HostApp], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["host_apps"].choices = host_app_choices(host_apps)
+
+    def host_app_ids(self) -> list[int]:
+        return [int(pk) for pk in self.cleaned_data["host_apps"]]

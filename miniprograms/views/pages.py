@@ -1,0 +1,299 @@
+"""The list, create (plain form and quick-start step 1), Overview, Settings (edit) and logo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models.fields.files import FieldFile
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.generic import TemplateView
+
+from miniprograms import languages, validators
+from miniprograms.forms import HostAppsForm, MiniProgramFilterForm, ProfileForm
+from miniprograms.models import MiniProgram
+from miniprograms.profile import pending_fields, profile_changes
+from miniprograms.selectors import industry_groups, miniprogram_list
+from miniprograms.services.profile import (
+    host_apps_available,
+    miniprogram_create,
+    miniprogram_update_profile,
+)
+from miniprograms.views.base import PAGE_SIZE, MiniProgramMixin
+from workspaces import authz
+from workspaces.authz import Cap
+from workspaces.mixins import WorkspaceMixin
+from workspaces.models import HostApp, Membership
+from workspaces.selectors import member_list
+from workspaces.views.settings import image_response
+
+# --- what the pages show -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LanguageTexts:
+    code: str
+    label: str
+    name: str
+    tagline: str
+    description: str
+
+
+def _language_rows(texts: dict[str, dict[str, str]] | None) -> list[LanguageTexts]:
+    """``{"ja": {"name": …}}`` (a profile's extra languages) as rows with readable labels."""
+    return [
+        LanguageTexts(
+            code=code,
+            label=languages.label(code),
+            name=row.get("name", ""),
+            tagline=row.get("tagline", ""),
+            description=row.get("description", ""),
+        )
+        for code, row in sorted((texts or {}).items())
+    ]
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """One field pending until the next release: the draft beside what host apps show."""
+
+    key: str
+    label: str
+    draft: Any
+    released: Any
+
+
+def _change_rows(mp: MiniProgram) -> list[ChangeRow]:
+    rows = []
+    for change in profile_changes(mp):
+        draft, released = change.draft, change.released
+        if change.key == "languages":
+            draft, released = _language_rows(draft), _language_rows(released)
+        rows.append(ChangeRow(change.key, gettext(change.label), draft, released))
+    return rows
+
+
+def _developers(workspace) -> list[Membership]:
+    """Active Developers of the workspace (the "Assigned to" filter), by name."""
+    return [
+        m
+        for m in member_list(workspace=workspace)
+        if m.role == Membership.Role.DEVELOPER and m.is_active
+    ]
+
+
+def _profile_context(view: WorkspaceMixin, host_apps: list[HostApp]) -> dict[str, Any]:
+    """What the profile form's template needs beside the form."""
+    return {
+        "host_apps": host_apps,
+        "can_add_host_app": authz.has_cap(view.membership, Cap.MANAGE_HOST_APPS),
+        "wide_ranges": [list(r) for r in validators.WIDE_RANGES],
+    }
+
+
+# --- list ---------------------------------------------------------------------------------
+
+
+class MiniProgramListView(WorkspaceMixin, TemplateView):
+    """Every member: Owners, Admins and Reviewers see all; Developers their assigned ones."""
+
+    template_name = "miniprograms/list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        can_assign = authz.has_cap(self.membership, Cap.MANAGE_MINIPROGRAM)
+        filters = MiniProgramFilterForm(
+            self.request.GET,
+            host_apps=host_apps_available(workspace=self.workspace),
+            developers=_developers(self.workspace) if can_assign else None,
+        )
+        values = filters.values()
+        page = Paginator(miniprogram_list(member=self.membership, **values), PAGE_SIZE).get_page(
+            self.request.GET.get("page")
+        )
+        context.update(
+            filters=filters,
+            is_filtered=any(values.values()),
+            page_obj=page,
+            miniprograms=list(page.object_list),
+            is_developer_view=not authz.has_role_cap(self.membership, Cap.VIEW_MINIPROGRAM),
+        )
+        return context
+
+
+# --- create: the plain form and the quick start's first step -------------------------------
+
+
+@method_decorator(never_cache, name="dispatch")
+class MiniProgramCreateView(WorkspaceMixin, TemplateView):
+    """ "+ Create mini program" (Owner and Admins). A successful create opens its page."""
+
+    required_cap = Cap.ADD_MINIPROGRAM
+    template_name = "miniprograms/create.html"
+    wizard = False
+
+    def _form(self, data=None, files=None) -> ProfileForm:
+        return ProfileForm(
+            data,
+            files,
+            industries=industry_groups(),
+            host_apps=self.host_apps,
+            initial={"default_language": languages.canonical(self.workspace.default_language)},
+        )
+
+    @cached_property
+    def host_apps(self) -> list[HostApp]:
+        return host_apps_available(workspace=self.workspace)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(_profile_context(self, self.host_apps), wizard=self.wizard)
+        return context
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=self._form()))
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = self._form(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                mp = miniprogram_create(
+                    actor=self.membership,
+                    profile=form.profile_input(),
+                    logo=form.cleaned_data["logo"],
+                    default_language=form.cleaned_data["default_language"],
+                    host_app_ids=form.host_app_ids(),
+                )
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                return self.success(mp)
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def success(self, mp: MiniProgram) -> HttpResponse:
+        messages.success(
+            self.request,
+            gettext("“%(name)s” is created. Its App ID is %(app_id)s.")
+            % {"name": mp.name, "app_id": mp.app_id},
+        )
+        return redirect("miniprograms:detail", self.workspace.slug, mp.app_id)
+
+
+class WizardBasicsView(MiniProgramCreateView):
+    """Quick start, step 1 of 2: the same form; then step 2 (members)."""
+
+    template_name = "miniprograms/wizard_basics.html"
+    wizard = True
+
+    def success(self, mp: MiniProgram) -> HttpResponse:
+        # Step 2 itself says the mini program is created and shows its App ID.
+        return redirect("miniprograms:wizard-members", self.workspace.slug, mp.app_id)
+
+
+# --- one mini program ----------------------------------------------------------------------
+
+
+class MiniProgramDetailView(MiniProgramMixin, TemplateView):
+    """Overview: App ID, kind, shelf status, host apps, languages, the staged profile."""
+
+    template_name = "miniprograms/detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        mp = self.miniprogram
+        context.update(
+            targets=list(mp.targets.all()),
+            language_rows=[
+                LanguageTexts(
+                    row.language,
+                    languages.label(row.language),
+                    row.name,
+                    row.tagline,
+                    row.description,
+                )
+                for row in mp.languages.all()
+            ],
+            default_language_label=languages.label(mp.default_language),
+            is_released=mp.released_profile is not None,
+            pending=pending_fields(mp),
+            changes=_change_rows(mp) if mp.released_profile is not None else [],
+        )
+        return context
+
+
+@method_decorator(never_cache, name="dispatch")
+class MiniProgramEditView(MiniProgramMixin, TemplateView):
+    """Settings: the profile (staged until the next release), "Release to", shelf, delete."""
+
+    miniprogram_cap = Cap.DEVELOP_MINIPROGRAM
+    template_name = "miniprograms/settings.html"
+    tab = "settings"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        mp = self.miniprogram
+        host_apps = host_apps_available(workspace=self.workspace)
+        context.update(
+            _profile_context(self, host_apps),
+            host_apps_form=HostAppsForm(
+                host_apps=host_apps,
+                initial={
+                    "host_apps": [str(t.host_app_id) for t in mp.targets.all() if t.is_active]
+                },
+            ),
+            default_language_label=languages.label(mp.default_language),
+        )
+        return context
+
+    def _form(self, data=None, files=None) -> ProfileForm:
+        return ProfileForm(data, files, industries=industry_groups(), miniprogram=self.miniprogram)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=self._form()))
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = self._form(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                miniprogram_update_profile(
+                    actor=self.membership,
+                    miniprogram=self.miniprogram,
+                    profile=form.profile_input(),
+                    logo=form.cleaned_data.get("logo") or None,
+                )
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(
+                    request,
+                    gettext(
+                        "Saved. The changes are staged: host apps keep showing the released "
+                        "profile until the next release."
+                    ),
+                )
+                return redirect("miniprograms:detail", self.workspace.slug, self.miniprogram.app_id)
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class MiniProgramLogoView(MiniProgramMixin, View):
+    """The draft logo (``?released=1``: the one host apps show), streamed to those who may see
+    the mini program."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        mp = self.miniprogram
+        if request.GET.get("released"):
+            key = (mp.released_profile or {}).get("logo") or ""
+        else:
+            key = mp.logo.name if mp.logo else ""
+        if not key:
+            raise Http404("No such logo.")
+        return image_response(FieldFile(mp, MiniProgram._meta.get_field("logo"), key))
