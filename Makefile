@@ -56,7 +56,10 @@ lint: $(STAMP) ## ruff check + ruff format --check
 # STYLE.md §8: services, selectors and the access rules are type-checked with django-stubs.
 TYPED := workspaces/services workspaces/selectors.py workspaces/authz.py workspaces/keys.py \
 	workspaces/images.py miniprograms/services miniprograms/selectors.py miniprograms/access.py \
-	miniprograms/validators.py miniprograms/profile.py miniprograms/languages.py
+	miniprograms/validators.py miniprograms/profile.py miniprograms/languages.py \
+	releases/services releases/selectors.py releases/jobs.py releases/tasks.py \
+	releases/scanner.py releases/builder.py releases/quality.py releases/diff.py \
+	releases/versioning.py releases/uploads.py releases/downloads.py
 
 typecheck: $(STAMP) var ## mypy (django-stubs) on services, selectors and authz
 	$(BIN)/mypy $(TYPED)

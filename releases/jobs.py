@@ -17,6 +17,7 @@ rings the doorbell ("job N may have work"); the row decides:
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from collections.abc import Callable
@@ -171,7 +172,7 @@ def jobs_sweep(
     # Bump queued_at so a job is rung once per STALE_QUEUED window, not every minute.
     Job.objects.filter(pk__in=rung, state=State.QUEUED).update(queued_at=now)
     for job_id in rung:
-        transaction.on_commit(lambda job_id=job_id: _ring(job_id))
+        transaction.on_commit(functools.partial(_ring, job_id))
     if rung or exhausted_ids:
         logger.info("jobs_sweep: rang %d job(s), failed %d", len(rung), len(exhausted_ids))
     return {"rung": len(rung), "failed": len(exhausted_ids)}

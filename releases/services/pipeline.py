@@ -8,9 +8,11 @@ holds the lease, so a second concurrent run of the same job changes nothing.
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 import tempfile
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
@@ -92,7 +94,8 @@ def _store_parts(version: Version, parts: list[Any], saved: list[str]) -> list[s
         saved.append(key)
         existing = Artifact.objects.filter(version=version, kind=part.kind, root=part.root).first()
         if existing is not None:
-            old.append(existing.file.name)
+            if existing.file.name:
+                old.append(existing.file.name)
             existing.file, existing.size, existing.sha256 = key, part.size, part.sha256
             existing.save(update_fields=["file", "size", "sha256"])
         else:
@@ -136,7 +139,7 @@ def build_run(*, job_id: int, token: str) -> None:
                 version_transition(actor=None, version_id=version.pk, to=Version.Status.READY)
                 jobs.job_enqueue(version_id=version.pk, kind=PackageJob.Kind.QUALITY)
                 for key in old:
-                    transaction.on_commit(lambda key=key: storage.delete(key))
+                    transaction.on_commit(functools.partial(storage.delete, key))
         except BaseException:
             for key in stored:  # the rows rolled back: their new files must not stay behind
                 storage.delete(key)
@@ -180,7 +183,7 @@ def version_fail_exhausted(job: PackageJob) -> None:
     )
 
 
-HANDLERS = {
+HANDLERS: dict[str, Callable[..., None]] = {
     PackageJob.Kind.SCAN: scan_run,
     PackageJob.Kind.BUILD: build_run,
     PackageJob.Kind.QUALITY: quality_run,

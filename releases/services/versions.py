@@ -6,6 +6,7 @@ import hashlib
 from typing import IO
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import IntegrityError, transaction
 
 from miniprograms.models import MiniProgram
@@ -138,7 +139,7 @@ def version_upload(
                 uploaded_by=actor.user,
             )
             package.seek(0)
-            version.package.save("package.zip", package, save=False)
+            version.package.save("package.zip", File(package), save=False)
             stored = version.package.name
             try:
                 with transaction.atomic():
