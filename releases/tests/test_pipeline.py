@@ -216,3 +216,69 @@ def test_the_sweeper_runs_every_minute_from_the_beat_schedule(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["releases-sweep-jobs"]
     assert entry["task"] == "releases.sweep_jobs"
     assert entry["schedule"].total_seconds() == 60
+
+
+def test_the_unique_constraint_backs_the_floor_and_the_loser_leaves_no_file(owner, mp, settings):
+    """A row the floor did not know about (a race past the lock) still cannot be duplicated."""
+    Version.objects.create(
+        workspace=mp.workspace,
+        miniprogram=mp,
+        number="1.0.0",
+        major=1,
+        minor=0,
+        patch=0,
+        package="packages/aa/other.zip",
+        package_size=10,
+        package_sha256="0" * 64,
+    )
+    with pytest.raises(ValidationError) as caught:
+        upload(owner, mp, "1.0.0")
+    assert caught.value.message_dict["version"] == [
+        "Version 1.0.0 was uploaded a moment ago; use a higher one."
+    ]
+    assert Version.objects.filter(miniprogram=mp).count() == 1
+    assert not any(f.startswith("packages/") for f in stored_files(settings))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_uploads_of_one_number_exactly_one_wins(settings):
+    import threading
+
+    from django.db import connection
+
+    user = UserFactory()
+    workspace = workspace_create(owner=user, name="Race Co", kind="tenant")
+    owner = Membership.objects.get(workspace=workspace, user=user)
+    mp = create_miniprogram(owner)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def attempt() -> None:
+        try:
+            barrier.wait(timeout=10)
+            version_upload(
+                actor=owner,
+                miniprogram=mp,
+                number="3.0.0",
+                package=ContentFile(zip_bytes(), name="p.zip"),
+            )
+            outcomes.append("ok")
+        except ValidationError as exc:
+            outcomes.append(exc.message_dict["version"][0])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes, key=len) == [
+        "ok",
+        "Version 3.0.0 must be greater than 3.0.0, the highest version ever uploaded for this "
+        "mini program; upload 3.0.1 or higher.",
+    ]
+    assert Version.objects.filter(miniprogram=mp).count() == 1
+    packages = [f for f in stored_files(settings) if f.startswith("packages/")]
+    assert len(packages) == 1
