@@ -18,6 +18,7 @@ urlpatterns = [
     path("welcome/", include("workspaces.urls_onboarding")),
     path("w/<slug:workspace_slug>/", include("workspaces.urls_workspace")),
     path("w/<slug:workspace_slug>/miniprograms/", include("miniprograms.urls")),
+    path("w/<slug:workspace_slug>/miniprograms/<appid:app_id>/", include("releases.urls")),
     path("api/v1/", include("console.urls_api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

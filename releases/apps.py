@@ -12,3 +12,11 @@ class ReleasesConfig(AppConfig):
 
         # ``<semver:number>`` in URL patterns: registered once, before any URLconf is loaded.
         register_converter(SemverConverter, "semver")
+
+        from miniprograms.extensions import register_overview_context
+        from releases.selectors import version_newest
+
+        # The mini program's Overview shows the newest ready version (one query).
+        register_overview_context(
+            "releases", lambda mp: {"ready_version": version_newest(miniprogram=mp, ready=True)}
+        )

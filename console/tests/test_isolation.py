@@ -358,6 +358,21 @@ REGISTRY: dict[str, Build] = {
     ),
     "releases-api:trial": _b(app_id=app_id),
     # --- end of versions API ---
+    # --- version pages (releases/urls.py) ---
+    "releases:versions": _b(app_id=app_id),
+    "releases:upload": _b(app_id=app_id),
+    "releases:version": _b(app_id=app_id, number=b_version_number),
+    "releases:version-status": _b(app_id=app_id, number=b_version_number),
+    "releases:version-diff": _b(app_id=app_id, number=b_version_number),
+    "releases:version-retry-scan": _b(app_id=app_id, number=b_version_number),
+    "releases:version-restart-quality": _b(app_id=app_id, number=b_version_number),
+    "releases:version-package": _b(app_id=app_id, number=b_version_number),
+    "releases:version-artifact": _b(
+        app_id=app_id, number=b_version_number, kind=lambda w: "complete"
+    ),
+    "releases:trial": _b(app_id=app_id),
+    "releases:trial-clear": _b(app_id=app_id),
+    # --- end of version pages ---
 }
 
 # Kwargs that name something inside the workspace rather than identify an object: swapping the

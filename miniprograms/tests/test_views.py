@@ -550,7 +550,7 @@ def test_detail_before_the_first_release_says_the_profile_shows_after_it(client,
     assert "Pending until the next release" not in body
     assert "may call any domain by default" in body
     assert "Acme Wallet" in body and "Active" in body
-    assert "Versions" in body and "Soon" in body  # the placeholder tab
+    assert f'/miniprograms/{mp.app_id}/versions/"' in body  # the Versions tab, now a link
 
 
 def test_staged_edit_shows_pending_draft_beside_released_values(client, tenant, owner, mp):

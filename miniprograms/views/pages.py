@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from miniprograms import languages, validators
+from miniprograms.extensions import overview_context
 from miniprograms.forms import HostAppsForm, MiniProgramFilterForm, ProfileForm
 from miniprograms.models import MiniProgram
 from miniprograms.profile import pending_fields, profile_changes
@@ -226,6 +227,7 @@ class MiniProgramDetailView(MiniProgramMixin, TemplateView):
             is_released=mp.released_profile is not None,
             pending=pending_fields(mp),
             changes=_change_rows(mp) if mp.released_profile is not None else [],
+            **overview_context(mp),  # what later apps add (releases: the newest ready version)
         )
         return context
 

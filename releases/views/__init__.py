@@ -1,0 +1,1 @@
+"""The version pages of the console (namespace ``releases``; see releases/urls.py)."""

@@ -1,0 +1,175 @@
+"""The Versions tab, one version's page (with its live status), the package diff, downloads.
+
+Everyone who sees the mini program reads these (``miniprograms.view_miniprogram``: Owner,
+Admins, Reviewers, assigned Developers); actions are offered to those with DEVELOP.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.generic import TemplateView
+
+from releases import selectors
+from releases.downloads import JSON, ZIP, stored_file_response
+from releases.forms import DiffForm
+from releases.models import Artifact, Version
+from releases.services.versions import LARGE_WARNING
+from releases.views import display
+from releases.views.base import PAGE_SIZE, VersionsMixin
+
+DIFF_FILES_SHOWN = 300  # per group (added, removed, changed); the counts are always complete
+
+
+class VersionListView(VersionsMixin, TemplateView):
+    """The Versions tab: the development / in review / online strip, then every version."""
+
+    template_name = "releases/versions.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        versions = selectors.version_list_with_jobs(miniprogram=self.miniprogram)
+        page = Paginator(versions, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        rows = [display.version_row(v) for v in page.object_list]
+        newest = rows[0] if rows and page.number == 1 else None
+        if newest is None and page.paginator.count:
+            latest = selectors.version_newest(miniprogram=self.miniprogram)
+            newest = display.version_row(latest) if latest is not None else None
+        context.update(
+            page_obj=page,
+            rows=rows,
+            development=newest,
+            trial=selectors.trial_get(miniprogram=self.miniprogram),
+            any_active=any(row.step for row in rows),
+        )
+        return context
+
+
+@method_decorator(never_cache, name="dispatch")
+class VersionDetailView(VersionsMixin, TemplateView):
+    """One version: timeline, live pipeline progress, sizes, artifacts, quality, audit."""
+
+    template_name = "releases/version.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        version = self.get_version(kwargs["number"])
+        events = list(selectors.version_audit_list(version))
+        steps = display.timeline(version, events)
+        report = selectors.version_quality_report(version)
+        context.update(
+            version=version,
+            status_tone=display.STATUS_TONE.get(version.status, "neutral"),
+            uploader=display.person(version.uploaded_by, gettext("a deleted account")),
+            is_active=display.is_active(version),
+            signature=display.status_signature(display.status_json(version)),
+            steps=steps,
+            quality_step=steps[-1],
+            sizes=display.size_chart(version),
+            artifacts=selectors.version_artifacts(version),
+            report=report,
+            groups=display.finding_groups(report) if report else [],
+            audit_rows=display.audit_rows(events),
+            large_warning=LARGE_WARNING,
+            can_restart_quality=self.can_develop and version.status == Version.Status.READY,
+            can_retry=self.can_develop and version.status == Version.Status.SCAN_FAILED,
+        )
+        return context
+
+
+@method_decorator(never_cache, name="dispatch")
+class VersionStatusView(VersionsMixin, View):
+    """``{status, active, jobs: [{kind, state, progress}]}``: what the version page polls every
+    two seconds while a step is queued or running."""
+
+    def get(self, request: HttpRequest, *args: Any, number: str, **kwargs: Any) -> JsonResponse:
+        return JsonResponse(display.status_json(self.get_version(number)))
+
+
+class VersionDiffView(VersionsMixin, TemplateView):
+    """Files added, removed and changed since another version (the one before by default),
+    and the size of each package part before and after."""
+
+    template_name = "releases/diff.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        version = self.get_version(kwargs["number"])
+        numbers = selectors.version_numbers(miniprogram=self.miniprogram)
+        form = DiffForm(self.request.GET or None, numbers=numbers, current=version.number)
+        chosen = form.cleaned_data["against"] if form.is_valid() else ""
+        against = (
+            selectors.version_get(miniprogram=self.miniprogram, number=chosen) if chosen else None
+        )
+        if against is None:
+            against = selectors.version_previous(version)
+        context.update(version=version, against=against, form=form)
+        if against is None:
+            return context
+        try:
+            diff = selectors.version_diff(old=against, new=version)
+        except zipfile.BadZipFile:
+            context["unreadable"] = True
+            return context
+        context.update(
+            diff=diff,
+            parts=display.part_rows(diff.parts),
+            total_delta=display.signed_size(diff.total_delta),
+            groups=[
+                (key, label, display.file_rows(changes[:DIFF_FILES_SHOWN]), len(changes))
+                for key, label, changes in (
+                    ("added", gettext("Added"), diff.added),
+                    ("removed", gettext("Removed"), diff.removed),
+                    ("changed", gettext("Changed"), diff.changed),
+                )
+            ],
+            files_shown=DIFF_FILES_SHOWN,
+        )
+        return context
+
+
+# --- downloads: authorized, then streamed (or a presigned redirect on S3) -----------------------
+
+
+class VersionPackageView(VersionsMixin, View):
+    """The package as uploaded, as ``{app_id}_{number}.zip``."""
+
+    def get(self, request: HttpRequest, *args: Any, number: str, **kwargs: Any) -> HttpResponseBase:
+        version = self.get_version(number)
+        return stored_file_response(
+            request,
+            version.package,
+            filename=f"{self.miniprogram.app_id}_{version.number}.zip",
+            sha256=version.package_sha256,
+        )
+
+
+class VersionArtifactView(VersionsMixin, View):
+    """A built file: complete, main, a subpackage (``?root=packageA/``) or the index."""
+
+    def get(
+        self, request: HttpRequest, *args: Any, number: str, kind: str, **kwargs: Any
+    ) -> HttpResponseBase:
+        version = self.get_version(number)
+        root = request.GET.get("root", "").strip()
+        artifact = selectors.version_artifact_get(version=version, kind=kind, root=root)
+        if artifact is None:
+            raise Http404("This version has no such built file.")
+        label = "_".join(p for p in (kind, artifact.root.strip("/").replace("/", "-")) if p)
+        is_index = artifact.kind == Artifact.Kind.INDEX
+        return stored_file_response(
+            request,
+            artifact.file,
+            filename=f"{self.miniprogram.app_id}_{version.number}_{label}."
+            + ("json" if is_index else "zip"),
+            sha256=artifact.sha256,
+            content_type=JSON if is_index else ZIP,
+        )
