@@ -190,3 +190,94 @@ MINIPROGRAMS: tuple[DemoMiniProgram, ...] = (
         released=True,
     ),
 )
+
+
+@dataclass(frozen=True)
+class DemoVersion:
+    """A version of a demo mini program, uploaded (and scanned) by ``uploaded_by``.
+
+    The package is generated: ``app.json`` lists ``pages`` and ``subpackages``; every page gets
+    its files, except those in ``missing`` (listed but left out: a scan that fails, to show
+    how the console explains it).
+    """
+
+    miniprogram: str
+    number: str
+    notes: str
+    uploaded_by: str
+    pages: tuple[str, ...]
+    subpackages: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    missing: tuple[str, ...] = ()
+
+
+VERSIONS: tuple[DemoVersion, ...] = (
+    DemoVersion(
+        "Acme Mall",
+        "1.0.0",
+        "First release: home, search and cart.",
+        "developer@example.com",
+        pages=("pages/index/index", "pages/search/index", "pages/cart/index"),
+    ),
+    DemoVersion(
+        "Acme Mall",
+        "1.1.0",
+        "Order tracking moves to a subpackage loaded on demand.",
+        "developer@example.com",
+        pages=("pages/index/index", "pages/search/index", "pages/cart/index"),
+        subpackages=(("orders", ("pages/list/index", "pages/detail/index")),),
+    ),
+    DemoVersion(
+        "Acme Mall",
+        "1.2.0",
+        "Coupons page (the build forgot to include it).",
+        "developer@example.com",
+        pages=(
+            "pages/index/index",
+            "pages/search/index",
+            "pages/cart/index",
+            "pages/coupons/index",
+        ),
+        subpackages=(("orders", ("pages/list/index", "pages/detail/index")),),
+        missing=("pages/coupons/index",),
+    ),
+    DemoVersion(
+        "Blue Bottle Order Ahead",
+        "0.9.0",
+        "Menu and order ahead for the beta cafés.",
+        "merchant-dev@example.com",
+        pages=("pages/menu/index", "pages/order/index"),
+    ),
+)
+
+# (mini program, version, page, query): the trial version whitelisted testers open.
+TRIALS: tuple[tuple[str, str, str, str], ...] = (
+    ("Acme Mall", "1.1.0", "orders/pages/list/index", "from=demo"),
+)
+
+
+def demo_package(spec: DemoVersion) -> bytes:
+    """The zip of a demo version: app.json, app.js and four files per page."""
+    import io
+    import json
+    import zipfile
+
+    manifest = {
+        "pages": list(spec.pages),
+        "subPackages": [{"root": root, "pages": list(pages)} for root, pages in spec.subpackages],
+        "window": {"defaultTitle": spec.miniprogram},
+    }
+    files = {"app.json": json.dumps(manifest, indent=2), "app.js": "App({ onLaunch() {} });\n"}
+    every = [*spec.pages, *(f"{root}/{page}" for root, pages in spec.subpackages for page in pages)]
+    for page in every:
+        if page in spec.missing:
+            continue
+        title = page.split("/")[-2].title()
+        files[f"{page}.js"] = f"Page({{ data: {{ title: '{title}' }} }});\n"
+        files[f"{page}.axml"] = "<view class='page'>{{title}}</view>\n"
+        files[f"{page}.acss"] = ".page { padding: 16rpx; }\n"
+        files[f"{page}.json"] = json.dumps({"defaultTitle": title})
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(files):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), files[name])
+    return buffer.getvalue()

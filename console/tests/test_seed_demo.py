@@ -119,9 +119,41 @@ def test_seed_demo_mini_programs_are_idempotent_and_show_every_state():
 
     # Every logo is a valid, distinct square PNG that the profile rules accept.
     logos = [mp.logo for mp in programs.values()]
-    assert len({logo.name for logo in logos}) == len(logos) == len(_stored_files())
+    stored_logos = [f for f in _stored_files() if f.startswith("miniprogram-logos/")]
+    assert len({logo.name for logo in logos}) == len(logos) == len(stored_logos)
     for logo in logos:
         with logo.open("rb") as fh:
             upload = SimpleUploadedFile("logo.png", fh.read())
         assert validate_logo(upload).width == 256
     assert len({spec.logo[0] for spec in demo.MINIPROGRAMS}) == len(demo.MINIPROGRAMS)
+
+
+@pytest.mark.django_db
+def test_seed_demo_uploads_versions_once_and_sets_the_trial(django_capture_on_commit_callbacks):
+    from releases.models import TrialVersion, Version
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=StringIO())
+    first = list(Version.objects.order_by("pk").values_list("number", "status"))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=StringIO())
+    assert list(Version.objects.order_by("pk").values_list("number", "status")) == first
+
+    mall = {v.number: v for v in Version.objects.filter(miniprogram__name="Acme Mall")}
+    assert {n: v.status for n, v in mall.items()} == {
+        "1.0.0": "ready",
+        "1.1.0": "ready",
+        "1.2.0": "scan_failed",
+    }
+    assert mall["1.2.0"].failure_message == (
+        "“pages/coupons/index.js” is listed in app.json but missing from the package."
+    )
+    assert mall["1.1.0"].scan_summary["subpackages"][0]["root"] == "orders/"
+    assert mall["1.1.0"].uploaded_by.email == "developer@example.com"
+    trial = TrialVersion.objects.get(miniprogram__name="Acme Mall")
+    assert (trial.version.number, trial.launch_path) == (
+        "1.1.0",
+        "orders/pages/list/index?from=demo",
+    )
+    merchant = Version.objects.get(miniprogram__name="Blue Bottle Order Ahead")
+    assert (merchant.number, merchant.status) == ("0.9.0", "ready")

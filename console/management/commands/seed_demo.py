@@ -6,6 +6,7 @@ import io
 from dataclasses import replace
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -21,6 +22,10 @@ from miniprograms.services.profile import (
     miniprogram_profile_release,
     miniprogram_update_profile,
 )
+from releases.models import TrialVersion, Version, VersionFloor
+from releases.services.trial import trial_configure
+from releases.services.versions import version_upload
+from releases.versioning import parse_version
 from workspaces.authz import role_label
 from workspaces.models import HostApp, Membership, User, Workspace
 from workspaces.services.hostapps import host_app_create
@@ -108,6 +113,50 @@ class Command(BaseCommand):
             ).exists():
                 self._seed_miniprogram(mp_spec, owner=owner, users=users)
                 created += 1
+        created += self._seed_versions(workspaces=workspaces)
+        return created
+
+    @staticmethod
+    def _seed_versions(*, workspaces: dict[str, Workspace]) -> int:
+        """Upload the demo versions through the service (the scan runs as tasks do here) and
+        set the trial versions. A version at or below the mini program's highest is skipped."""
+        created = 0
+        for spec in demo.VERSIONS:
+            mp = MiniProgram.objects.get(
+                workspace__in=workspaces.values(), name__iexact=spec.miniprogram
+            )
+            floor = VersionFloor.objects.filter(miniprogram=mp, has_any=True).first()
+            if floor is not None and parse_version(spec.number) <= (
+                floor.major,
+                floor.minor,
+                floor.patch,
+            ):
+                continue
+            uploader = Membership.objects.select_related("workspace", "user").get(
+                workspace=mp.workspace, user__email=spec.uploaded_by
+            )
+            version_upload(
+                actor=uploader,
+                miniprogram=mp,
+                number=spec.number,
+                notes=spec.notes,
+                package=ContentFile(demo.demo_package(spec), name="package.zip"),
+            )
+            created += 1
+        for name, number, page, query in demo.TRIALS:
+            mp = MiniProgram.objects.get(workspace__in=workspaces.values(), name__iexact=name)
+            version = Version.objects.filter(miniprogram=mp, number=number).first()
+            if version is None or version.status != Version.Status.READY:
+                continue  # tasks run on a worker (REDIS_URL): the trial waits for a re-run
+            if TrialVersion.objects.filter(miniprogram=mp).exists():
+                continue
+            owner = Membership.objects.select_related("workspace", "user").get(
+                workspace=mp.workspace, role=Membership.Role.OWNER
+            )
+            trial_configure(
+                actor=owner, miniprogram=mp, version=version, page_path=page, query=query
+            )
+            created += 1
         return created
 
     @staticmethod
