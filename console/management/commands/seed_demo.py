@@ -55,6 +55,9 @@ class Command(BaseCommand):
         if settings.MPP_ENVIRONMENT == "production":
             raise CommandError("seed_demo creates accounts with a published password: not here.")
         created = self._seed()
+        # Outside the seed's transaction: each upload commits, so its scan runs (in-process
+        # without REDIS_URL) before the trial version is chosen among the ready ones.
+        created += self._seed_versions()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new objects)."))
         self.stdout.write(self.logins_table())
 
@@ -113,18 +116,16 @@ class Command(BaseCommand):
             ).exists():
                 self._seed_miniprogram(mp_spec, owner=owner, users=users)
                 created += 1
-        created += self._seed_versions(workspaces=workspaces)
         return created
 
     @staticmethod
-    def _seed_versions(*, workspaces: dict[str, Workspace]) -> int:
+    def _seed_versions() -> int:
         """Upload the demo versions through the service (the scan runs as tasks do here) and
         set the trial versions. A version at or below the mini program's highest is skipped."""
         created = 0
+        workspaces = Workspace.objects.filter(slug__in=[w.slug for w in demo.WORKSPACES])
         for spec in demo.VERSIONS:
-            mp = MiniProgram.objects.get(
-                workspace__in=workspaces.values(), name__iexact=spec.miniprogram
-            )
+            mp = MiniProgram.objects.get(workspace__in=workspaces, name__iexact=spec.miniprogram)
             floor = VersionFloor.objects.filter(miniprogram=mp, has_any=True).first()
             if floor is not None and parse_version(spec.number) <= (
                 floor.major,
@@ -144,7 +145,7 @@ class Command(BaseCommand):
             )
             created += 1
         for name, number, page, query in demo.TRIALS:
-            mp = MiniProgram.objects.get(workspace__in=workspaces.values(), name__iexact=name)
+            mp = MiniProgram.objects.get(workspace__in=workspaces, name__iexact=name)
             version = Version.objects.filter(miniprogram=mp, number=number).first()
             if version is None or version.status != Version.Status.READY:
                 continue  # tasks run on a worker (REDIS_URL): the trial waits for a re-run
