@@ -31,6 +31,7 @@ import re
 import stat
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -261,7 +262,14 @@ def _verify(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limits: Limi
                             "it is refused as a zip bomb.",
                             code="zip_bomb",
                         )
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            OSError,
+            ValueError,
+            NotImplementedError,  # "zip file version 6.4", an unknown compression method
+        ) as exc:
             raise PackageRejected(
                 f"“{info.filename}” is damaged and cannot be read ({exc}); rebuild the package.",
                 code="corrupt",
@@ -411,7 +419,14 @@ def scan_package(fileobj: IO[bytes], *, limits: Limits = DEFAULT_LIMITS) -> Scan
     """Scan a zip given as a seekable binary file object; raise :class:`PackageRejected`."""
     try:
         archive = zipfile.ZipFile(fileobj)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        OSError,
+        ValueError,  # UnicodeDecodeError of a name included
+        NotImplementedError,
+    ) as exc:
         raise PackageRejected(
             "The file is not a readable zip archive (its table of contents is missing or "
             "damaged); rebuild the package with the IDE or `mpp upload`.",
