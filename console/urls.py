@@ -17,6 +17,7 @@ urlpatterns = [
     path("invitations/", include("workspaces.urls_invitations")),
     path("welcome/", include("workspaces.urls_onboarding")),
     path("w/<slug:workspace_slug>/", include("workspaces.urls_workspace")),
+    path("miniprograms/", include("miniprograms.urls_all")),
     path("w/<slug:workspace_slug>/miniprograms/", include("miniprograms.urls")),
     path("w/<slug:workspace_slug>/miniprograms/<appid:app_id>/", include("releases.urls")),
     path("api/v1/", include("console.urls_api")),

@@ -15,7 +15,7 @@ from miniprograms.models import (
 )
 from workspaces import authz
 from workspaces.authz import Cap
-from workspaces.models import Membership, Workspace
+from workspaces.models import Membership, User, Workspace
 
 VISIBLE_CODENAMES = (
     authz.codename(Cap.VIEW_MINIPROGRAM),
@@ -59,7 +59,21 @@ def miniprogram_list(
     ``shelf`` is ``on_shelf``/``off_shelf``; ``host_app_id`` keeps those released to that host
     app (active there); ``assigned_user_id`` those a Developer is assigned to.
     """
-    qs = miniprogram_visible(member=member)
+    qs = _search_and_shelf(miniprogram_visible(member=member), search=search, shelf=shelf)
+    if host_app_id is not None:
+        qs = qs.filter(
+            targets__host_app_id=host_app_id, targets__status=MiniProgramHostApp.Status.ACTIVE
+        )
+    if assigned_user_id is not None:
+        qs = qs.filter(_granted(assigned_user_id, authz.codename(Cap.DEVELOP_MINIPROGRAM)))
+    return _list_rows(qs)
+
+
+def _search_and_shelf(
+    qs: QuerySet[MiniProgram], *, search: str, shelf: str
+) -> QuerySet[MiniProgram]:
+    """The filters both lists share: a name in any language or the App ID (or its first
+    digits), and on/off shelf (anything else: no filter)."""
     search = (search or "").strip()
     if search:
         by_text = Q(name__icontains=search) | Q(languages__name__icontains=search)
@@ -68,14 +82,13 @@ def miniprogram_list(
         qs = qs.filter(pk__in=MiniProgram.objects.filter(by_text).values("pk"))
     if shelf in SHELF_FILTERS:
         qs = qs.filter(shelf_status=SHELF_FILTERS[shelf])
-    if host_app_id is not None:
-        qs = qs.filter(
-            targets__host_app_id=host_app_id, targets__status=MiniProgramHostApp.Status.ACTIVE
-        )
-    if assigned_user_id is not None:
-        qs = qs.filter(_granted(assigned_user_id, authz.codename(Cap.DEVELOP_MINIPROGRAM)))
+    return qs
+
+
+def _list_rows(qs: QuerySet[MiniProgram], *related: str) -> QuerySet[MiniProgram]:
+    """What a list row shows, fetched up front (the industry path, the host apps); newest first."""
     return (
-        qs.select_related("industry__parent")
+        qs.select_related("industry__parent", *related)
         .prefetch_related(
             Prefetch(
                 "targets",
@@ -86,6 +99,41 @@ def miniprogram_list(
         )
         .order_by("-created_at", "-id")
     )
+
+
+def miniprogram_list_for_user(
+    *, user: User, workspace_slug: str = "", search: str = "", shelf: str = ""
+) -> QuerySet[MiniProgram]:
+    """Every mini program ``user`` may see in every workspace they are an active member of
+    (the all-teams list, ``/miniprograms/``): newest first, each with its workspace.
+
+    The rules are :func:`miniprogram_visible`'s, per membership: all of a workspace's where the
+    role holds ``VIEW_MINIPROGRAM``, only the granted ones (a Developer's assigned mini
+    programs) elsewhere. Blocked memberships give nothing. ``workspace_slug`` keeps one of the
+    user's workspaces; a slug of a workspace they are not an active member of (or of none)
+    gives an empty list, never that workspace's mini programs. ``search`` and ``shelf`` as in
+    :func:`miniprogram_list`. Reads the user's memberships (one query) to build the filter.
+    """
+    if not user.is_authenticated:
+        return MiniProgram.objects.none()
+    members = Membership.objects.filter(
+        user_id=user.pk, status=Membership.Status.ACTIVE
+    ).select_related("workspace")
+    if workspace_slug:
+        members = members.filter(workspace__slug=workspace_slug)
+    sees_all: list[int] = []
+    granted_only: list[int] = []
+    for member in members:
+        by_role = authz.has_role_cap(member, Cap.VIEW_MINIPROGRAM)
+        (sees_all if by_role else granted_only).append(member.workspace_id)
+    if not sees_all and not granted_only:
+        return MiniProgram.objects.none()
+    # One queryset: a condition per kind of membership, OR-ed (not one query per workspace).
+    visible = Q(workspace_id__in=sees_all) | (
+        Q(workspace_id__in=granted_only) & _granted(user.pk, *VISIBLE_CODENAMES)
+    )
+    qs = _search_and_shelf(MiniProgram.objects.filter(visible), search=search, shelf=shelf)
+    return _list_rows(qs, "workspace")
 
 
 def miniprogram_get(*, workspace: Workspace, app_id: str) -> MiniProgram | None:

@@ -642,12 +642,35 @@ def test_outsiders_own_lists_show_nothing_of_b(client, world, auth):
         client.force_login(world.outsider)
     urls = ["/api/v1/me", "/api/v1/workspaces", "/api/v1/tokens"]
     if auth == "session":
-        urls += ["/accounts/tokens/", reverse("console:dashboard", args=[world.a.slug])]
+        all_miniprograms = reverse("miniprograms-all:list")
+        a_owner = Membership.objects.get(workspace=world.a, user=world.outsider)
+        create_miniprogram(a_owner, name="Alpha Shop")  # the control: A's own one is listed
+        assert "Alpha Shop" in client.get(all_miniprograms).content.decode()
+        urls += [
+            "/accounts/tokens/",
+            reverse("console:dashboard", args=[world.a.slug]),
+            all_miniprograms,  # every team's mini programs: the outsider's only
+            f"{all_miniprograms}?team={world.b.slug}",  # B asked for by name: nothing of it
+            f"{all_miniprograms}?q={world.extra['b_miniprogram'].app_id}",
+            f"{all_miniprograms}?q=Bravo",
+        ]
+    b_miniprogram = world.extra["b_miniprogram"]
+    secrets = (
+        world.b.slug,
+        world.b.name,
+        world.b_token.prefix,
+        world.b_owner.email,
+        b_miniprogram.name,
+        b_miniprogram.app_id,
+        "ブラボーの店",  # its name in an extra language
+    )
     for url in urls:
         response = client.get(url, headers=headers)
         assert response.status_code == 200, url
         body = response.content.decode()
-        for secret in (world.b.slug, world.b.name, world.b_token.prefix, world.b_owner.email):
+        for secret in secrets:
+            if secret in url:
+                body = body.replace(f'value="{secret}"', "")  # the search box keeps the query
             assert secret not in body, f"{url} shows {secret!r} of workspace B"
 
 

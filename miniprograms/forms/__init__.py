@@ -2,10 +2,14 @@
 
 ``profile``: the profile form and its language rows, "Release to"; ``lifecycle``: shelf,
 offline, delete; ``members``: Developers, testers, the quick start's members step;
-``filters``: the list filters.
+``filters``: the list filters (a workspace's list, the all-teams list, testers).
 """
 
-from miniprograms.forms.filters import MiniProgramFilterForm, TesterFilterForm
+from miniprograms.forms.filters import (
+    AllTeamsFilterForm,
+    MiniProgramFilterForm,
+    TesterFilterForm,
+)
 from miniprograms.forms.lifecycle import DeleteForm, OfflineForm, ShelfForm
 from miniprograms.forms.members import (
     DeveloperAssignForm,
@@ -16,6 +20,7 @@ from miniprograms.forms.members import (
 from miniprograms.forms.profile import HostAppsForm, ProfileForm
 
 __all__ = [
+    "AllTeamsFilterForm",
     "DeleteForm",
     "DeveloperAssignForm",
     "HostAppsForm",

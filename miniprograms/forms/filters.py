@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from miniprograms.forms.profile import host_app_choices
-from workspaces.models import HostApp, Membership
+from workspaces.models import HostApp, Membership, Workspace
 
 
 class TesterFilterForm(forms.Form):
@@ -25,8 +25,8 @@ class TesterFilterForm(forms.Form):
         return (self.cleaned_data.get("q") or "").strip() if self.is_valid() else ""
 
 
-class MiniProgramFilterForm(forms.Form):
-    """The filters above the list (GET). Unknown values fall back to "all"."""
+class SearchStatusFilters(forms.Form):
+    """The filters every mini program list has: a name or an App ID, and on/off shelf."""
 
     q = forms.CharField(
         label=_("Search"),
@@ -43,6 +43,11 @@ class MiniProgramFilterForm(forms.Form):
             ("off_shelf", _("Off shelf")),
         ),
     )
+
+
+class MiniProgramFilterForm(SearchStatusFilters):
+    """The filters above a workspace's list (GET). Unknown values fall back to "all"."""
+
     host_app = forms.TypedChoiceField(label=_("Host app"), required=False, coerce=int)
     assigned = forms.TypedChoiceField(label=_("Assigned to"), required=False, coerce=int)
 
@@ -73,4 +78,47 @@ class MiniProgramFilterForm(forms.Form):
             "shelf": data.get("status") or "",
             "host_app_id": data.get("host_app") or None,
             "assigned_user_id": data.get("assigned") or None,
+        }
+
+
+class AllTeamsFilterForm(SearchStatusFilters):
+    """The filters above the all-teams list (GET): one of the user's teams, search, status.
+
+    ``team`` offers only the teams passed in (the user's active workspaces, by slug). A slug
+    that is not one of them is an error on the field and still reaches the selector, which
+    answers an empty list for it: never another workspace's mini programs, never "all" instead.
+    """
+
+    team = forms.ChoiceField(
+        label=_("Team"),
+        required=False,
+        error_messages={"invalid_choice": _("Choose one of your teams.")},
+    )
+
+    def __init__(self, *args: Any, teams: Sequence[Workspace], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [
+            ("", gettext("All teams")),
+            *((w.slug, f"{w.name} · {w.get_kind_display()}") for w in teams),
+        ]
+
+    @property
+    def is_unknown_team(self) -> bool:
+        """A ``team`` was asked for that is not one of the user's."""
+        return self.is_bound and "team" in self.errors
+
+    def values(self) -> dict[str, str]:
+        """Keyword arguments for ``miniprogram_list_for_user`` (an invalid field: no filter,
+        except an unknown team, which is passed on as asked so that it matches nothing)."""
+        if not self.is_bound:
+            return {"workspace_slug": "", "search": "", "shelf": ""}
+        self.is_valid()
+        data = self.cleaned_data
+        team = data.get("team") or ""
+        if self.is_unknown_team:
+            team = str(self.data.get("team", "")).strip()
+        return {
+            "workspace_slug": team,
+            "search": (data.get("q") or "").strip(),
+            "shelf": data.get("status") or "",
         }
