@@ -82,7 +82,7 @@ check-deploy: $(STAMP) var
 
 worker: $(STAMP) var ## a Celery worker (needs REDIS_URL; without it tasks run in-process)
 	@[ -n "$$REDIS_URL" ] || echo "note: REDIS_URL is not set; the web process runs tasks itself."
-	$(BIN)/celery -A console worker -Q default,notifications --loglevel=INFO
+	$(BIN)/celery -A console worker -Q default,notifications,packages --loglevel=INFO
 
 beat: $(STAMP) var ## the Celery beat scheduler (one per deployment)
 	$(BIN)/celery -A console beat --loglevel=INFO --schedule var/celerybeat-schedule

@@ -108,7 +108,11 @@ def django_db_modify_db_settings(request, django_db_modify_db_settings_parallel_
 
 # --- A real Celery worker ---------------------------------------------------------------------
 
-WORKER_QUEUES = ("default", "notifications")
+
+def _worker_queues() -> tuple[str, ...]:
+    from django.conf import settings
+
+    return tuple(settings.CELERY_QUEUES_ALL)
 
 
 def _redis_answers(url: str) -> bool:
@@ -261,7 +265,7 @@ def start_worker(
         "console",
         "worker",
         "--pool=solo",
-        f"--queues={','.join(WORKER_QUEUES)}",
+        f"--queues={','.join(_worker_queues())}",
         f"--hostname={hostname}",
         "--without-gossip",
         "--without-mingle",
@@ -390,13 +394,13 @@ def _session_worker_paused():
             pytest.fail(f"the session's worker did not answer {command.__name__}({queue!r})")
 
     for worker in paused:
-        for queue in WORKER_QUEUES:
+        for queue in _worker_queues():
             control(celery_app.control.cancel_consumer, worker, queue)
     try:
         yield
     finally:
         for worker in paused:
-            for queue in WORKER_QUEUES:
+            for queue in _worker_queues():
                 control(celery_app.control.add_consumer, worker, queue)
 
 

@@ -141,7 +141,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "console.send_email": {"queue": "notifications"},
+    # Scans and builds are CPU- and I/O-heavy: their own queue, so a deployment can give them
+    # their own workers (`-Q packages`) without delaying email or housekeeping.
+    "releases.run_job": {"queue": "packages"},
 }
+# Every queue a worker must consume somewhere (Makefile, docker-compose, the test worker).
+CELERY_QUEUES_ALL = ("default", "notifications", "packages")
 CELERY_TIMEZONE = "UTC"
 # The package pipeline's job lease (releases/jobs.py): a running job whose worker stopped
 # extending it for this long is taken over by the sweeper. Read when a job is claimed.

@@ -41,13 +41,15 @@ def test_compose_has_the_five_services(compose):
     assert {"web", "worker", "beat", "postgres", "redis"} <= set(compose["services"])
 
 
-def test_worker_consumes_both_queues_and_beat_schedules(compose):
+def test_worker_consumes_every_queue_and_beat_schedules(compose, settings):
     worker = _command(compose["services"]["worker"])
     beat = _command(compose["services"]["beat"])
 
     assert worker[:4] == ["celery", "-A", "console", "worker"]
     queues = worker[worker.index("-Q") + 1] if "-Q" in worker else ""
-    assert set(queues.split(",")) == {"default", "notifications"}
+    assert set(queues.split(",")) == set(settings.CELERY_QUEUES_ALL)
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    assert routed | {settings.CELERY_TASK_DEFAULT_QUEUE} == set(settings.CELERY_QUEUES_ALL)
     assert beat[:4] == ["celery", "-A", "console", "beat"]
 
 
@@ -152,3 +154,9 @@ def test_ci_script_is_strict_and_requires_the_real_services():
 def test_makefile_has_the_contract_targets():
     targets = set(re.findall(r"^([a-z][a-z-]*):", (ROOT / "Makefile").read_text(), re.M))
     assert {"run", "test", "lint", "fmt", "check", "worker", "beat"} <= targets
+
+
+def test_make_worker_consumes_every_queue(settings):
+    makefile = (ROOT / "Makefile").read_text()
+    [queues] = re.findall(r"celery -A console worker -Q (\S+)", makefile)
+    assert set(queues.split(",")) == set(settings.CELERY_QUEUES_ALL)
