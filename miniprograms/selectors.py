@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from miniprograms.models import (
     Industry,
@@ -15,7 +17,7 @@ from miniprograms.models import (
 )
 from workspaces import authz
 from workspaces.authz import Cap
-from workspaces.models import Membership, User, Workspace
+from workspaces.models import Invitation, Membership, User, Workspace
 
 VISIBLE_CODENAMES = (
     authz.codename(Cap.VIEW_MINIPROGRAM),
@@ -189,6 +191,28 @@ def miniprogram_assignable_developers(*, miniprogram: MiniProgram) -> list[Membe
         .select_related("user")
         .order_by("user__email")
     )
+
+
+def miniprogram_pending_invitations(*, miniprogram: MiniProgram) -> list[Invitation]:
+    """Invitations still open (pending, not expired) that assign the mini program to the
+    invited Developer on acceptance (its App ID in ``Invitation.app_ids``), by email.
+
+    One query on either database: JSON containment is asked of PostgreSQL; SQLite has no
+    ``__contains`` on JSON, so there the workspace's open invitations (few) are read and the
+    App ID looked up in Python. The Python check runs on both, so they answer alike.
+    """
+    qs = Invitation.objects.filter(
+        workspace_id=miniprogram.workspace_id,
+        status=Invitation.Status.PENDING,
+        expires_at__gt=timezone.now(),
+    )
+    if connection.vendor == "postgresql":
+        qs = qs.filter(app_ids__contains=[miniprogram.app_id])
+    return [
+        invitation
+        for invitation in qs.order_by("email", "pk")
+        if miniprogram.app_id in (invitation.app_ids or [])
+    ]
 
 
 def miniprogram_tester_list(

@@ -224,3 +224,56 @@ def test_developer_uploads_a_version_and_watches_the_scan_finish(
 
     for name in shots:
         assert (screenshot_dir / name).stat().st_size > 0
+
+
+def test_the_versions_list_follows_a_scan_without_a_reload(page: Page, screenshot_dir, monkeypatch):
+    owner_user = UserFactory(email="lena@lumen.example", name="Lena Owner")
+    workspace = workspace_create(owner=owner_user, name="Lumen Super App", kind="tenant")
+    owner = Membership.objects.get(workspace=workspace, user=owner_user)
+    mp = create_miniprogram(owner, name="Lumen Books", tagline="Books in two taps")
+    version_upload(  # the pipeline runs on commit, eagerly: ready
+        actor=owner, miniprogram=mp, number="1.0.0", package=ContentFile(zip_bytes(), name="p.zip")
+    )
+    monkeypatch.setattr(jobs, "_ring", lambda job_id: None)  # nobody runs 1.1.0's jobs
+    version = version_upload(
+        actor=owner, miniprogram=mp, number="1.1.0", package=ContentFile(zip_bytes(), name="p.zip")
+    )
+
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", "lena@lumen.example")
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/w/lumen-super-app/$"))
+    page.goto(f"/w/lumen-super-app/miniprograms/{mp.app_id}/versions/")
+    row = page.locator('tr[data-version="1.1.0"]')
+    expect(row.locator("[data-version-status]")).to_have_text("Scanning")
+    expect(page.locator('tr[data-version="1.0.0"]')).not_to_have_attribute(
+        "data-status-url", re.compile(".")
+    )
+    notice = page.locator("[data-versions-notice]")
+    expect(notice.locator("[data-live-note]")).to_be_visible()  # the script polls
+    expect(notice.locator("[data-refresh-link]")).to_be_hidden()
+    page.evaluate("window.__sameDocument = true")  # gone if the page reloaded
+
+    # The worker reports progress: the row's bar moves.
+    PackageJob.objects.filter(version=version, kind="scan").update(
+        state="running", progress=60, lease_expires_at="2099-01-01T00:00:00Z"
+    )
+    expect(row.locator("[data-stage] [role=progressbar]")).to_have_attribute("aria-valuenow", "60")
+    expect(row.locator("[data-stage-text]")).to_have_text("Scanning · 60%")
+    page.screenshot(path=screenshot_dir / "versions-list-live.png", full_page=True)
+    PackageJob.objects.filter(version=version, kind="scan").update(state="queued", progress=0)
+
+    # Scan and build: the row turns Ready, its review runs; then the review's result shows.
+    run_queued_job(version, "scan")
+    expect(row.locator("[data-stage-text]")).to_have_text(re.compile(r"^Building · \d+%$"))
+    run_queued_job(version, "build")
+    expect(row.locator("[data-version-status]")).to_have_text("Ready")
+    expect(row).to_contain_text("Reviewing…")
+    expect(page.locator(".version-strip [data-version-status]")).to_have_text("Ready")
+    expect(notice.locator("[data-live-note]")).to_be_visible()
+    run_queued_job(version, "quality")
+    expect(row).to_contain_text("No findings")
+    expect(page.locator("tr[data-status-url]")).to_have_count(0)  # nothing left to watch
+    expect(page.locator("[data-versions-notice]")).to_have_count(0)
+    assert page.evaluate("window.__sameDocument") is True

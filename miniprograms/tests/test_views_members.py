@@ -3,14 +3,19 @@ quick start's members step."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
 
 from miniprograms.models import MiniProgramTester, MiniProgramUserObjectPermission
 from miniprograms.services.members import miniprogram_developer_assign, miniprogram_testers_add
 from miniprograms.tests import test_views as world
+from miniprograms.tests.factories import create_miniprogram
 from miniprograms.tests.test_views import (
     DEVELOP,
     EVERYONE,
@@ -22,6 +27,7 @@ from miniprograms.tests.test_views import (
     url,
 )
 from workspaces.models import AuditEvent, Invitation
+from workspaces.services.invitations import InviteSpec, invitation_create_batch, invitation_withdraw
 from workspaces.tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +44,12 @@ tenant, owner, host_app, mp, developer = (
 
 def txt(content: bytes, name: str = "testers.txt") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type="text/plain")
+
+
+def invite_developers(owner, *people: tuple[str, str, tuple[str, ...]]) -> dict[str, Invitation]:
+    """Invite Developers (name, email, App IDs), by email."""
+    specs = [InviteSpec(name=n, email=e, role="developer", app_ids=ids) for n, e, ids in people]
+    return {i.email: i for i in invitation_create_batch(actor=owner, specs=specs)}
 
 
 def assigned_user_ids(mp) -> set[int]:
@@ -292,10 +304,72 @@ def test_members_page_query_count_does_not_grow(
         miniprogram_developer_assign(actor=owner, miniprogram=mp, user_id=extra.user_id)
         MembershipFactory(workspace=tenant, role="developer")  # assignable, not assigned
     miniprogram_testers_add(actor=owner, miniprogram=mp, accounts=[f"t-{n}" for n in range(1, 80)])
+    invite_developers(owner, *((f"Dev {n}", f"dev{n}@example.com", (mp.app_id,)) for n in range(4)))
     with django_assert_max_num_queries(len(small)):
         response = client.get(url("members", tenant, mp.app_id))
     assert len(response.context["developers"]) == 6
     assert len(response.context["testers"]) == 50
+    assert len(response.context["invitations"]) == 4
+
+
+# --- Developers invited with this mini program -----------------------------------------------
+
+
+def test_developers_invited_with_this_miniprogram_are_listed_until_they_answer(
+    client, tenant, owner, mp
+):
+    other = create_miniprogram(owner, name="Acme Other")
+    invited = invite_developers(
+        owner,
+        ("Ivy Invited", "ivy@example.com", (mp.app_id,)),
+        ("Bo Both", "bo@example.com", (other.app_id, mp.app_id)),
+        ("Otto Other", "otto@example.com", (other.app_id,)),
+        ("Wanda Withdrawn", "wanda@example.com", (mp.app_id,)),
+        ("Ezra Expired", "ezra@example.com", (mp.app_id,)),
+        ("Ada Accepted", "ada@example.com", (mp.app_id,)),
+    )
+    invitation_withdraw(actor=owner, invitation_id=invited["wanda@example.com"].pk)
+    Invitation.objects.filter(email="ezra@example.com").update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    Invitation.objects.filter(email="ada@example.com").update(status="accepted")
+    reviewer = MembershipFactory(workspace=tenant, role="reviewer")
+    client.force_login(reviewer.user)  # read-only here: everyone who sees the tab sees them
+
+    response = client.get(url("members", tenant, mp.app_id))
+
+    assert [i.email for i in response.context["invitations"]] == [
+        "bo@example.com",
+        "ivy@example.com",
+    ]
+    body = response.content.decode()
+    assert body.count("<tr data-invitation>") == 2
+    assert "Ivy Invited" in body and "ivy@example.com" in body
+    expires = invited["ivy@example.com"].expires_at.strftime("%Y-%m-%d")
+    assert f">{expires}</time>" in body
+    for gone in ("Otto Other", "Wanda Withdrawn", "Ezra Expired", "Ada Accepted"):
+        assert gone not in body
+    members_page = reverse("workspaces:members", args=[tenant.slug]) + "?status=invited"
+    assert f'href="{members_page}"' in body.replace("&amp;", "&")
+    assert "Re-send or withdraw invitations on the Members page" in body
+    # The other mini program lists its own.
+    other_page = client.get(url("members", tenant, other.app_id))
+    assert [i.email for i in other_page.context["invitations"]] == [
+        "bo@example.com",
+        "otto@example.com",
+    ]
+
+
+def test_invitations_without_this_miniprogram_add_no_rows(client, tenant, owner, mp):
+    invitation_create_batch(
+        actor=owner, specs=[InviteSpec(name="Rex Review", email="rex@example.com", role="reviewer")]
+    )
+    client.force_login(owner.user)
+    response = client.get(url("members", tenant, mp.app_id))
+    assert response.context["invitations"] == []
+    body = response.content.decode()
+    assert "data-invitation" not in body and "Rex Review" not in body
+    assert "Re-send or withdraw invitations" not in body
 
 
 # --- quick start, step 2 ---------------------------------------------------------------------

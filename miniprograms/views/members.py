@@ -27,6 +27,7 @@ from miniprograms.forms import (
 from miniprograms.selectors import (
     miniprogram_assignable_developers,
     miniprogram_developer_list,
+    miniprogram_pending_invitations,
     miniprogram_tester_get,
     miniprogram_tester_list,
 )
@@ -63,6 +64,7 @@ class MembersView(MiniProgramMixin, TemplateView):
         )
         context.update(
             developers=miniprogram_developer_list(miniprogram=mp),
+            invitations=miniprogram_pending_invitations(miniprogram=mp),
             assignable=assignable,
             can_invite=authz.has_cap(self.membership, Cap.MANAGE_MEMBERS),
             tester_filters=filters,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -25,7 +26,7 @@ from miniprograms.services.members import miniprogram_developer_assign, miniprog
 from miniprograms.tests.factories import create_miniprogram
 from releases.models import Artifact, PackageJob, TrialVersion, Version
 from releases.services.trial import trial_configure
-from releases.services.versions import LARGE_WARNING, version_upload
+from releases.services.versions import LARGE_WARNING, version_restart_quality, version_upload
 from releases.tests.packages import with_files, zip_bytes
 from workspaces.models import AuditEvent, Workspace
 from workspaces.tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
@@ -273,6 +274,48 @@ def test_versions_tab_lists_versions_highest_first_with_status_size_and_quality(
     assert flagged.is_large is False
 
 
+def _row_tags(body: str) -> dict[str, str]:
+    """Each versions-table row's opening tag, by version number."""
+    return {m.group(1): m.group(0) for m in re.finditer(r'<tr data-version="([^"]+)"[^>]*>', body)}
+
+
+def test_rows_in_progress_carry_their_status_url_for_the_list_script(client, world):
+    upload(world.owner, world.mp, "1.3.0", GOOD)  # its jobs are left queued
+    version_restart_quality(actor=world.owner, version=world.ready)  # queued, not run
+    client.force_login(world.people["reviewer"].user)
+
+    response = client.get(url(world, "versions"))
+
+    body = response.content.decode()
+    rows = _row_tags(body)
+    assert set(rows) == {"1.3.0", "1.1.0", "1.0.0"}
+    scanning = url(world, "version-status", "1.3.0")
+    assert f'data-status-url="{scanning}"' in rows["1.3.0"]
+    assert 'data-signature="scanning|scan:queued,build:pending,quality:pending"' in rows["1.3.0"]
+    reviewing = url(world, "version-status", "1.0.0")  # ready, its review queued again
+    assert f'data-status-url="{reviewing}"' in rows["1.0.0"]
+    assert 'data-signature="ready|scan:done,build:done,quality:queued"' in rows["1.0.0"]
+    assert "data-status-url" not in rows["1.1.0"]  # failed: nothing changes by itself
+    assert body.count("data-status-url") == 2
+    assert '<script src="/static/releases/versions.js" defer></script>' in body
+    assert "data-versions-notice" in body and "data-refresh-link" in body  # no JS: the link
+    assert "Some versions are still being scanned." in body
+    assert '<span class="muted small" data-stage-text>Scanning · 0%</span>' in body
+
+
+def test_the_list_notice_names_running_reviews_and_is_gone_when_nothing_runs(client, world):
+    client.force_login(world.owner.user)
+    body = client.get(url(world, "versions")).content.decode()
+    assert "data-status-url" not in body and "data-versions-notice" not in body
+    assert "releases/versions.js" in body  # it stops at once when no row is in progress
+
+    version_restart_quality(actor=world.owner, version=world.ready)
+    body = client.get(url(world, "versions")).content.decode()
+    assert "Some quality reviews are still running." in body
+    assert "Some versions are still being scanned." not in body
+    assert body.count("data-status-url") == 1
+
+
 def test_a_large_version_has_the_amber_badge_in_the_list(client, world, monkeypatch):
     from releases.services import versions
 
@@ -427,6 +470,9 @@ def test_status_json_follows_the_jobs(client, world):
     failed = client.get(url(world, "version-status", "1.1.0")).json()
 
     assert queued["status"] == "scanning" and queued["active"] is True
+    assert queued["stage"] == {"label": "Scanning", "progress": 0}  # the list's status cell
+    assert running["stage"] == {"label": "Scanning", "progress": 40}
+    assert done["stage"] is None and failed["stage"] is None
     assert queued["steps"][0] == {
         "kind": "scan",
         "state": "queued",

@@ -246,9 +246,23 @@ def is_active(version: Version) -> bool:
     return any(job.state in ACTIVE for job in version.jobs.all())
 
 
-def status_json(version: Version) -> dict[str, Any]:
-    """The small answer the version page polls every two seconds while something runs."""
+def current_stage(version: Version) -> tuple[str, int]:
+    """While a version is uploaded or scanning: what runs now ("Scanning", "Building") and its
+    progress in percent, as the versions table shows it; ``("", 0)`` otherwise."""
+    if version.status not in (Version.Status.UPLOADED, Version.Status.SCANNING):
+        return "", 0
     jobs = _jobs(version)
+    build, scan = jobs.get(Kind.BUILD), jobs.get(Kind.SCAN)
+    if build is not None and build.state in ACTIVE:
+        return gettext("Building"), build.progress
+    return gettext("Scanning"), scan.progress if scan is not None else 0
+
+
+def status_json(version: Version) -> dict[str, Any]:
+    """The small answer the version page and the versions list poll every two seconds while
+    something runs (``stage``: the list's status cell while scanning, else ``None``)."""
+    jobs = _jobs(version)
+    stage, progress = current_stage(version)
     return {
         "number": version.number,
         "status": version.status,
@@ -256,6 +270,7 @@ def status_json(version: Version) -> dict[str, Any]:
         "tone": STATUS_TONE.get(version.status, "neutral"),
         "active": is_active(version),
         "failure": version.failure_message or None,
+        "stage": {"label": stage, "progress": progress} if stage else None,
         "steps": [
             _job_step(kind, str(label), jobs.get(kind)).as_json() for kind, label in Kind.choices
         ],
@@ -299,6 +314,13 @@ class VersionRow:
     quality_state: str  # "" (not queued yet) or the quality job's state
     warnings: int
     infos: int
+    # While something is queued or running: what the list's script compares its polls with
+    # (the status signature, as on the version page); "" once nothing will change by itself.
+    signature: str = ""
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.signature)
 
     @property
     def findings(self) -> int:
@@ -312,13 +334,7 @@ class VersionRow:
 def version_row(version: Version) -> VersionRow:
     """From :func:`releases.selectors.version_list_with_jobs` rows (annotated jobs)."""
     jobs = _jobs(version)
-    step, progress = "", 0
-    if version.status in (Version.Status.UPLOADED, Version.Status.SCANNING):
-        build, scan = jobs.get(Kind.BUILD), jobs.get(Kind.SCAN)
-        if build is not None and build.state in ACTIVE:
-            step, progress = gettext("Building"), build.progress
-        else:
-            step, progress = gettext("Scanning"), scan.progress if scan is not None else 0
+    step, progress = current_stage(version)
     quality = jobs.get(Kind.QUALITY)
     return VersionRow(
         version=version,
@@ -328,6 +344,7 @@ def version_row(version: Version) -> VersionRow:
         quality_state=quality.state if quality is not None else "",
         warnings=getattr(quality, "quality_warnings", None) or 0,
         infos=getattr(quality, "quality_infos", None) or 0,
+        signature=status_signature(status_json(version)) if is_active(version) else "",
     )
 
 

@@ -48,7 +48,8 @@ class VersionListView(VersionsMixin, TemplateView):
             rows=rows,
             development=newest,
             trial=selectors.trial_get(miniprogram=self.miniprogram),
-            any_active=any(row.step for row in rows),
+            any_scanning=any(row.step for row in rows),
+            any_active=any(row.is_active for row in rows),
         )
         return context
 
