@@ -9,6 +9,7 @@ from django.views.generic import TemplateView
 
 from console.api import error_response
 from miniprograms.selectors import miniprogram_visible
+from releases.selectors import version_recent_for_member
 from workspaces.authz import (
     Cap,
     CapabilityDenied,
@@ -46,17 +47,23 @@ class HomeView(LoginRequiredMixin, TemplateView):
 class DashboardView(WorkspaceMixin, TemplateView):
     template_name = "console/dashboard.html"
     RECENT_MINIPROGRAMS = 5
+    RECENT_VERSIONS = 5
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         visible = miniprogram_visible(member=self.membership).order_by("-created_at", "-id")
         recent = list(visible[: self.RECENT_MINIPROGRAMS])
+        recent_versions, recent_version_count = version_recent_for_member(
+            member=self.membership, limit=self.RECENT_VERSIONS
+        )
         context.update(
             recent_miniprograms=recent,
             miniprogram_count=len(recent)
             if len(recent) < self.RECENT_MINIPROGRAMS
             else visible.count(),
             # Reviewers and Admins see all; a Developer only what is assigned to them.
+            recent_versions=recent_versions,
+            recent_version_count=recent_version_count,
             sees_all_miniprograms=has_role_cap(self.membership, Cap.VIEW_MINIPROGRAM),
         )
         return context

@@ -106,6 +106,17 @@ class Version(models.Model):
     def __str__(self) -> str:
         return f"{self.miniprogram_id} {self.number}"
 
+    @property
+    def status_tone(self) -> str:
+        """The status badge's colour (UI.md: grey waits, blue works, green ready, red failed)."""
+        tones: dict[str, str] = {
+            self.Status.UPLOADED: "neutral",
+            self.Status.SCANNING: "blue",
+            self.Status.READY: "green",
+            self.Status.SCAN_FAILED: "red",
+        }
+        return tones.get(self.status, "neutral")
+
 
 class PackageJob(models.Model):
     """One unit of worker work on a version, with its lease (the ledger; see module doc)."""

@@ -187,3 +187,25 @@ def version_audit_list(version: Version) -> QuerySet[AuditEvent]:
         .select_related("actor")
         .order_by("-created_at", "-pk")
     )
+
+
+RECENT_VERSIONS_DAYS = 7
+
+
+def version_recent_for_member(*, member, limit: int = 5) -> tuple[list[Version], int]:
+    """The newest uploads of mini programs ``member`` may see (dashboard): up to ``limit`` of
+    them with their mini program, and how many were uploaded in the last seven days."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from miniprograms.selectors import miniprogram_visible
+
+    visible = Version.objects.filter(
+        miniprogram__in=miniprogram_visible(member=member).values("pk")
+    )
+    recent = list(
+        visible.select_related("miniprogram", "uploaded_by").order_by("-created_at", "-id")[:limit]
+    )
+    since = timezone.now() - timedelta(days=RECENT_VERSIONS_DAYS)
+    return recent, visible.filter(created_at__gte=since).count()

@@ -17,7 +17,7 @@ from miniprograms.services.profile import miniprogram_profile_release, miniprogr
 from miniprograms.tests.factories import create_miniprogram, logo_upload, profile_input
 from workspaces.models import AuditEvent, Membership, Workspace
 from workspaces.services.hostapps import host_app_create
-from workspaces.tests.factories import MembershipFactory, WorkspaceFactory
+from workspaces.tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -700,3 +700,30 @@ def test_a_new_owner_lands_on_the_dashboard_with_the_quick_start(client):
     workspace = Workspace.objects.get(name="Nova Super App")
     assert Membership.objects.get(workspace=workspace).role == "owner"
     assert "Create your first mini program" in response.content.decode()
+
+
+def test_dashboard_lists_recent_versions_of_visible_mini_programs_only(client, tenant, owner, mp):
+    """The Overview's "Recent versions" card: this week's count and the newest, with status."""
+    from django.core.files.base import ContentFile
+
+    from releases.services.versions import version_upload
+    from releases.tests.packages import zip_bytes
+    from workspaces.services.workspaces import membership_add
+
+    version_upload(
+        actor=owner,
+        miniprogram=mp,
+        number="1.0.0",
+        package=ContentFile(zip_bytes(), name="p.zip"),
+        notes="first",
+    )
+    client.force_login(owner.user)
+    body = client.get(reverse("console:dashboard", args=[tenant.slug])).content.decode()
+    assert "data-recent-versions" in body
+    assert reverse("releases:version", args=[tenant.slug, mp.app_id, "1.0.0"]) in body
+    assert "Scanning" in body  # on-commit work never ran in this test: still scanning
+
+    developer = membership_add(workspace=tenant, user=UserFactory(), role="developer")
+    client.force_login(developer.user)
+    body = client.get(reverse("console:dashboard", args=[tenant.slug])).content.decode()
+    assert "data-recent-versions" not in body  # not assigned: the version is not theirs to see

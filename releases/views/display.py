@@ -24,12 +24,6 @@ from workspaces.models import AuditEvent
 State = PackageJob.State
 Kind = PackageJob.Kind
 
-STATUS_TONE: dict[str, str] = {
-    Version.Status.UPLOADED: "neutral",
-    Version.Status.SCANNING: "blue",
-    Version.Status.READY: "green",
-    Version.Status.SCAN_FAILED: "red",
-}
 ACTIVE = frozenset({State.QUEUED, State.RUNNING})
 RULE_LABELS = {
     "package_size": _("Package size over 2 MB"),
@@ -267,7 +261,7 @@ def status_json(version: Version) -> dict[str, Any]:
         "number": version.number,
         "status": version.status,
         "status_label": str(version.get_status_display()),
-        "tone": STATUS_TONE.get(version.status, "neutral"),
+        "tone": version.status_tone,
         "active": is_active(version),
         "failure": version.failure_message or None,
         "stage": {"label": stage, "progress": progress} if stage else None,
@@ -338,7 +332,7 @@ def version_row(version: Version) -> VersionRow:
     quality = jobs.get(Kind.QUALITY)
     return VersionRow(
         version=version,
-        tone=STATUS_TONE.get(version.status, "neutral"),
+        tone=version.status_tone,
         step=step,
         progress=progress,
         quality_state=quality.state if quality is not None else "",

@@ -68,7 +68,7 @@ class VersionDetailView(VersionsMixin, TemplateView):
         report = selectors.version_quality_report(version)
         context.update(
             version=version,
-            status_tone=display.STATUS_TONE.get(version.status, "neutral"),
+            status_tone=version.status_tone,
             uploader=display.person(version.uploaded_by, gettext("a deleted account")),
             is_active=display.is_active(version),
             signature=display.status_signature(display.status_json(version)),
