@@ -36,12 +36,14 @@ from miniprograms.services.lifecycle import miniprogram_set_shelf
 from miniprograms.services.members import miniprogram_developer_assign, miniprogram_testers_add
 from miniprograms.services.profile import miniprogram_profile_release
 from miniprograms.tests.factories import create_miniprogram, logo_upload
+from releases.tests.factories import team
 from workspaces.authz import Cap
 from workspaces.models import AuditEvent, User, Workspace
 from workspaces.services.hostapps import host_app_create
 from workspaces.services.tokens import token_create
 from workspaces.tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
 from workspaces.tests.images import image_upload
+from workspaces.tests.routes import routed_methods
 
 pytestmark = pytest.mark.django_db
 
@@ -110,20 +112,7 @@ def profile_form(**overrides) -> dict[str, Any]:
 @pytest.fixture
 def world():
     tenant = WorkspaceFactory(name="Acme", slug="acme", kind=Workspace.Kind.TENANT)
-    people = {
-        who: MembershipFactory(
-            workspace=tenant,
-            role=role,
-            user=UserFactory(email=f"{who}@acme.test", name=who.title()),
-        )
-        for who, role in [
-            ("owner", "owner"),
-            ("admin", "admin"),
-            ("reviewer", "reviewer"),
-            ("developer", "developer"),
-            ("unassigned", "developer"),
-        ]
-    }
+    people = team(tenant)
     owner = people["owner"]
     wallet, _ = host_app_create(actor=owner, name="Acme Wallet", platforms={"android": "a.w"})
     go, _ = host_app_create(actor=owner, name="Acme Go", platforms={"ios": "a.go"})
@@ -354,13 +343,7 @@ def test_role_matrix(world, case, who, django_capture_on_commit_callbacks):
 def test_the_matrix_covers_every_endpoint_and_method(world):
     """Generated from the URL configuration: a new route or method must join CASES."""
     covered = {(resolve(case.path(world)).url_name, case.method) for case in CASES}
-    expected = set()
-    for pattern in api_urls.urlpatterns:
-        view = pattern.callback.view_class
-        for method in view.http_method_names:
-            if method not in ("options", "head") and hasattr(view, method):
-                expected.add((pattern.name, method))
-    assert expected - covered == set()
+    assert routed_methods(api_urls.urlpatterns) - covered == set()
 
 
 def test_a_reviewer_refused_an_edit_is_told_about_assigned_developers(world):

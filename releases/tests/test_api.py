@@ -19,7 +19,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -31,12 +30,14 @@ from miniprograms.tests.factories import create_miniprogram
 from releases import api_urls
 from releases.models import Artifact, PackageJob, TrialVersion, Version
 from releases.services.trial import trial_configure
-from releases.services.versions import LARGE_WARNING, version_upload
+from releases.services.versions import LARGE_WARNING
+from releases.tests.factories import GOOD, team, upload_version
 from releases.tests.packages import with_files, zip_bytes
 from workspaces.authz import Cap
 from workspaces.models import AuditEvent, User, Workspace
 from workspaces.services.tokens import token_create
 from workspaces.tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
+from workspaces.tests.routes import routed_methods
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,6 @@ WHO = ["owner", "admin", "reviewer", "developer", "unassigned", "outsider", "ano
 DEVELOPERS = frozenset({"owner", "admin", "developer"})  # the developer is assigned
 VIEWERS = DEVELOPERS | {"reviewer"}
 
-GOOD = zip_bytes()
 BROKEN = zip_bytes(with_files({"pages/cart/index.js": None}))  # app.json lists it
 MISSING_CART = "“pages/cart/index.js” is listed in app.json but missing from the package."
 
@@ -55,41 +55,16 @@ def named(data: bytes, name: str = "app.zip") -> io.BytesIO:
     return buffer
 
 
-def upload(actor, mp, number: str, data: bytes = GOOD, capture=None, notes: str = "") -> Version:
-    """A version through the service, its pipeline run to the end."""
-    with capture(execute=True):
-        version = version_upload(
-            actor=actor,
-            miniprogram=mp,
-            number=number,
-            package=ContentFile(data, name="p.zip"),
-            notes=notes,
-        )
-    version.refresh_from_db()
-    return version
-
-
 @pytest.fixture
 def world(django_capture_on_commit_callbacks):
     tenant = WorkspaceFactory(name="Acme", slug="acme", kind=Workspace.Kind.TENANT)
-    people = {
-        who: MembershipFactory(
-            workspace=tenant, role=role, user=UserFactory(email=f"{who}@acme.test", name=who)
-        )
-        for who, role in [
-            ("owner", "owner"),
-            ("admin", "admin"),
-            ("reviewer", "reviewer"),
-            ("developer", "developer"),
-            ("unassigned", "developer"),
-        ]
-    }
+    people = team(tenant, titled=False)
     owner = people["owner"]
     mp = create_miniprogram(owner)
     miniprogram_developer_assign(actor=owner, miniprogram=mp, user_id=people["developer"].user_id)
     capture = django_capture_on_commit_callbacks
-    ready = upload(owner, mp, "1.0.0", GOOD, capture, notes="First")
-    failed = upload(owner, mp, "1.1.0", BROKEN, capture)
+    ready = upload_version(owner, mp, "1.0.0", GOOD, capture, notes="First")
+    failed = upload_version(owner, mp, "1.1.0", BROKEN, capture)
     trial_configure(actor=owner, miniprogram=mp, version=ready, page_path="pages/index/index")
 
     other = WorkspaceFactory(name="Globex", slug="globex", kind=Workspace.Kind.TENANT)
@@ -97,7 +72,7 @@ def world(django_capture_on_commit_callbacks):
         workspace=other, role="owner", user=UserFactory(email="out@globex.test")
     )
     other_mp = create_miniprogram(outsider, name="Globex Pay")
-    other_version = upload(outsider, other_mp, "3.0.0", GOOD, capture)
+    other_version = upload_version(outsider, other_mp, "3.0.0", GOOD, capture)
     return SimpleNamespace(
         tenant=tenant,
         people=people,
@@ -292,13 +267,7 @@ def test_role_matrix(world, case, who, settings):
 def test_the_matrix_covers_every_endpoint_and_method(world):
     """Generated from the URL configuration: a new route or method must join CASES."""
     covered = {(resolve(case.path(world)).url_name, case.method) for case in CASES}
-    expected = set()
-    for pattern in api_urls.urlpatterns:
-        view = pattern.callback.view_class
-        for method in view.http_method_names:
-            if method not in ("options", "head") and hasattr(view, method):
-                expected.add((pattern.name, method))
-    assert expected - covered == set()
+    assert routed_methods(api_urls.urlpatterns) - covered == set()
 
 
 @pytest.mark.parametrize(
@@ -466,7 +435,7 @@ def test_the_quality_review_can_be_restarted_once_ready(world):
 
 def test_the_quality_report_lists_findings_and_is_404_before_the_review(world):
     data = zip_bytes(with_files({"pages/cart/index.js": b"Page({});\neval('1 + 1');\n"}))
-    upload(world.owner, world.mp, "2.0.0", data, world.capture)
+    upload_version(world.owner, world.mp, "2.0.0", data, world.capture)
     client = api(world.people["reviewer"].user)
 
     report = client.get(versions_url(world, "/2.0.0/quality"))
@@ -500,7 +469,7 @@ def test_the_diff_compares_with_the_version_before_or_the_one_named(world):
             }
         )
     )
-    upload(world.owner, world.mp, "2.0.0", new, world.capture)
+    upload_version(world.owner, world.mp, "2.0.0", new, world.capture)
     client = api(world.people["reviewer"].user)
 
     default = client.get(versions_url(world, "/2.0.0/diff")).json()
@@ -627,7 +596,7 @@ def test_downloads_redirect_to_a_presigned_url_on_s3(
         )
         s3.create_bucket(Bucket="mpp-packages")
         mp = create_miniprogram(owner)
-        version = upload(owner, mp, "1.0.0", GOOD, django_capture_on_commit_callbacks)
+        version = upload_version(owner, mp, "1.0.0", GOOD, django_capture_on_commit_callbacks)
         base = f"/api/v1/workspaces/s3co/miniprograms/{mp.app_id}/versions/1.0.0"
 
         package = api(owner.user).get(f"{base}/package")

@@ -17,7 +17,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -26,7 +25,8 @@ from miniprograms.services.members import miniprogram_developer_assign, miniprog
 from miniprograms.tests.factories import create_miniprogram
 from releases.models import Artifact, PackageJob, TrialVersion, Version
 from releases.services.trial import trial_configure
-from releases.services.versions import LARGE_WARNING, version_restart_quality, version_upload
+from releases.services.versions import LARGE_WARNING, version_restart_quality
+from releases.tests.factories import GOOD, team, upload_version
 from releases.tests.packages import with_files, zip_bytes
 from workspaces.models import AuditEvent, Workspace
 from workspaces.tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
@@ -37,7 +37,6 @@ WHO = ["owner", "admin", "reviewer", "developer", "unassigned", "outsider", "ano
 DEVELOPERS = frozenset({"owner", "admin", "developer"})  # the developer is assigned
 VIEWERS = DEVELOPERS | {"reviewer"}
 
-GOOD = zip_bytes()
 BROKEN = zip_bytes(with_files({"pages/cart/index.js": None}))  # app.json lists it
 MISSING_CART = "“pages/cart/index.js” is listed in app.json but missing from the package."
 # A package the quality review has things to say about (and a bigger main package).
@@ -57,45 +56,16 @@ ONE_PAGE = zip_bytes(
 )
 
 
-def upload(actor, mp, number: str, data: bytes = GOOD, capture=None, notes: str = "") -> Version:
-    """A version through the service, its pipeline run to the end when ``capture`` is given."""
-    if capture is None:
-        return version_upload(
-            actor=actor, miniprogram=mp, number=number, package=ContentFile(data, name="p.zip")
-        )
-    with capture(execute=True):
-        version = version_upload(
-            actor=actor,
-            miniprogram=mp,
-            number=number,
-            package=ContentFile(data, name="p.zip"),
-            notes=notes,
-        )
-    version.refresh_from_db()
-    return version
-
-
 @pytest.fixture
 def world(django_capture_on_commit_callbacks):
     tenant = WorkspaceFactory(name="Acme", slug="acme", kind=Workspace.Kind.TENANT)
-    people = {
-        who: MembershipFactory(
-            workspace=tenant, role=role, user=UserFactory(email=f"{who}@acme.test", name=who)
-        )
-        for who, role in [
-            ("owner", "owner"),
-            ("admin", "admin"),
-            ("reviewer", "reviewer"),
-            ("developer", "developer"),
-            ("unassigned", "developer"),
-        ]
-    }
+    people = team(tenant, titled=False)
     owner = people["owner"]
     mp = create_miniprogram(owner, name="Acme Shop")
     miniprogram_developer_assign(actor=owner, miniprogram=mp, user_id=people["developer"].user_id)
     capture = django_capture_on_commit_callbacks
-    ready = upload(owner, mp, "1.0.0", GOOD, capture, notes="First release candidate")
-    failed = upload(owner, mp, "1.1.0", BROKEN, capture)
+    ready = upload_version(owner, mp, "1.0.0", GOOD, capture, notes="First release candidate")
+    failed = upload_version(owner, mp, "1.1.0", BROKEN, capture)
     trial_configure(actor=owner, miniprogram=mp, version=ready, page_path="pages/index/index")
 
     other = WorkspaceFactory(name="Globex", slug="globex", kind=Workspace.Kind.TENANT)
@@ -236,7 +206,7 @@ def test_actions_answer_get_with_405(client, world, who):
 
 def test_another_workspaces_version_is_404_under_my_slug_and_an_unknown_number_too(client, world):
     theirs = create_miniprogram(world.outsider, name="Globex Pay")
-    upload(world.outsider, theirs, "3.0.0", GOOD, world.capture)
+    upload_version(world.outsider, theirs, "3.0.0", GOOD, world.capture)
     client.force_login(world.owner.user)
     mine_slug_their_app = reverse("releases:version", args=["acme", theirs.app_id, "3.0.0"])
 
@@ -249,8 +219,10 @@ def test_another_workspaces_version_is_404_under_my_slug_and_an_unknown_number_t
 
 
 def test_versions_tab_lists_versions_highest_first_with_status_size_and_quality(client, world):
-    flagged = upload(world.owner, world.mp, "1.2.0", FLAGGED, world.capture, notes="Cart fixes")
-    scanning = upload(world.owner, world.mp, "1.3.0", GOOD)  # its jobs are left queued
+    flagged = upload_version(
+        world.owner, world.mp, "1.2.0", FLAGGED, world.capture, notes="Cart fixes"
+    )
+    scanning = upload_version(world.owner, world.mp, "1.3.0", GOOD)  # its jobs are left queued
     client.force_login(world.people["reviewer"].user)
 
     response = client.get(url(world, "versions"))
@@ -280,7 +252,7 @@ def _row_tags(body: str) -> dict[str, str]:
 
 
 def test_rows_in_progress_carry_their_status_url_for_the_list_script(client, world):
-    upload(world.owner, world.mp, "1.3.0", GOOD)  # its jobs are left queued
+    upload_version(world.owner, world.mp, "1.3.0", GOOD)  # its jobs are left queued
     version_restart_quality(actor=world.owner, version=world.ready)  # queued, not run
     client.force_login(world.people["reviewer"].user)
 
@@ -320,7 +292,7 @@ def test_a_large_version_has_the_amber_badge_in_the_list(client, world, monkeypa
     from releases.services import versions
 
     monkeypatch.setattr(versions, "LARGE_PACKAGE", 100)
-    upload(world.owner, world.mp, "2.0.0", GOOD, world.capture)
+    upload_version(world.owner, world.mp, "2.0.0", GOOD, world.capture)
     client.force_login(world.owner.user)
 
     body = client.get(url(world, "versions")).content.decode()
@@ -397,7 +369,9 @@ def test_versions_list_query_count_does_not_grow_with_rows(
 
 
 def test_version_page_shows_timeline_sizes_downloads_quality_and_audit(client, world):
-    version = upload(world.owner, world.mp, "1.2.0", FLAGGED, world.capture, notes="Cart fixes")
+    version = upload_version(
+        world.owner, world.mp, "1.2.0", FLAGGED, world.capture, notes="Cart fixes"
+    )
     client.force_login(world.people["reviewer"].user)
 
     response = client.get(url(world, "version", "1.2.0"))
@@ -443,7 +417,7 @@ def test_version_page_of_a_failed_scan_says_why_and_offers_a_retry_to_developers
 
 
 def test_version_page_while_scanning_polls_and_offers_a_refresh_link(client, world):
-    upload(world.owner, world.mp, "2.0.0", GOOD)  # on-commit not run: the scan stays queued
+    upload_version(world.owner, world.mp, "2.0.0", GOOD)  # on-commit not run: the scan stays queued
     client.force_login(world.owner.user)
 
     response = client.get(url(world, "version", "2.0.0"))
@@ -458,7 +432,7 @@ def test_version_page_while_scanning_polls_and_offers_a_refresh_link(client, wor
 
 
 def test_status_json_follows_the_jobs(client, world):
-    version = upload(world.owner, world.mp, "2.0.0", GOOD)
+    version = upload_version(world.owner, world.mp, "2.0.0", GOOD)
     client.force_login(world.people["reviewer"].user)
 
     queued = client.get(url(world, "version-status", "2.0.0")).json()
@@ -561,7 +535,7 @@ def test_downloads_stream_the_package_and_each_built_file(client, world):
 
 
 def test_diff_against_the_previous_version_lists_files_and_part_sizes(client, world):
-    upload(world.owner, world.mp, "1.2.0", FLAGGED, world.capture)
+    upload_version(world.owner, world.mp, "1.2.0", FLAGGED, world.capture)
     client.force_login(world.people["reviewer"].user)
 
     response = client.get(url(world, "version-diff", "1.2.0"))
@@ -584,7 +558,7 @@ def test_diff_against_the_previous_version_lists_files_and_part_sizes(client, wo
 
 
 def test_diff_against_a_chosen_version_and_the_first_version(client, world):
-    upload(world.owner, world.mp, "1.2.0", FLAGGED, world.capture)
+    upload_version(world.owner, world.mp, "1.2.0", FLAGGED, world.capture)
     client.force_login(world.owner.user)
 
     chosen = client.get(url(world, "version-diff", "1.2.0"), {"against": "1.0.0"}).context
@@ -598,7 +572,7 @@ def test_diff_against_a_chosen_version_and_the_first_version(client, world):
 
 
 def test_diff_with_an_unreadable_package_says_so(client, world):
-    upload(world.owner, world.mp, "2.0.0", b"this is not a zip file", world.capture)
+    upload_version(world.owner, world.mp, "2.0.0", b"this is not a zip file", world.capture)
     client.force_login(world.owner.user)
 
     response = client.get(url(world, "version-diff", "2.0.0"))
@@ -612,7 +586,7 @@ def test_diff_with_an_unreadable_package_says_so(client, world):
 
 def test_trial_page_explains_the_whitelist_and_offers_the_ready_versions_pages(client, world):
     miniprogram_testers_add(actor=world.owner, miniprogram=world.mp, accounts=["t1", "t2"])
-    upload(world.owner, world.mp, "1.2.0", FLAGGED, world.capture)
+    upload_version(world.owner, world.mp, "1.2.0", FLAGGED, world.capture)
     client.force_login(world.people["developer"].user)
 
     response = client.get(url(world, "trial"))
@@ -658,7 +632,7 @@ def test_setting_the_trial_version_says_what_testers_open(client, world):
 
 
 def test_trial_errors_come_back_on_the_fields_with_the_input_kept(client, world):
-    upload(world.owner, world.mp, "1.2.0", ONE_PAGE, world.capture)
+    upload_version(world.owner, world.mp, "1.2.0", ONE_PAGE, world.capture)
     client.force_login(world.owner.user)
     # A page of 1.0.0 but not of 1.2.0, and a query that does not parse.
     data = {"version": "1.2.0", "page_path": "pages/cart/index", "query": "a=1&&=x"}
@@ -718,7 +692,7 @@ def test_large_versions_show_the_warning_on_their_page(client, world, monkeypatc
     from releases.services import versions
 
     monkeypatch.setattr(versions, "LARGE_PACKAGE", 100)
-    upload(world.owner, world.mp, "2.0.0", GOOD, world.capture)
+    upload_version(world.owner, world.mp, "2.0.0", GOOD, world.capture)
     client.force_login(world.owner.user)
     body = client.get(url(world, "version", "2.0.0")).content.decode()
     assert LARGE_WARNING in body and "Large package" in body
