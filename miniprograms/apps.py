@@ -12,3 +12,9 @@ class MiniprogramsConfig(AppConfig):
 
         # ``<appid:app_id>`` in URL patterns: registered once, before any URLconf is loaded.
         register_converter(AppIdConverter, "appid")
+
+        from miniprograms.services.members import miniprogram_developers_assign_invited
+        from workspaces.extensions import register_invitation_accepted
+
+        # An invited Developer is assigned the invitation's mini programs when they accept.
+        register_invitation_accepted("miniprograms", miniprogram_developers_assign_invited)

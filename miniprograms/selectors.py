@@ -19,10 +19,7 @@ from workspaces import authz
 from workspaces.authz import Cap
 from workspaces.models import Invitation, Membership, User, Workspace
 
-VISIBLE_CODENAMES = (
-    authz.codename(Cap.VIEW_MINIPROGRAM),
-    authz.codename(Cap.DEVELOP_MINIPROGRAM),
-)
+VISIBLE_CODENAMES = authz.granted_codenames(Cap.VIEW_MINIPROGRAM)
 
 
 def _granted(user_id: int, *codenames: str) -> Exists:

@@ -153,6 +153,13 @@ GRANT_IMPLIES: dict[Cap, frozenset[Cap]] = {
 }
 
 
+def granted_codenames(cap: Cap) -> tuple[str, ...]:
+    """Codenames of the grant rows that give ``cap`` on an object: ``cap`` itself and every
+    capability that implies it (for queries that must agree with :func:`has_cap`)."""
+    caps = [cap, *sorted(c for c, implied in GRANT_IMPLIES.items() if cap in implied)]
+    return tuple(codename(c) for c in caps)
+
+
 def codename(cap: str) -> str:
     """``"workspaces.view_auditevent"`` → ``"view_auditevent"`` (what guardian stores)."""
     return cap.split(".", 1)[1] if "." in cap else cap

@@ -183,14 +183,14 @@ def audit_event_list(
 # --- mini programs, as the workspace pages see them ----------------------------------------------
 
 
-def _miniprogram_model() -> type[Model]:
-    # miniprograms depends on workspaces, never the reverse (STYLE.md §2): importing its models
-    # here would make a cycle, so the model is looked up in the app registry when called.
+def miniprogram_model() -> type[Model]:
+    """The MiniProgram model. miniprograms depends on workspaces, never the reverse (STYLE.md
+    §2): importing its models here would make a cycle, so it is looked up in the registry."""
     return apps.get_model("miniprograms", "MiniProgram")
 
 
 def _miniprogram_grant_model() -> type[Any]:
-    model = authz.grant_model(_miniprogram_model())
+    model = authz.grant_model(miniprogram_model())
     if model is None:  # pragma: no cover - the miniprograms app always brings its grant model
         raise RuntimeError("mini programs have no direct object permission model")
     return model
@@ -208,7 +208,7 @@ def _visible_miniprogram_ids(viewer: Membership) -> QuerySet[Any] | None:
     """Ids of the mini programs ``viewer`` may see, or ``None`` for all (their role sees all)."""
     if authz.has_role_cap(viewer, Cap.VIEW_MINIPROGRAM):
         return None
-    codes = [authz.codename(c) for c in (Cap.VIEW_MINIPROGRAM, Cap.DEVELOP_MINIPROGRAM)]
+    codes = authz.granted_codenames(Cap.VIEW_MINIPROGRAM)
     return (
         _miniprogram_grant_model()
         ._default_manager.filter(user_id=viewer.user_id, permission__codename__in=codes)
@@ -219,7 +219,7 @@ def _visible_miniprogram_ids(viewer: Membership) -> QuerySet[Any] | None:
 def miniprogram_choice_list(*, workspace: Workspace) -> list[MiniProgramRef]:
     """The workspace's mini programs by name: what an invitation can assign (one query)."""
     rows = (
-        _miniprogram_model()
+        miniprogram_model()
         ._default_manager.filter(workspace=workspace)
         .order_by("name", "app_id")
         .values_list("app_id", "name")
@@ -261,7 +261,7 @@ def miniprogram_ref_map(
     programs ``viewer`` may see (invitation rows). One query; none without App IDs."""
     if not app_ids:
         return {}
-    rows = _miniprogram_model()._default_manager.filter(workspace=workspace, app_id__in=app_ids)
+    rows = miniprogram_model()._default_manager.filter(workspace=workspace, app_id__in=app_ids)
     visible = _visible_miniprogram_ids(viewer)
     if visible is not None:
         rows = rows.filter(pk__in=visible)

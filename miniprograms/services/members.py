@@ -18,7 +18,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from miniprograms.models import MiniProgram, MiniProgramTester, MiniProgramUserObjectPermission
 from workspaces import authz
 from workspaces.authz import Cap
-from workspaces.models import Membership
+from workspaces.models import Invitation, Membership, User
 from workspaces.services.audit import audit_record
 
 MAX_TESTERS = 500
@@ -53,6 +53,44 @@ def _assignable_member(*, actor: Membership, user_id: int) -> Membership:
     return member
 
 
+def _grant_develop(
+    *, member: Membership, miniprogram: MiniProgram, by: User, via: str = ""
+) -> bool:
+    """The assignment itself: the develop grant and its audit row; ``False`` if it was held."""
+    held = MiniProgramUserObjectPermission.objects.filter(
+        content_object=miniprogram, user_id=member.user_id, permission__codename=DEVELOP
+    ).exists()
+    if held:
+        return False
+    assign_perm(DEVELOP, member.user, miniprogram)
+    after = {"user": member.user.email, "app_id": miniprogram.app_id}
+    audit_record(
+        actor=by,
+        verb="miniprogram.developer_assign",
+        workspace=member.workspace,
+        target=miniprogram,
+        after={**after, "via": via} if via else after,
+    )
+    return True
+
+
+def miniprogram_developers_assign_invited(
+    *, membership: Membership, invitation: Invitation
+) -> None:
+    """An accepted invitation's mini programs (those that still exist) go to the new Developer.
+
+    Registered with ``workspaces.extensions`` and called inside ``invitation_accept``; no
+    capability check: the admin who invited decided, the invitee accepts.
+    """
+    if membership.role != Membership.Role.DEVELOPER or not invitation.app_ids:
+        return
+    programs = MiniProgram.objects.filter(
+        workspace_id=membership.workspace_id, app_id__in=invitation.app_ids
+    ).order_by("name", "pk")
+    for program in programs:
+        _grant_develop(member=membership, miniprogram=program, by=membership.user, via="invitation")
+
+
 @transaction.atomic
 def miniprogram_developer_assign(
     *, actor: Membership, miniprogram: MiniProgram, user_id: int
@@ -61,18 +99,7 @@ def miniprogram_developer_assign(
     authz.require(actor, Cap.MANAGE_MINIPROGRAM, miniprogram)
     Membership.objects.select_for_update().filter(pk=actor.pk).first()  # serialize per workspace
     member = _assignable_member(actor=actor, user_id=user_id)
-    exists = MiniProgramUserObjectPermission.objects.filter(
-        content_object=miniprogram, user_id=user_id, permission__codename=DEVELOP
-    ).exists()
-    if not exists:
-        assign_perm(DEVELOP, member.user, miniprogram)
-        audit_record(
-            actor=actor.user,
-            verb="miniprogram.developer_assign",
-            workspace=actor.workspace,
-            target=miniprogram,
-            after={"user": member.user.email, "app_id": miniprogram.app_id},
-        )
+    _grant_develop(member=member, miniprogram=miniprogram, by=actor.user)
     return member
 
 

@@ -8,23 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Model, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from guardian.shortcuts import assign_perm
 
 from console.tasks import email_enqueue
-from workspaces import authz, keys
+from workspaces import authz, extensions, keys
 from workspaces.authz import Cap
 from workspaces.models import Invitation, Membership, User, Workspace, normalize_email
+from workspaces.selectors import miniprogram_model
 from workspaces.services.audit import audit_record
 
 INVITATION_TTL = timedelta(days=3)
@@ -56,17 +53,11 @@ def invitation_link(raw_token: str) -> str:
     return f"{settings.SITE_URL}{reverse('invitations:accept', args=[raw_token])}"
 
 
-def _miniprogram_model() -> type[Model]:
-    # miniprograms depends on workspaces, never the reverse (STYLE.md §2): importing its models
-    # here would make a cycle, so the model is looked up in the app registry when needed.
-    return apps.get_model("miniprograms", "MiniProgram")
-
-
 def _miniprogram_names(invitation: Invitation) -> list[str]:
     """Names of the mini programs an invited Developer will work on (those still there)."""
     if not invitation.app_ids:
         return []
-    rows = _miniprogram_model()._default_manager.filter(
+    rows = miniprogram_model()._default_manager.filter(
         workspace_id=invitation.workspace_id, app_id__in=invitation.app_ids
     )
     return list(rows.order_by("name").values_list("name", flat=True))
@@ -117,7 +108,7 @@ def _issue(
 
 def _workspace_app_ids(workspace: Workspace) -> frozenset[str]:
     """App IDs of the workspace's mini programs (one query)."""
-    rows = _miniprogram_model()._default_manager.filter(workspace=workspace)
+    rows = miniprogram_model()._default_manager.filter(workspace=workspace)
     return frozenset(rows.values_list("app_id", flat=True))
 
 
@@ -357,42 +348,6 @@ def invitation_refusal(*, invitation: Invitation, user: User | None) -> str | No
     return None
 
 
-def _assign_invited_developer(*, membership: Membership, invitation: Invitation) -> None:
-    """Grant ``develop_miniprogram`` on the invitation's mini programs that still exist.
-
-    Like ``miniprograms.services.members.miniprogram_developer_assign`` (same grant, same audit
-    verb), without its capability check: the admin who invited decided, the invitee accepts.
-    Mini programs are reached through the app registry (see ``_miniprogram_model``).
-    """
-    if membership.role != Membership.Role.DEVELOPER or not invitation.app_ids:
-        return
-    model = _miniprogram_model()
-    grants = authz.grant_model(model)
-    if grants is None:  # pragma: no cover - the miniprograms app always brings its grant model
-        raise RuntimeError("mini programs have no direct object permission model")
-    develop = authz.codename(Cap.DEVELOP_MINIPROGRAM)
-    user = membership.user
-    programs: QuerySet[Any] = model._default_manager.filter(
-        workspace_id=membership.workspace_id, app_id__in=invitation.app_ids
-    ).order_by("name", "pk")
-    held = set(
-        grants._default_manager.filter(
-            user_id=user.pk, content_object__in=programs, permission__codename=develop
-        ).values_list("content_object_id", flat=True)
-    )
-    for program in programs:
-        if program.pk in held:
-            continue  # a grant left from before: nothing to add
-        assign_perm(develop, user, program)
-        audit_record(
-            actor=user,
-            verb="miniprogram.developer_assign",
-            workspace=membership.workspace,
-            target=program,
-            after={"user": user.email, "app_id": program.app_id, "via": "invitation"},
-        )
-
-
 @transaction.atomic
 def invitation_accept(*, raw_token: str, user: User) -> Membership:
     """Accept an invitation as ``user`` (whose email must match). Single use.
@@ -430,7 +385,8 @@ def invitation_accept(*, raw_token: str, user: User) -> Membership:
         target=membership,
         after={"user": user.email, "role": membership.role, "via": "invitation"},
     )
-    _assign_invited_developer(membership=membership, invitation=invitation)
+    # An invited Developer gets the invitation's mini programs (registered by miniprograms).
+    extensions.invitation_accepted(membership=membership, invitation=invitation)
     return membership
 
 
