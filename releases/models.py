@@ -17,6 +17,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+MB = 1024 * 1024
+LARGE_PACKAGE = 8 * MB  # a package this big is accepted with a warning (SPEC §5)
+
 
 def _package_path(instance: models.Model, filename: str) -> str:
     """Generated keys, never the client's file name (STYLE.md §8)."""
@@ -73,7 +76,6 @@ class Version(models.Model):
     package = models.FileField(upload_to=_package_path, max_length=200)
     package_size = models.BigIntegerField()
     package_sha256 = models.CharField(max_length=64)
-    is_large = models.BooleanField(default=False)  # 8 MB ≤ size < 100 MB: warned at upload
     scan_summary = models.JSONField(null=True, blank=True)
     failure_code = models.CharField(max_length=32, blank=True)
     failure_message = models.TextField(blank=True)
@@ -105,6 +107,11 @@ class Version(models.Model):
 
     def __str__(self) -> str:
         return f"{self.miniprogram_id} {self.number}"
+
+    @property
+    def is_large(self) -> bool:
+        """8 MB or more (under the 100 MB limit): accepted with the large-package warning."""
+        return self.package_size >= LARGE_PACKAGE
 
     @property
     def status_tone(self) -> str:

@@ -324,7 +324,7 @@ def test_a_package_one_byte_under_100_mb_is_sent(mpp, logged_in, tmp_path, monke
 
 @LIVE
 def test_upload_prints_the_large_package_warning(mpp, logged_in, tmp_path, monkeypatch):
-    monkeypatch.setattr(version_services, "LARGE_PACKAGE", 100)
+    monkeypatch.setattr("releases.models.LARGE_PACKAGE", 100)
     package = tmp_path / "p.zip"
     package.write_bytes(zip_bytes())
 

@@ -21,7 +21,6 @@ from workspaces.services.audit import audit_record
 
 MB = 1024 * 1024
 UPLOAD_LIMIT = 100 * MB  # ≥ this is refused (SPEC §5)
-LARGE_PACKAGE = 8 * MB  # ≥ this is accepted with a warning
 NOTES_MAX = 1000
 TOO_LARGE_MESSAGE = (
     "Source package size is abnormal (too large), please check and reconfigure before retrying"
@@ -135,7 +134,6 @@ def version_upload(
                 notes=notes,
                 package_size=size,
                 package_sha256=sha256,
-                is_large=size >= LARGE_PACKAGE,
                 uploaded_by=actor.user,
             )
             package.seek(0)

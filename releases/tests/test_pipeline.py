@@ -11,9 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 
 from miniprograms.tests.factories import create_miniprogram
-from releases.models import Artifact, PackageJob, Version, VersionFloor
+from releases.models import LARGE_PACKAGE, Artifact, PackageJob, Version, VersionFloor
 from releases.services.versions import (
-    LARGE_PACKAGE,
     TOO_LARGE_MESSAGE,
     version_retry_scan,
     version_upload,

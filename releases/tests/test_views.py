@@ -289,10 +289,11 @@ def test_the_list_notice_names_running_reviews_and_is_gone_when_nothing_runs(cli
 
 
 def test_a_large_version_has_the_amber_badge_in_the_list(client, world, monkeypatch):
-    from releases.services import versions
 
-    monkeypatch.setattr(versions, "LARGE_PACKAGE", 100)
-    upload_version(world.owner, world.mp, "2.0.0", GOOD, world.capture)
+    # The threshold sits just above the world's packages: only the bigger 2.0.0 is large.
+    monkeypatch.setattr("releases.models.LARGE_PACKAGE", len(GOOD) + 1)
+    bigger = zip_bytes(with_files({"assets/extra.bin": bytes(range(256)) * 8}))
+    upload_version(world.owner, world.mp, "2.0.0", bigger, world.capture)
     client.force_login(world.owner.user)
 
     body = client.get(url(world, "versions")).content.decode()
@@ -689,9 +690,8 @@ def test_overview_without_a_ready_version_says_so(client, world):
 
 
 def test_large_versions_show_the_warning_on_their_page(client, world, monkeypatch):
-    from releases.services import versions
 
-    monkeypatch.setattr(versions, "LARGE_PACKAGE", 100)
+    monkeypatch.setattr("releases.models.LARGE_PACKAGE", 100)
     upload_version(world.owner, world.mp, "2.0.0", GOOD, world.capture)
     client.force_login(world.owner.user)
     body = client.get(url(world, "version", "2.0.0")).content.decode()

@@ -166,7 +166,7 @@ def test_a_good_package_is_stored_and_the_version_page_follows(
 
 
 def test_a_large_package_is_accepted_with_the_warning_after_upload(client, owner, mp, monkeypatch):
-    monkeypatch.setattr(versions, "LARGE_PACKAGE", 100)  # GOOD is a few hundred bytes
+    monkeypatch.setattr("releases.models.LARGE_PACKAGE", 100)  # GOOD is a few hundred bytes
     client.force_login(owner.user)
 
     response = post(client, mp)
@@ -254,7 +254,7 @@ def test_a_body_reaching_the_limit_is_refused_from_the_stream_with_the_sentence(
 
 
 def test_the_scripts_upload_gets_the_version_url_and_the_warning(client, owner, mp, monkeypatch):
-    monkeypatch.setattr(versions, "LARGE_PACKAGE", 100)
+    monkeypatch.setattr("releases.models.LARGE_PACKAGE", 100)
     client.force_login(owner.user)
 
     response = post(client, mp, number="2.0.0", headers=JSON)

@@ -34,9 +34,9 @@ from django.views.generic import TemplateView
 
 from releases import selectors, uploads
 from releases.forms import UploadForm, refuse_package
-from releases.models import Version
+from releases.models import LARGE_PACKAGE, Version
 from releases.services import versions
-from releases.services.versions import LARGE_PACKAGE, LARGE_WARNING, TOO_LARGE_MESSAGE
+from releases.services.versions import LARGE_WARNING, TOO_LARGE_MESSAGE
 from releases.views.base import VersionsMixin
 from workspaces.authz import Cap
 from workspaces.forms.settings import apply_service_errors
