@@ -21,9 +21,11 @@ RUN pip install -r requirements.txt
 COPY . .
 
 # Static files are collected (and compressed, with a manifest) into the image. Production settings
-# refuse to load without a key and hosts: these throwaway values exist only for this step.
+# refuse to load without a key, hosts and an SMTP URL: these throwaway values exist only for this
+# step (nothing is sent).
 RUN SECRET_KEY="collectstatic-only-$(python -c 'import secrets; print(secrets.token_urlsafe(48))')" \
     ALLOWED_HOSTS=build.invalid \
+    EMAIL_URL=smtp://build.invalid \
     python manage.py collectstatic --noinput \
     && mkdir -p /data/media \
     && chown -R mpp:mpp /data

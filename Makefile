@@ -57,9 +57,7 @@ lint: $(STAMP) ## ruff check + ruff format --check
 TYPED := workspaces/services workspaces/selectors.py workspaces/authz.py workspaces/keys.py \
 	workspaces/images.py miniprograms/services miniprograms/selectors.py miniprograms/access.py \
 	miniprograms/validators.py miniprograms/profile.py miniprograms/languages.py \
-	releases/services releases/selectors.py releases/jobs.py releases/tasks.py \
-	releases/scanner.py releases/builder.py releases/quality.py releases/diff.py \
-	releases/versioning.py releases/uploads.py releases/downloads.py
+	releases/services releases/selectors.py releases/tasks.py releases/package
 
 typecheck: $(STAMP) var ## mypy (django-stubs) on services, selectors and authz
 	$(BIN)/mypy $(TYPED)
@@ -73,11 +71,13 @@ check: check-migrations check-deploy ## missing migrations and Django's deployme
 check-migrations: $(STAMP) var
 	$(MANAGE) makemigrations --check --dry-run
 
-# Production settings refuse to load without a real key and host list: give throwaway ones.
+# Production settings refuse to load without a real key, host list and SMTP URL: give throwaway
+# ones (nothing connects to the mail server during the check).
 check-deploy: $(STAMP) var
 	DJANGO_SETTINGS_MODULE=console.settings.production \
 	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
 	ALLOWED_HOSTS=mpp.example.com \
+	EMAIL_URL=smtp+tls://mail.example.com:587 \
 		$(MANAGE) check --deploy --fail-level WARNING
 
 worker: $(STAMP) var ## a Celery worker (needs REDIS_URL; without it tasks run in-process)

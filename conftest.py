@@ -381,6 +381,32 @@ def live_worker(live_worker_process, settings):
         yield worker
 
 
+@pytest.fixture
+def broker_down(settings):
+    """Celery publishes to a closed port, as when Redis is down; calling the fixture's value
+    brings the broker "back" (tasks run in-process again). A refused connection fails a publish
+    in under a second (kombu's default publish retry policy: three tries 0.2 s apart)."""
+    from console.celery import app as celery_app
+
+    down = "redis://127.0.0.1:1/0"
+    previous = (celery_app.conf.task_always_eager, celery_app.conf.broker_url)
+    pools = (celery_app._pool, celery_app.amqp._producer_pool)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = down
+    celery_app.conf.task_always_eager, celery_app.conf.broker_url = False, down
+    celery_app._pool = celery_app.amqp._producer_pool = None
+
+    def back() -> None:
+        celery_app.conf.task_always_eager, celery_app.conf.broker_url = previous
+        celery_app._pool, celery_app.amqp._producer_pool = pools
+        settings.CELERY_TASK_ALWAYS_EAGER = True
+
+    try:
+        yield back
+    finally:
+        back()
+
+
 @contextmanager
 def _session_worker_paused():
     """The session's worker (if one runs) stops consuming for the block, then resumes."""

@@ -56,9 +56,9 @@ def child(package: str, repeat: int) -> None:
     import hashlib
 
     import console.celery  # noqa: F401 - a worker has the Celery app loaded too
-    from releases.builder import build_package
-    from releases.quality import review_package
-    from releases.scanner import scan_package
+    from releases.package.builder import build_package
+    from releases.package.quality import review_package
+    from releases.package.scanner import scan_package
     from releases.services.pipeline import SPOOL
 
     idle_mb = _status_mb("VmRSS")

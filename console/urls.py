@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from console import health
+from console.api_docs import ApiDocsView
 
+handler400 = "console.views.bad_request"
 handler403 = "console.views.permission_denied"
 handler404 = "console.views.page_not_found"
 handler500 = "console.views.server_error"
@@ -22,7 +24,7 @@ urlpatterns = [
     path("w/<slug:workspace_slug>/miniprograms/<appid:app_id>/", include("releases.urls")),
     path("api/v1/", include("console.urls_api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views import defaults
 from django.views.generic import TemplateView
 
 from console.api import error_response
@@ -94,10 +99,50 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     return render(request, "403.html", context, status=403)
 
 
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A request Django refused before any view: a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``
+    (413 in the API), too many form fields, a bad ``Host``. The API answers in its error shape."""
+    if not _wants_json(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        return error_response(
+            status_code=413, message=f"The request body is too large: send at most {limit} MB."
+        )
+    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        return error_response(status_code=400, message="The request has too many fields.")
+    return error_response(status_code=400, message="The request could not be read.")
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _wants_json(request):
         return error_response(status_code=404, message="Not found.")
     return render(request, "404.html", status=404)
+
+
+class DevelopmentNotFoundMiddleware:
+    """With DEBUG on (``make run``), answer a 404 with the product's page, as production does.
+
+    Django's debug 404 lists every URL pattern and never shows what users see. Registered by the
+    development settings only, outside ``CommonMiddleware`` so a missing trailing slash is still
+    redirected. The debug 500 page (a traceback) is left alone: that one is useful locally.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # No view matched the path: the response is Django's debug page (or a bare 404).
+        if settings.DEBUG and response.status_code == 404 and request.resolver_match is None:
+            return page_not_found(request)
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        # A view raised Http404 (an object that is not there or not yours).
+        if settings.DEBUG and isinstance(exception, Http404):
+            return page_not_found(request, exception)
+        return None
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -147,6 +147,11 @@ class MiniProgram(models.Model):
         return self.shelf_status == self.Shelf.ON
 
     @property
+    def is_released(self) -> bool:
+        """Has a version ever been released? (The release writes ``released_at``.)"""
+        return self.released_at is not None
+
+    @property
     def is_tenant_kind(self) -> bool:
         return self.kind == self.Kind.TENANT
 

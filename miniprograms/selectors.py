@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -17,6 +18,7 @@ from miniprograms.models import (
 )
 from workspaces import authz
 from workspaces.authz import Cap
+from workspaces.extensions import MiniProgramRef
 from workspaces.models import Invitation, Membership, User, Workspace
 
 VISIBLE_CODENAMES = authz.granted_codenames(Cap.VIEW_MINIPROGRAM)
@@ -155,6 +157,45 @@ def miniprogram_get(*, workspace: Workspace, app_id: str) -> MiniProgram | None:
     )
 
 
+# --- across workspaces: what a tenant sees of the merchants releasing into its host apps ----
+
+
+def miniprogram_hosted_by(*, host_workspace: Workspace) -> QuerySet[MiniProgram]:
+    """Merchant mini programs (of other, developer workspaces) targeting a host app of
+    ``host_workspace``, whether active or taken offline there. Who may read them is
+    ``authz.has_cap_as_host``'s rule; this only finds them."""
+    linked = MiniProgramHostApp.objects.filter(
+        miniprogram=OuterRef("pk"), host_app__workspace=host_workspace
+    )
+    return (
+        MiniProgram.objects.filter(Exists(linked), workspace__kind=Workspace.Kind.DEVELOPER)
+        .exclude(workspace=host_workspace)
+        .select_related("workspace")
+    )
+
+
+def miniprogram_get_as_host(*, host_workspace: Workspace, app_id: str) -> MiniProgram | None:
+    """A merchant's mini program by App ID, if it targets a host app of ``host_workspace``; its
+    targets prefetched are only those of ``host_workspace`` (the tenant sees no other's)."""
+    if not (app_id or "").isdigit():
+        return None
+    return (
+        miniprogram_hosted_by(host_workspace=host_workspace)
+        .filter(app_id=app_id)
+        .select_related("industry__parent")
+        .prefetch_related(
+            "languages",
+            Prefetch(
+                "targets",
+                queryset=MiniProgramHostApp.objects.filter(host_app__workspace=host_workspace)
+                .select_related("host_app")
+                .order_by("host_app__name", "id"),
+            ),
+        )
+        .first()
+    )
+
+
 @dataclass(frozen=True)
 class AssignedDeveloper:
     membership: Membership
@@ -233,7 +274,7 @@ class IndustryGroup:
 
 
 def industry_groups() -> list[IndustryGroup]:
-    """The taxonomy as groups of leaves (a ``<select>`` with ``<optgroup>``s): two queries."""
+    """The taxonomy as groups of leaves (the industry field's suggestions): two queries."""
     tops = list(Industry.objects.filter(parent__isnull=True).order_by("position", "name"))
     leaves: dict[int | None, list[Industry]] = {}
     for leaf in Industry.objects.filter(parent__isnull=False).order_by("position", "name"):
@@ -247,3 +288,72 @@ def industry_search(*, search: str = "") -> QuerySet[Industry]:
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(parent__name__icontains=search))
     return qs.order_by("parent__position", "position", "name")
+
+
+# --- what workspace pages show of mini programs (workspaces.extensions.AssignableReads) -------
+
+
+def _visible_ids(viewer: Membership) -> QuerySet[Any, Any] | None:
+    """Ids of the mini programs ``viewer`` may see, or ``None`` for all (their role sees all)."""
+    if authz.has_role_cap(viewer, Cap.VIEW_MINIPROGRAM):
+        return None
+    return MiniProgramUserObjectPermission.objects.filter(
+        user_id=viewer.user_id, permission__codename__in=VISIBLE_CODENAMES
+    ).values("content_object_id")
+
+
+class WorkspaceReads:
+    """The reads the member and invitation pages of ``workspaces`` need, registered from
+    :class:`miniprograms.apps.MiniprogramsConfig`. One query each, whatever the row count."""
+
+    def choices(self, *, workspace: Workspace) -> list[MiniProgramRef]:
+        rows = (
+            MiniProgram.objects.filter(workspace=workspace)
+            .order_by("name", "app_id")
+            .values_list("app_id", "name")
+        )
+        return [MiniProgramRef(app_id=app_id, name=name) for app_id, name in rows]
+
+    def app_ids(self, *, workspace: Workspace) -> frozenset[str]:
+        rows = MiniProgram.objects.filter(workspace=workspace)
+        return frozenset(rows.values_list("app_id", flat=True))
+
+    def names(self, *, workspace_id: int, app_ids: list[str]) -> list[str]:
+        if not app_ids:
+            return []
+        rows = MiniProgram.objects.filter(workspace_id=workspace_id, app_id__in=app_ids)
+        return list(rows.order_by("name").values_list("name", flat=True))
+
+    def assignments(
+        self, *, workspace: Workspace, user_ids: list[int], viewer: Membership
+    ) -> dict[int, list[MiniProgramRef]]:
+        rows = MiniProgramUserObjectPermission.objects.filter(
+            user_id__in=user_ids,
+            content_object__workspace=workspace,
+            permission__codename=authz.codename(Cap.DEVELOP_MINIPROGRAM),
+        )
+        visible = _visible_ids(viewer)
+        if visible is not None:
+            rows = rows.filter(content_object_id__in=visible)
+        result: dict[int, list[MiniProgramRef]] = {}
+        ordered = rows.order_by("content_object__name", "content_object_id").values_list(
+            "user_id", "content_object__app_id", "content_object__name"
+        )
+        for user_id, app_id, name in ordered:
+            result.setdefault(user_id, []).append(MiniProgramRef(app_id=app_id, name=name))
+        return result
+
+    def refs(
+        self, *, workspace: Workspace, app_ids: set[str], viewer: Membership
+    ) -> dict[str, MiniProgramRef]:
+        rows = MiniProgram.objects.filter(workspace=workspace, app_id__in=app_ids)
+        visible = _visible_ids(viewer)
+        if visible is not None:
+            rows = rows.filter(pk__in=visible)
+        return {
+            app_id: MiniProgramRef(app_id=app_id, name=name)
+            for app_id, name in rows.values_list("app_id", "name")
+        }
+
+    def grant_rows(self, *, workspace: Workspace) -> QuerySet[MiniProgramUserObjectPermission]:
+        return MiniProgramUserObjectPermission.objects.filter(content_object__workspace=workspace)

@@ -17,6 +17,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from console.api import IdField, QuerySerializer
 from miniprograms import languages, validators
 from miniprograms.models import Industry, MiniProgram, MiniProgramHostApp, MiniProgramTester
 from miniprograms.profile import LanguageText, pending_fields
@@ -79,7 +80,7 @@ class IndustrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class IndustryQuerySerializer(serializers.Serializer):
+class IndustryQuerySerializer(QuerySerializer):
     search = serializers.CharField(
         max_length=80,
         required=False,
@@ -134,7 +135,7 @@ class LanguagesField(serializers.Field):
         if isinstance(data, str):
             try:
                 data = json.loads(data) if data.strip() else []
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested too deeply
                 self.fail("invalid")
         if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
             self.fail("invalid")
@@ -221,7 +222,9 @@ class ReleasedProfileSerializer(serializers.Serializer):
 class MiniProgramDetailSerializer(MiniProgramSerializer):
     """A mini program: its draft profile, what host apps show, and what is pending."""
 
-    shelf_changed_at = serializers.DateTimeField()
+    shelf_changed_at = serializers.DateTimeField(
+        allow_null=True, help_text="When it last went on or off the shelf; null if never."
+    )
     tagline = serializers.CharField()
     description = serializers.CharField()
     service_phone = serializers.CharField()
@@ -303,7 +306,7 @@ class MiniProgramDetailSerializer(MiniProgramSerializer):
 # --- mini programs: input ----------------------------------------------------------------------
 
 
-class MiniProgramListQuerySerializer(serializers.Serializer):
+class MiniProgramListQuerySerializer(QuerySerializer):
     search = serializers.CharField(
         max_length=100,
         required=False,
@@ -313,10 +316,10 @@ class MiniProgramListQuerySerializer(serializers.Serializer):
     shelf = serializers.ChoiceField(
         choices=list(SHELF_FILTERS), required=False, help_text="Only on- or off-shelf ones."
     )
-    host_app = serializers.IntegerField(
+    host_app = IdField(
         required=False, help_text="Only those released (and not offline) to this host app id."
     )
-    assigned_to = serializers.IntegerField(
+    assigned_to = IdField(
         required=False, help_text="Only those this user (id) is assigned to as a Developer."
     )
 
@@ -344,7 +347,7 @@ class MiniProgramUpdateSerializer(serializers.Serializer):
     )
     logo = serializers.FileField(required=False, help_text=validators.HELP["logo"])
     host_apps = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=IdField(),
         required=False,
         allow_empty=True,
         help_text='Ids of the host apps to release to ("Release to"); repeat the field in '
@@ -418,7 +421,7 @@ class DeveloperSerializer(serializers.ModelSerializer):
 
 
 class DeveloperAssignSerializer(serializers.Serializer):
-    user_id = serializers.IntegerField(help_text="A Developer of the workspace (see /members).")
+    user_id = IdField(help_text="A Developer of the workspace (see /members).")
 
 
 class MiniProgramTesterSerializer(serializers.ModelSerializer):
@@ -434,7 +437,7 @@ class MiniProgramTesterSerializer(serializers.ModelSerializer):
         return PersonSerializer(tester.added_by).data if tester.added_by else None
 
 
-class MiniProgramTesterQuerySerializer(serializers.Serializer):
+class MiniProgramTesterQuerySerializer(QuerySerializer):
     search = serializers.CharField(
         max_length=ACCOUNT_MAX, required=False, allow_blank=True, help_text="Part of an account."
     )

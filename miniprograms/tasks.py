@@ -7,9 +7,12 @@ import logging
 from celery import shared_task
 from django.core.files.storage import default_storage
 
+from console import outbox
+
 logger = logging.getLogger(__name__)
 
 
+@outbox.handler("miniprograms.delete_files")  # queued through the outbox (console/outbox.py)
 @shared_task(
     name="miniprograms.delete_files",
     autoretry_for=(OSError, ConnectionError, TimeoutError),

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", pages.MiniProgramListView.as_view(), name="list"),
     path("new/", pages.MiniProgramCreateView.as_view(), name="create"),
     path("quick-start/", pages.WizardBasicsView.as_view(), name="wizard"),
+    path("logo-held/<str:token>/", pages.HeldLogoView.as_view(), name="logo-held"),
     path(
         "quick-start/<appid:app_id>/members/",
         members.WizardMembersView.as_view(),

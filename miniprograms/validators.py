@@ -14,12 +14,12 @@ half-width Hangul count 1, as their names say.
 from __future__ import annotations
 
 import re
-import unicodedata
 from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from console import text
 from workspaces.images import ImageInfo, validate_image
 
 NAME_MIN_UNITS, NAME_MAX_UNITS = 3, 30
@@ -68,8 +68,8 @@ def is_wide(char: str) -> bool:
 
 
 def normalize_text(value: str | None) -> str:
-    """NFC, trimmed: how every profile text is stored and measured."""
-    return unicodedata.normalize("NFC", value or "").strip()
+    """NFC, trimmed: how every profile text is stored and measured (the display-text rule)."""
+    return text.normalize_text(value)
 
 
 def name_width(value: str) -> int:
@@ -78,20 +78,7 @@ def name_width(value: str) -> int:
 
 
 def _refuse_control_characters(value: str, label: str, *, allow_newlines: bool = False) -> None:
-    allowed = {"\n", "\r"} if allow_newlines else set()
-    bad = next(
-        (
-            c
-            for c in value
-            if c not in allowed and unicodedata.category(c) in {"Cc", "Cf", "Zl", "Zp"}
-        ),
-        None,
-    )
-    if bad is not None:
-        raise ValidationError(
-            f"{label} contains a control or line-break character (U+{ord(bad):04X}); remove it.",
-            code="control_character",
-        )
+    text.refuse_forbidden_characters(value, label=label, multiline=allow_newlines)
 
 
 def validate_name(value: str) -> None:

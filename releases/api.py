@@ -8,8 +8,8 @@ that mini program by its number (404 otherwise). Reading needs
 ``miniprograms.view_miniprogram``; uploading, retrying a scan, restarting the quality review and
 the trial version need ``miniprograms.develop_miniprogram``. Writes call the console's services.
 
-The upload streams: :mod:`releases.uploads` installs its handler before DRF reads the body, so
-the package goes to a temporary file with its SHA-256 measured on the way, and a body that
+The upload streams: :mod:`releases.package.uploads` installs its handler before DRF reads the
+body, so the package goes to a temporary file with its SHA-256 measured on the way, and a body that
 reaches 100 MB is refused (413) without being read further.
 """
 
@@ -28,9 +28,11 @@ from rest_framework.response import Response
 
 from miniprograms.api import APP_ID, MiniProgramAPIView
 from miniprograms.models import MiniProgram
-from releases import selectors, uploads
-from releases.downloads import JSON, ZIP, stored_file_response
+from releases import selectors
 from releases.models import Artifact, Version
+from releases.package import uploads
+from releases.package.downloads import JSON, ZIP, stored_file_response
+from releases.package.versioning import parse_version
 from releases.serializers import (
     MISSING_PACKAGE,
     ArtifactQuerySerializer,
@@ -49,7 +51,6 @@ from releases.services.versions import (
     version_retry_scan,
     version_upload,
 )
-from releases.versioning import parse_version
 from workspaces.api_tenancy import ERRORS, SLUG, WRITE_ERRORS
 from workspaces.authz import Cap
 from workspaces.serializers import ErrorSerializer
@@ -278,21 +279,15 @@ class VersionDiffView(VersionAPIView):
     def get(self, request: Request, workspace_slug: str, app_id: str, number: str) -> Response:
         version = self.version(app_id, number)
         query = self.query(DiffQuerySerializer)
-        if query.get("against"):
-            against = self.other_version(query["against"], field="against")
-            if against.pk == version.pk:
-                raise DjangoValidationError(
-                    {"against": f"Compare version {version.number} with another version."}
-                )
-        else:
-            against = selectors.version_previous(version)
-            if against is None:
-                raise DjangoValidationError(
-                    {
-                        "against": f"Version {version.number} is the first version of this "
-                        "mini program: there is none before it to compare with."
-                    }
-                )
+        # The console's diff page applies the same rule (one selector).
+        against = selectors.version_diff_base(version=version, against=query.get("against", ""))
+        if against is None:
+            raise DjangoValidationError(
+                {
+                    "against": f"Version {version.number} is the first version of this "
+                    "mini program: there is none before it to compare with."
+                }
+            )
         try:
             diff = selectors.version_diff(old=against, new=version)
         except zipfile.BadZipFile as exc:

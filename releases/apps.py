@@ -13,10 +13,20 @@ class ReleasesConfig(AppConfig):
         # ``<semver:number>`` in URL patterns: registered once, before any URLconf is loaded.
         register_converter(SemverConverter, "semver")
 
+        from releases import audit
+
+        # How the audit log words this app's events.
+        audit.register()
+
         from miniprograms.extensions import register_overview_context
         from releases.selectors import version_newest
 
-        # The mini program's Overview shows the newest ready version (one query).
+        # The mini program's Overview shows the newest ready version, and offers the first
+        # upload while there is no version at all (two queries).
         register_overview_context(
-            "releases", lambda mp: {"ready_version": version_newest(miniprogram=mp, ready=True)}
+            "releases",
+            lambda mp: {
+                "ready_version": version_newest(miniprogram=mp, ready=True),
+                "newest_version": version_newest(miniprogram=mp),
+            },
         )

@@ -14,14 +14,16 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from releases.models import Version
+from releases.package.versioning import parse_version
 from releases.serializers import MISSING_PACKAGE
 from releases.services.trial import QUERY_MAX, version_pages
 from releases.services.versions import NOTES_MAX, UPLOAD_LIMIT
-from releases.versioning import parse_version
+
+FIRST_VERSION = "1.0.0"  # what the first upload of a mini program is offered
 
 
 class UploadForm(forms.Form):
-    """Version number, notes and the package (streamed by ``releases.uploads``)."""
+    """Version number, notes and the package (streamed by ``releases.package.uploads``)."""
 
     version = forms.CharField(
         label=_("Version"),
@@ -46,17 +48,27 @@ class UploadForm(forms.Form):
     field_order = ["package", "version", "notes"]
 
     def __init__(self, *args: Any, highest: str | None = None, **kwargs: Any) -> None:
-        if highest is not None:
-            kwargs.setdefault("initial", {})
-            kwargs["initial"].setdefault("version", str(parse_version(highest).next_patch()))
+        # The suggestion: 1.0.0 for the first upload, else the next patch after the highest
+        # version ever uploaded (the help text says so; any greater number is accepted).
+        suggested = FIRST_VERSION if highest is None else str(parse_version(highest).next_patch())
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("version", suggested)
         super().__init__(*args, **kwargs)
         self.highest = highest
+        self.suggested = suggested
         rule = gettext("MAJOR.MINOR.PATCH, e.g. 1.4.0.")
         if highest:
             rule += " " + gettext(
                 "It must be greater than %(highest)s, the highest version ever uploaded for this "
                 "mini program."
             ) % {"highest": highest}
+            rule += " " + gettext(
+                "Suggested: %(suggested)s, the next patch; raise MINOR or MAJOR for bigger changes."
+            ) % {"suggested": suggested}
+        else:
+            rule += " " + gettext(
+                "Suggested: %(suggested)s, as this is the first version of this mini program."
+            ) % {"suggested": suggested}
         self.fields["version"].help_text = rule
         limit_mb = UPLOAD_LIMIT // (1024 * 1024)
         self.fields["package"].help_text = gettext(
@@ -98,7 +110,9 @@ class TrialForm(forms.Form):
 
 
 class DiffForm(forms.Form):
-    """Which version to compare with (the one before by default)."""
+    """The select of which version to compare with (the one before by default). It only
+    offers the choice: the view resolves it with ``selectors.version_diff_base``, the API's rule
+    too, so a name the select does not offer is refused with the API's sentence."""
 
     against = forms.ChoiceField(label=_("Compare with"), required=False)
 

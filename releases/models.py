@@ -2,7 +2,7 @@
 
 The database is the job ledger and the broker only a doorbell: every piece of worker work on a
 version (scan, build, quality review) is a :class:`PackageJob` row with its state and a lease.
-A worker *claims* a job with one conditional UPDATE (``releases.jobs.job_claim``); a second
+A worker *claims* a job with one conditional UPDATE (``releases.package.jobs.job_claim``); a second
 concurrent run of the same job claims nothing and returns; the sweeper re-enqueues jobs whose
 lease expired (a killed worker) and fails those that ran out of attempts.
 """

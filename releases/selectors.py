@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import IntegerField, Prefetch, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
+from django.utils.translation import gettext
 
 from miniprograms.models import MiniProgram
-from releases.diff import PackageDiff, diff_packages
 from releases.models import Artifact, PackageJob, TrialVersion, Version, VersionFloor
+from releases.package.diff import PackageDiff, diff_packages
+from releases.package.versioning import parse_version
 from workspaces.models import AuditEvent
 
 # The order a version's work happens in (the ledger's rows sort by name otherwise).
@@ -98,6 +101,41 @@ def version_previous(version: Version) -> Version | None:
     return candidates.order_by("-major", "-minor", "-patch").first()
 
 
+def version_diff_base(*, version: Version, against: str = "") -> Version | None:
+    """The version a diff of ``version`` compares with: one rule for the console and the API.
+
+    ``against`` names it: a version number of the same mini program (``v1.2.0`` and surrounding
+    spaces are read as ``1.2.0``), higher or lower, but not ``version`` itself. Left empty, it is
+    the version just below (:func:`version_previous`: the highest lower number, whatever its
+    status), and ``None`` when ``version`` is the first. A named version that cannot be compared
+    with is refused, never replaced by the default, so the caller never shows a diff against a
+    version nobody asked for: ``ValidationError({"against": sentence})`` when the text is not a
+    version number, names no version of this mini program, or names ``version`` itself.
+    """
+    if not against.strip():
+        return version_previous(version)
+    try:
+        number = str(parse_version(against))
+    except ValidationError as exc:
+        raise ValidationError({"against": exc.message_dict["version"]}) from exc
+    if number == version.number:
+        raise ValidationError(
+            {
+                "against": gettext("Compare version %(number)s with another version.")
+                % {"number": version.number}
+            }
+        )
+    base = Version.objects.filter(miniprogram_id=version.miniprogram_id, number=number).first()
+    if base is None:
+        raise ValidationError(
+            {
+                "against": gettext("This mini program has no version %(number)s.")
+                % {"number": number}
+            }
+        )
+    return base
+
+
 def _layout(version: Version) -> tuple[str, list[str]]:
     """Where the package's files start in the zip and its subpackage roots, as scanned."""
     summary = version.scan_summary or {}
@@ -108,7 +146,7 @@ def _layout(version: Version) -> tuple[str, list[str]]:
 def version_diff(*, old: Version, new: Version) -> PackageDiff:
     """Files added, removed and changed from ``old`` to ``new``, and size deltas per part.
 
-    Reads only the two zips' central directories (``releases.diff``), straight from storage.
+    Reads only the two zips' central directories (``releases.package.diff``), straight from storage.
     """
     old_prefix, old_roots = _layout(old)
     new_prefix, new_roots = _layout(new)

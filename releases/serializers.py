@@ -17,6 +17,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from console.api import QuerySerializer
 from releases import selectors
 from releases.models import Artifact, PackageJob, TrialVersion, Version
 from releases.services.trial import QUERY_MAX
@@ -265,7 +266,7 @@ class VersionUploadSerializer(serializers.Serializer):
     )
 
 
-class DiffQuerySerializer(serializers.Serializer):
+class DiffQuerySerializer(QuerySerializer):
     against = serializers.CharField(
         required=False,
         help_text="The version to compare with; by default the one before (the highest lower "
@@ -273,7 +274,7 @@ class DiffQuerySerializer(serializers.Serializer):
     )
 
 
-class ArtifactQuerySerializer(serializers.Serializer):
+class ArtifactQuerySerializer(QuerySerializer):
     root = serializers.CharField(
         required=False,
         allow_blank=True,

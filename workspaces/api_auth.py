@@ -16,7 +16,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
-from console.middleware import client_ip
+from console.clientip import client_ip
 from workspaces.models import ApiToken, User
 from workspaces.services.tokens import TokenRejected, token_authenticate
 

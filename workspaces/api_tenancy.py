@@ -197,7 +197,13 @@ class WorkspaceListView(TenancyAPIView):
         summary="Create a workspace",
         description="Onboarding: a new tenant or developer workspace with you as its Owner.",
         request=WorkspaceCreateSerializer,
-        responses={201: WorkspaceSerializer, 400: ErrorSerializer, 401: ErrorSerializer},
+        # 429: the per-user limit on creating workspaces (workspaces.services.workspaces).
+        responses={
+            201: WorkspaceSerializer,
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+            429: ErrorSerializer,
+        },
     )
     def post(self, request: Request) -> Response:
         data = WorkspaceCreateSerializer(data=request.data)
@@ -562,7 +568,7 @@ class DeveloperWorkspaceListView(WorkspaceAPIView):
         "on accepting. Needs workspaces.manage_developer_workspaces.",
         parameters=[SLUG],
         request=DeveloperWorkspaceCreateSerializer,
-        responses={201: DeveloperWorkspaceSerializer, **WRITE_ERRORS},
+        responses={201: DeveloperWorkspaceSerializer, **WRITE_ERRORS, 429: ErrorSerializer},
     )
     def post(self, request: Request, workspace_slug: str) -> Response:
         data = self.body(DeveloperWorkspaceCreateSerializer)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import cache
+from typing import Protocol
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model
 from django.http import Http404
 from guardian.models import UserObjectPermission, UserObjectPermissionBase
@@ -104,6 +105,36 @@ ROLES_BY_KIND: dict[str, tuple[str, ...]] = {
     Kind.TENANT: (Role.OWNER, Role.ADMIN, Role.REVIEWER, Role.DEVELOPER),
     Kind.DEVELOPER: (Role.OWNER, Role.ADMIN, Role.DEVELOPER),
 }
+
+
+def assignable_roles(kind: str | None = None) -> tuple[str, ...]:
+    """Roles a member can be given or invited as in a workspace of ``kind``, strongest first.
+
+    The kind's roles but Owner: a workspace has exactly one owner, and ownership is transferred,
+    never assigned (the tenant names the first owner of a merchant's workspace itself). Without
+    ``kind``, the roles assignable in some kind (an API schema's choices).
+    """
+    kinds = (kind,) if kind is not None else tuple(ROLES_BY_KIND)
+    wanted = {role for k in kinds for role in ROLES_BY_KIND[k] if role != Role.OWNER}
+    return tuple(role for role in Role.values if role in wanted)
+
+
+def assignable_role_choices(kind: str) -> list[tuple[str, str]]:
+    """``(role, label)`` pairs of :func:`assignable_roles` for forms and pickers."""
+    return [(role, role_label(role, kind)) for role in assignable_roles(kind)]
+
+
+def check_assignable_role(*, kind: str, role: str, who: str = "") -> None:
+    """Refuse (``ValidationError``) a role a ``kind`` workspace cannot give (or Owner)."""
+    if role in assignable_roles(kind):
+        return
+    subject = who or "A member"
+    label = role_label(role, kind) if role in Role.values else f"'{role}'"
+    raise ValidationError(
+        f"{subject} cannot be made {label} in a {Kind(kind).label.lower()} workspace. "
+        "Choose one of: " + ", ".join(role_label(r, kind) for r in assignable_roles(kind)) + ".",
+        code="role",
+    )
 
 
 def role_label(role: str, kind: str) -> str:
@@ -310,6 +341,72 @@ def roles_with(cap: Cap, kind: str | None = None) -> list[str]:
         return []
     roles = ROLES_BY_KIND[kind] if kind is not None else tuple(ROLE_CAPS)
     return [role for role in roles if cap in ROLE_CAPS[role]]
+
+
+# --- across workspaces: a tenant and the merchants releasing into its host apps -------------
+#
+# Objects belong to one workspace, and ``has_cap`` refuses every object of another. Two things
+# cross that line on purpose, and only through the rules below:
+#   - a merchant's (developer workspace's) mini program that targets a tenant's host apps is
+#     READ by that tenant (its reviewers must see what will run in their app), never written;
+#   - a request (review, sensitive JSAPI, …) names a requesting and a deciding workspace; the
+#     caller acts on it from the side its membership is on (``request_side``).
+# Only the role counts across workspaces: a grant never reaches another workspace.
+
+# What a tenant's member may do, through their role, to a merchant's mini program that targets
+# one of the tenant's host apps. Reading only: the merchant alone changes its mini programs.
+HOST_CAPS: frozenset[Cap] = frozenset({Cap.VIEW_MINIPROGRAM})
+
+
+def has_cap_as_host(
+    member: Membership | None, cap: Cap, *, owner: Workspace, targets_member_host_app: bool
+) -> bool:
+    """May ``member`` (of a tenant) use ``cap`` on an object of ``owner`` (a merchant's
+    developer workspace) that targets one of the member's workspace's host apps?
+
+    ``targets_member_host_app`` is the caller's finding (a selector's), that the object is
+    linked to a host app of ``member.workspace``. Only capabilities in :data:`HOST_CAPS`, only
+    through the role; an object of the member's own workspace is ``has_cap``'s business.
+    """
+    if member is None or not _in_scope(member, cap) or not targets_member_host_app:
+        return False
+    if member.workspace.kind != Kind.TENANT or owner.kind != Kind.DEVELOPER:
+        return False
+    if owner.pk == member.workspace_id:
+        return False
+    return cap in HOST_CAPS and cap in ROLE_CAPS.get(member.role, frozenset())
+
+
+class Side(StrEnum):
+    """Which end of a cross-workspace request a membership is on."""
+
+    REQUESTING = "requesting"  # asks (a merchant submitting a version for review)
+    DECIDING = "deciding"  # decides (the tenant whose host apps it targets)
+
+
+class CrossWorkspaceRequest(Protocol):
+    """The shape of every request that crosses workspaces (the approvals model implements it)."""
+
+    requesting_workspace_id: int
+    deciding_workspace_id: int
+
+
+def request_side(member: Membership | None, request: CrossWorkspaceRequest) -> Side | None:
+    """The side of ``request`` the (active) membership is on, or ``None``: not its business.
+
+    A request never has one workspace on both sides; if it did, the member would be refused.
+    """
+    if member is None or not member.is_active:
+        return None
+    sides = [
+        side
+        for side, workspace_id in (
+            (Side.REQUESTING, request.requesting_workspace_id),
+            (Side.DECIDING, request.deciding_workspace_id),
+        )
+        if workspace_id == member.workspace_id
+    ]
+    return sides[0] if len(sides) == 1 else None
 
 
 class CapabilityDenied(PermissionDenied):

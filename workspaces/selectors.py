@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.apps import apps
 from django.db.models import (
     Case,
     Count,
@@ -23,7 +22,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from workspaces import authz
-from workspaces.authz import Cap
+from workspaces.extensions import MiniProgramRef, assignables
 from workspaces.models import (
     ApiToken,
     AuditEvent,
@@ -165,10 +164,14 @@ def audit_event_list(
     since=None,
     until=None,
 ) -> QuerySet[AuditEvent]:
-    """A workspace's audit events, newest first, filtered by actor/action/target/date."""
-    qs = AuditEvent.objects.filter(workspace=workspace)
+    """A workspace's audit events, newest first, filtered by actor/action/target/date.
+
+    ``actor`` matches part of the email kept on the event or of the account's name. The acting
+    account and the workspace come with each row (``auditlog.audit_sentence`` reads them).
+    """
+    qs = AuditEvent.objects.filter(workspace=workspace).select_related("actor", "workspace")
     if actor:
-        qs = qs.filter(actor_label__icontains=actor)
+        qs = qs.filter(Q(actor_label__icontains=actor) | Q(actor__name__icontains=actor))
     if verb:
         qs = qs.filter(verb__startswith=verb)
     if target:
@@ -181,50 +184,13 @@ def audit_event_list(
 
 
 # --- mini programs, as the workspace pages see them ----------------------------------------------
-
-
-def miniprogram_model() -> type[Model]:
-    """The MiniProgram model. miniprograms depends on workspaces, never the reverse (STYLE.md
-    §2): importing its models here would make a cycle, so it is looked up in the registry."""
-    return apps.get_model("miniprograms", "MiniProgram")
-
-
-def _miniprogram_grant_model() -> type[Any]:
-    model = authz.grant_model(miniprogram_model())
-    if model is None:  # pragma: no cover - the miniprograms app always brings its grant model
-        raise RuntimeError("mini programs have no direct object permission model")
-    return model
-
-
-@dataclass(frozen=True)
-class MiniProgramRef:
-    """A mini program as member and invitation lists name it."""
-
-    app_id: str
-    name: str
-
-
-def _visible_miniprogram_ids(viewer: Membership) -> QuerySet[Any] | None:
-    """Ids of the mini programs ``viewer`` may see, or ``None`` for all (their role sees all)."""
-    if authz.has_role_cap(viewer, Cap.VIEW_MINIPROGRAM):
-        return None
-    codes = authz.granted_codenames(Cap.VIEW_MINIPROGRAM)
-    return (
-        _miniprogram_grant_model()
-        ._default_manager.filter(user_id=viewer.user_id, permission__codename__in=codes)
-        .values("content_object_id")
-    )
+# The rows belong to the miniprograms app, which provides these reads through
+# ``workspaces.extensions`` (dependencies point down, STYLE.md §2).
 
 
 def miniprogram_choice_list(*, workspace: Workspace) -> list[MiniProgramRef]:
     """The workspace's mini programs by name: what an invitation can assign (one query)."""
-    rows = (
-        miniprogram_model()
-        ._default_manager.filter(workspace=workspace)
-        .order_by("name", "app_id")
-        .values_list("app_id", "name")
-    )
-    return [MiniProgramRef(app_id=app_id, name=name) for app_id, name in rows]
+    return assignables().choices(workspace=workspace)
 
 
 def developer_assignment_map(
@@ -237,21 +203,7 @@ def developer_assignment_map(
     """
     if not user_ids:
         return {}
-    rows = _miniprogram_grant_model()._default_manager.filter(
-        user_id__in=user_ids,
-        content_object__workspace=workspace,
-        permission__codename=authz.codename(Cap.DEVELOP_MINIPROGRAM),
-    )
-    visible = _visible_miniprogram_ids(viewer)
-    if visible is not None:
-        rows = rows.filter(content_object_id__in=visible)
-    result: dict[int, list[MiniProgramRef]] = {}
-    ordered = rows.order_by("content_object__name", "content_object_id").values_list(
-        "user_id", "content_object__app_id", "content_object__name"
-    )
-    for user_id, app_id, name in ordered:
-        result.setdefault(user_id, []).append(MiniProgramRef(app_id=app_id, name=name))
-    return result
+    return assignables().assignments(workspace=workspace, user_ids=user_ids, viewer=viewer)
 
 
 def miniprogram_ref_map(
@@ -261,14 +213,7 @@ def miniprogram_ref_map(
     programs ``viewer`` may see (invitation rows). One query; none without App IDs."""
     if not app_ids:
         return {}
-    rows = miniprogram_model()._default_manager.filter(workspace=workspace, app_id__in=app_ids)
-    visible = _visible_miniprogram_ids(viewer)
-    if visible is not None:
-        rows = rows.filter(pk__in=visible)
-    return {
-        app_id: MiniProgramRef(app_id=app_id, name=name)
-        for app_id, name in rows.values_list("app_id", "name")
-    }
+    return assignables().refs(workspace=workspace, app_ids=app_ids, viewer=viewer)
 
 
 # --- members pages ---------------------------------------------------------------------------
@@ -422,9 +367,7 @@ def _grants(*, workspace: Workspace, object_type: str) -> QuerySet[Any]:
         rows = WorkspaceUserObjectPermission.objects.filter(content_object=workspace)
         order = ["permission__codename", "pk"]
     else:
-        rows = _miniprogram_grant_model()._default_manager.filter(
-            content_object__workspace=workspace
-        )
+        rows = assignables().grant_rows(workspace=workspace)
         order = ["content_object__name", "content_object_id", "permission__codename", "pk"]
     membership = Membership.objects.filter(workspace=workspace, user_id=OuterRef("user_id"))
     return (

@@ -5,6 +5,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from console.api import ErrorSerializer as ErrorSerializer  # the one error shape, re-exported
+from console.api import QuerySerializer
 from workspaces.authz import role_label
 from workspaces.models import ApiToken, Membership
 from workspaces.selectors import TOKEN_STATUSES
@@ -65,24 +67,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
         return "expired" if token.is_expired() else "active"
 
 
-class ApiTokenListQuerySerializer(serializers.Serializer):
+class ApiTokenListQuerySerializer(QuerySerializer):
     status = serializers.ChoiceField(
         choices=TOKEN_STATUSES, required=False, help_text="Only tokens in this state."
     )
-
-
-class _ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable, machine-readable: token_expired, not_found…")
-    message = serializers.CharField(help_text="For people.")
-    request_id = serializers.CharField(help_text="Also in the X-Request-ID response header.")
-    fields = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-        help_text="Per-field messages of a validation error.",
-    )
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The one error shape of the API (documentation only; console.api builds it)."""
-
-    error = _ErrorDetailSerializer()

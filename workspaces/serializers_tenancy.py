@@ -15,7 +15,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
-from workspaces.authz import GRANTABLE, role_label
+from console.api import IdField, QuerySerializer
+from console.api_schema import OptionalEmailField, OptionalURLField
+from workspaces.auditlog import audit_sentence
+from workspaces.authz import GRANTABLE, assignable_roles, role_label
 from workspaces.models import (
     AuditEvent,
     HostApp,
@@ -30,7 +33,7 @@ from workspaces.services.invitations import MAX_INVITATIONS_PER_BATCH
 from workspaces.services.settings import validate_favicon, validate_logo
 
 ROLE_CHOICES = Membership.Role.choices
-ASSIGNABLE_ROLES = [(value, label) for value, label in ROLE_CHOICES if value != "owner"]
+ASSIGNABLE_ROLES = [(value, label) for value, label in ROLE_CHOICES if value in assignable_roles()]
 INVITATION_STATUSES = ["pending", "expired", "accepted", "withdrawn"]
 PLATFORMS = HostAppPlatform.Platform.values
 
@@ -88,6 +91,10 @@ class WorkspaceCreateSerializer(serializers.Serializer):
 
 
 class WorkspaceSettingsSerializer(serializers.ModelSerializer):
+    # Optional in the model: "" until set, which a format of email/uri alone would not allow.
+    service_email = OptionalEmailField(read_only=True)
+    about_url = OptionalURLField(read_only=True)
+    terms_url = OptionalURLField(read_only=True)
     logo_url = serializers.SerializerMethodField()
     favicon_url = serializers.SerializerMethodField()
 
@@ -179,7 +186,7 @@ class MemberSerializer(serializers.ModelSerializer):
         return role_label(membership.role, self.context["workspace"].kind)
 
 
-class MemberListQuerySerializer(serializers.Serializer):
+class MemberListQuerySerializer(QuerySerializer):
     status = serializers.ChoiceField(
         choices=Membership.Status.choices, required=False, help_text="Only members in this state."
     )
@@ -249,7 +256,7 @@ class InvitationSerializer(serializers.ModelSerializer):
         return invitation.display_status
 
 
-class InvitationListQuerySerializer(serializers.Serializer):
+class InvitationListQuerySerializer(QuerySerializer):
     include_closed = serializers.BooleanField(
         required=False,
         default=False,
@@ -447,6 +454,11 @@ class DeveloperWorkspaceCreateSerializer(serializers.Serializer):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
+    summary = serializers.SerializerMethodField(
+        help_text='The event in one sentence, as the console shows it ("Dev Developer uploaded '
+        'version 1.2.0 of Acme Mall").'
+    )
+
     class Meta:
         model = AuditEvent
         fields = [
@@ -454,6 +466,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
             "created_at",
             "actor_label",
             "verb",
+            "summary",
             "target_type",
             "target_id",
             "target_repr",
@@ -464,8 +477,11 @@ class AuditEventSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def get_summary(self, event: AuditEvent) -> str:
+        return audit_sentence(event)
 
-class AuditQuerySerializer(serializers.Serializer):
+
+class AuditQuerySerializer(QuerySerializer):
     actor = serializers.CharField(
         max_length=254, required=False, allow_blank=True, help_text="Part of the actor's email."
     )
@@ -511,7 +527,7 @@ class GrantObjectSerializer(serializers.Serializer):
     app_id = serializers.CharField(allow_null=True, help_text="The mini program's App ID.")
 
 
-class GrantDeleteQuerySerializer(serializers.Serializer):
+class GrantDeleteQuerySerializer(QuerySerializer):
     object_type = serializers.ChoiceField(
         choices=GRANT_OBJECT_TYPES,
         required=False,
@@ -551,7 +567,7 @@ class GrantSerializer(serializers.Serializer):
 
 
 class GrantCreateSerializer(serializers.Serializer):
-    membership_id = serializers.IntegerField(help_text="An active member (see /members).")
+    membership_id = IdField(help_text="An active member (see /members).")
     cap = serializers.CharField(
         max_length=100,
         help_text="A capability that may be granted on the workspace: "

@@ -26,6 +26,11 @@ urlpatterns = [
         name="member-remove",
     ),
     path(
+        "members/transfer-ownership/",
+        members.MemberTransferChosenView.as_view(),
+        name="member-transfer-chosen",
+    ),
+    path(
         "members/<int:membership_id>/transfer-ownership/",
         members.MemberTransferView.as_view(),
         name="member-transfer",

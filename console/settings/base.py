@@ -37,7 +37,7 @@ HASH_PEPPER = env.str(
 
 INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
-    "django.contrib.admin",
+    "console.admin_site.ConsoleAdminConfig",  # the admin behind the console sign-in (2FA)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "console.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # CSP, Permissions-Policy, private Cache-Control; after WhiteNoise so static files skip it.
+    "console.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -148,7 +150,7 @@ CELERY_TASK_ROUTES = {
 # Every queue a worker must consume somewhere (Makefile, docker-compose, the test worker).
 CELERY_QUEUES_ALL = ("default", "notifications", "packages")
 CELERY_TIMEZONE = "UTC"
-# The package pipeline's job lease (releases/jobs.py): a running job whose worker stopped
+# The package pipeline's job lease (releases/package/jobs.py): a running job whose worker stopped
 # extending it for this long is taken over by the sweeper. Read when a job is claimed.
 PACKAGE_JOB_LEASE_SECONDS = env.int("PACKAGE_JOB_LEASE_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
@@ -156,9 +158,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "console.clear_expired_sessions",
         "schedule": timedelta(hours=24),
     },
-    # The package pipeline's ledger: re-ring stuck jobs, give up on lost ones (releases/jobs.py).
+    # The package pipeline's ledger: re-ring stuck jobs, give up on lost ones
+    # (releases/package/jobs.py).
     "releases-sweep-jobs": {
         "task": "releases.sweep_jobs",
+        "schedule": timedelta(minutes=1),
+    },
+    # The outbox of after-commit side effects (emails, file clean-up): see console/outbox.py.
+    "console-sweep-outbox": {
+        "task": "console.sweep_outbox",
         "schedule": timedelta(minutes=1),
     },
 }
@@ -207,7 +215,8 @@ STORAGES = {
 }
 
 # --- Email ----------------------------------------------------------------------------------
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+# Empty counts as unset (production.py then refuses to start: it needs a real one).
+EMAIL_CONFIG = env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="MPP <no-reply@mpp.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -243,6 +252,22 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = True
 
+# --- Client IP behind proxies, abuse limits, sign-up links ------------------------------------
+# The client IP (sign-in lockout, audit, API tokens) is the right-most untrusted hop of
+# X-Forwarded-For + REMOTE_ADDR (console/clientip.py). Default: trust no proxy (REMOTE_ADDR).
+MPP_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+MPP_TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])  # addresses or CIDR networks
+AXES_CLIENT_IP_CALLABLE = "console.clientip.client_ip"
+# Workspaces one user may create per hour (console, API, developer workspaces), counted in the
+# database so the limit holds across processes.
+MPP_WORKSPACE_CREATE_PER_HOUR = env.int("WORKSPACE_CREATE_PER_HOUR", default=10)
+# How long the link of a sign-up confirmation email works.
+MPP_SIGNUP_LINK_MAX_AGE = 60 * 60 * env.int("SIGNUP_LINK_HOURS", default=24)
+# API writes (POST/PUT/PATCH/DELETE) per user, counted in the cache (Redis in production):
+# console.throttles.WriteRateThrottle, in REST_FRAMEWORK below. Empty: no write throttle.
+MPP_API_WRITE_RATE = env.str("API_WRITE_RATE", default="300/minute") or None
+# ---------------------------------------------------------------------------------------------
+
 OTP_TOTP_ISSUER = "MPP"
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
@@ -257,6 +282,9 @@ CSRF_COOKIE_HTTPONLY = False  # the upload page's JS reads it for XHR posts
 ANONYMOUS_USER_NAME = None
 GUARDIAN_MONKEY_PATCH_USER = False
 
+# Rows per page of every list, console and API (console/paging.py).
+PAGE_SIZE = 50
+
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -265,23 +293,28 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "console.api.Pagination",
-    "PAGE_SIZE": 50,
+    "PAGE_SIZE": PAGE_SIZE,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "console.drf.JSONParser",  # a too-deeply nested body is a 400
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "console.api.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_METADATA_CLASS": "console.drf.Metadata",  # OPTIONS never introspects a view
+    "DEFAULT_SCHEMA_CLASS": "console.api_schema.AutoSchema",  # documents the plumbing's errors
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_CLASSES": ["console.throttles.WriteRateThrottle"],  # MPP_API_WRITE_RATE
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "MPP API",
     "DESCRIPTION": (
         "The Mini Program Platform REST API. Authenticate with a personal API token: "
         "`Authorization: Bearer <token>`. Errors have one shape: "
-        '`{"error": {"code", "message", "request_id", "fields"}}`.'
+        '`{"error": {"code", "message", "request_id", "fields"}}`. In form-encoded and '
+        "multipart bodies an empty optional field counts as not sent, as in an HTML form; in "
+        "JSON bodies and query strings an empty value is validated like any other. A JSON "
+        "number sent for a text field is read as its decimal text, and 0/1 as false/true."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -1,9 +1,12 @@
-"""Production: refuses to start without a real SECRET_KEY; every ``check --deploy`` item on."""
+"""Production: refuses to start without a real SECRET_KEY, host names and a way to send email;
+sign-up is closed unless turned on; every ``check --deploy`` item on."""
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
 from .base import DEV_SECRET_KEY, env
+
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY or SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50:
@@ -14,6 +17,24 @@ DEBUG = False
 MPP_ENVIRONMENT = "production"
 if not env.list("ALLOWED_HOSTS", default=[]):
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names the console answers on.")
+
+# Email carries password-reset and invitation links: production sends it through SMTP. A
+# backend that prints (consolemail), files (filemail), keeps (memorymail) or drops (dummymail)
+# messages puts those links in logs or nowhere, so it needs ALLOW_UNSENT_EMAIL=true as well.
+if not env.str("EMAIL_URL", default=""):
+    raise ImproperlyConfigured(
+        "EMAIL_URL must be set in production, e.g. smtp+tls://user:password@smtp.example.com:587 "
+        "(password-reset and invitation emails are sent through it)."
+    )
+if EMAIL_BACKEND != SMTP_BACKEND and not env.bool("ALLOW_UNSENT_EMAIL", default=False):  # noqa: F405
+    raise ImproperlyConfigured(
+        f"EMAIL_URL={env.str('EMAIL_URL').split(':', 1)[0]}:// does not send email: password-reset "
+        "and invitation links would only be printed, filed or dropped. Use an smtp:// URL, or "
+        "also set ALLOW_UNSENT_EMAIL=true if this deployment is not meant to send email."
+    )
+
+# Self-service sign-up is off unless the operator opens it (base: on, for development).
+MPP_ALLOW_SIGNUP = env.bool("ALLOW_SIGNUP", default=False)
 
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -17,8 +17,12 @@ from playwright.sync_api import Page, expect
 
 from miniprograms.models import MiniProgram
 from miniprograms.services.profile import miniprogram_profile_release
+from releases.tests.packages import with_files, zip_bytes
 from workspaces.models import Invitation, Membership, Workspace
 from workspaces.services.hostapps import host_app_create
+from workspaces.services.workspaces import workspace_create
+from workspaces.tests.factories import DEFAULT_PASSWORD, UserFactory
+from workspaces.tests.signup import signup_link_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -48,9 +52,13 @@ def test_new_owner_runs_the_quick_start_and_finds_the_app_id(page: Page, screens
     page.goto("/welcome/signup/")
     page.fill("input[name=name]", "Nora Owner")
     page.fill("input[name=email]", "nora@nova.example")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(re.compile(r"/welcome/signup/sent/$"))
+    expect(page.locator("main, body").first).to_contain_text("nora@nova.example")
+    page.goto(signup_link_path("nora@nova.example"))  # the link from the email
     page.fill("input[name=password1]", PASSWORD)
     page.fill("input[name=password2]", PASSWORD)
-    page.get_by_role("button", name="Create account").click()
+    page.get_by_role("button", name="Create my account").click()
     page.wait_for_url(re.compile(r"/welcome/workspace/$"))
     page.fill("input[name=name]", "Nova Super App")
     page.get_by_text("You run a super app").click()
@@ -66,7 +74,7 @@ def test_new_owner_runs_the_quick_start_and_finds_the_app_id(page: Page, screens
     expect(page.get_by_role("heading", name="Create your first mini program")).to_be_visible()
     expect(page.locator("nav.sidebar")).to_contain_text("Mini programs")
     shot("dashboard-quick-start")
-    page.get_by_role("link", name="Start the quick start").click()
+    page.get_by_role("link", name=re.compile("run the quick start")).click()
     page.wait_for_url(re.compile(r"/miniprograms/quick-start/$"))
     expect(page.locator(".wizard-steps [aria-current=step]")).to_contain_text("Basic information")
 
@@ -94,11 +102,12 @@ def test_new_owner_runs_the_quick_start_and_finds_the_app_id(page: Page, screens
     )
     page.set_input_files("input[name=logo]", str(square_png(tmp_path / "nova-logo.png")))
     expect(page.locator("[data-logo-preview]")).to_contain_text("192×192 px")
-    page.fill("[data-industry-filter]", "coffee")
-    expect(page.locator("#id_industry optgroup:not([hidden]) option:not([hidden])")).to_have_count(
-        1
-    )
-    page.select_option("#id_industry", "coffee-tea")
+    # The industry is a searchable text field: its suggestions come from a <datalist>.
+    expect(page.locator("input[name=industry]")).to_have_attribute("list", "industry-options")
+    expect(
+        page.locator("#industry-options option[value='Food & Beverage › Coffee & tea']")
+    ).to_have_count(1)
+    page.fill("input[name=industry]", "Food & Beverage › Coffee & tea")
     page.fill("input[name=service_phone]", "0571-26888888")
     page.fill("input[name=service_email]", "tea@nova.example")
     page.get_by_label("Nova Wallet").check()
@@ -151,6 +160,8 @@ def test_new_owner_runs_the_quick_start_and_finds_the_app_id(page: Page, screens
     page.wait_for_url(re.compile(rf"/miniprograms/{mp.app_id}/$"))
     pending = page.locator(".notice-pending")
     expect(pending).to_contain_text("Pending until the next release")
+    expect(pending).to_contain_text("These changes apply when the next version is released.")
+    expect(pending.get_by_role("link", name="Go to Versions")).to_be_visible()
     expect(pending).to_contain_text("Fresh tea, now with delivery")
     expect(pending).to_contain_text("Fresh tea in two taps")
     shot("detail-pending-changes")
@@ -173,6 +184,90 @@ def test_new_owner_runs_the_quick_start_and_finds_the_app_id(page: Page, screens
     expect(page.locator(".mp-meta")).to_contain_text("Off shelf")
     mp.refresh_from_db()
     assert (mp.shelf_status, mp.shelf_reason) == ("off_shelf", "Menu update this weekend")
+
+    for name in shots:
+        assert (screenshot_dir / name).stat().st_size > 0
+
+
+def test_first_run_card_leads_to_the_first_upload_keeping_the_logo(
+    page: Page, screenshot_dir, tmp_path
+):
+    """From the empty Overview, "Create a mini program" → the form (a mistake keeps the chosen
+    logo) → the new mini program's upload page with 1.0.0 suggested → an upload whose scan
+    fails says so. Screenshots at 1440 px: var/screenshots/first-run-*.png."""
+    shots: list[str] = []
+
+    def shot(step: str) -> None:
+        name = f"first-run-{len(shots) + 1:02d}-{step}.png"
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=screenshot_dir / name, full_page=True)
+        shots.append(name)
+
+    page.set_viewport_size({"width": 1440, "height": 900})
+    user = UserFactory(email="finn@first.example", name="Finn First")
+    workspace = workspace_create(owner=user, name="First Run Co", kind="tenant")
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", "finn@first.example")
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(rf"/w/{workspace.slug}/$"))
+
+    # 1. The Overview: no fake zeros, one obvious first step.
+    expect(page.locator("[data-placeholder-card]")).to_have_count(2)
+    expect(page.locator("[data-placeholder-card] .stat")).to_have_count(0)
+    shot("dashboard")
+    page.get_by_role("link", name="Create a mini program").click()
+    page.wait_for_url(re.compile(r"/miniprograms/new/\?then=upload$"))
+
+    # 2. A mistake in the tagline: the chosen logo is kept (preview and hidden token).
+    page.fill("input[name=name]", "First Bakery")
+    page.fill("input[name=tagline]", "Bread")
+    page.fill("textarea[name=description]", "Order fresh bread and pastries from First Bakery.")
+    page.set_input_files("input[name=logo]", str(square_png(tmp_path / "bakery.png")))
+    page.fill("input[name=industry]", "Food & Beverage › Coffee & tea")
+    page.fill("input[name=service_phone]", "0571-26888888")
+    page.fill("input[name=service_email]", "help@bakery.example")
+    page.get_by_role("button", name="Create and upload a version").click()
+    expect(page.locator("#id_tagline_error")).to_be_visible()
+    held = page.locator("img[data-logo-held]")
+    expect(held).to_be_visible()
+    assert page.evaluate("document.querySelector('img[data-logo-held]').naturalWidth") == 192
+    expect(page.locator("[data-logo-kept]")).to_be_visible()
+    expect(page.get_by_text("choose the logo file again")).to_have_count(0)
+    shot("form-error-logo-kept")
+
+    # 3. Fixed, without choosing the logo again: created, and on its upload page with 1.0.0.
+    page.fill("input[name=tagline]", "Fresh bread every morning")
+    page.get_by_role("button", name="Create and upload a version").click()
+    page.wait_for_url(re.compile(r"/versions/upload/$"))
+    mp = MiniProgram.objects.get(workspace=workspace)
+    assert mp.logo
+    expect(page.locator(".flash-success")).to_contain_text("Upload its first version.")
+    expect(page.locator("input[name=version]")).to_have_value("1.0.0")
+    expect(page.locator("#id_version_help")).to_contain_text("Suggested: 1.0.0")
+    shot("upload-suggested")
+
+    # 4. A package whose scan fails (a listed page is missing): the flash says so, in red.
+    page.set_input_files(
+        "input[name=package]",
+        {
+            "name": "bakery-1.0.0.zip",
+            "mimeType": "application/zip",
+            "buffer": zip_bytes(with_files({"pages/cart/index.js": None})),
+        },
+    )
+    expect(page.locator("[data-file-name]")).to_contain_text(re.compile(r"· \d+(\.\d)? (B|KB)$"))
+    page.get_by_role("button", name="Upload version").click()
+    page.wait_for_url(re.compile(r"/versions/1\.0\.0/$"))
+    expect(page.locator(".flash-error")).to_contain_text("its scan failed")
+    expect(page.locator(".flash-success")).to_have_count(0)
+    shot("upload-scan-failed")
+
+    # 5. The mini program's Overview: never released, so grey "Not released", no "Last released".
+    page.goto(f"/w/{workspace.slug}/miniprograms/{mp.app_id}/")
+    expect(page.locator(".mp-meta .badge-neutral")).to_have_text("Not released")
+    expect(page.get_by_text("Last released")).to_have_count(0)
+    shot("overview-not-released")
 
     for name in shots:
         assert (screenshot_dir / name).stat().st_size > 0

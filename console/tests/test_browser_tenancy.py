@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from workspaces.models import Membership, Workspace
 from workspaces.services.workspaces import workspace_create
 from workspaces.tests.factories import DEFAULT_PASSWORD, UserFactory
+from workspaces.tests.signup import signup_link_path
 
 pytestmark = [pytest.mark.services, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -170,17 +171,28 @@ def test_visitor_signs_up_and_creates_a_tenant_workspace(open_page, screenshot_d
     page = open_page()
     page.goto("/welcome/signup/")
     page.fill("input[name=name]", "Tina Tenant")
-    page.fill("input[name=email]", "Tina@Tenant.example")
-    page.fill("input[name=password1]", NEW_PASSWORD)
-    page.fill("input[name=password2]", "not-the-same-password-1")
+    page.fill("input[name=email]", "Tina@Tenant")
+    expect(page.locator("input[type=password]")).to_have_count(0)  # chosen on the link's page
     page.get_by_role("button", name="Create account").click()
-    expect(page.locator(".form-errors")).to_contain_text("do not match")
-    expect(page.locator("input[name=email]")).to_have_value("Tina@Tenant.example")  # kept
+    expect(page.locator(".form-errors")).to_contain_text("valid email")
+    expect(page.locator("input[name=name]")).to_have_value("Tina Tenant")  # kept
     page.screenshot(path=screenshot_dir / "tenancy-signup-error.png", full_page=True)
 
+    page.fill("input[name=email]", "Tina@Tenant.example")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(re.compile(r"/welcome/signup/sent/$"))
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    page.goto(signup_link_path("tina@tenant.example"))  # the link from the email
+    expect(page.locator("input#id_email")).to_have_value("tina@tenant.example")
+    expect(page.locator("input[name=name]")).to_have_value("Tina Tenant")
+    page.fill("input[name=password1]", NEW_PASSWORD)
+    page.fill("input[name=password2]", "not-the-same-password-1")
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.locator(".form-errors")).to_contain_text("do not match")
+    expect(page.locator("input[name=name]")).to_have_value("Tina Tenant")  # kept
     page.fill("input[name=password1]", NEW_PASSWORD)
     page.fill("input[name=password2]", NEW_PASSWORD)
-    page.get_by_role("button", name="Create account").click()
+    page.get_by_role("button", name="Create my account").click()
     page.wait_for_url(re.compile(r"/welcome/workspace/$"))
     expect(page.get_by_role("heading", name="Create your first workspace")).to_be_visible()
     page.fill("input[name=name]", "Tina's Super App")

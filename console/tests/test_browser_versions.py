@@ -22,8 +22,8 @@ from playwright.sync_api import Page, expect
 
 from miniprograms.services.members import miniprogram_developer_assign, miniprogram_testers_add
 from miniprograms.tests.factories import create_miniprogram
-from releases import jobs
 from releases.models import PackageJob, TrialVersion, Version
+from releases.package import jobs
 from releases.services.versions import version_upload
 from releases.tasks import run_job
 from releases.tests.packages import with_files, zip_bytes
@@ -142,7 +142,10 @@ def test_developer_uploads_a_version_and_watches_the_scan_finish(
 
     # 3. The scan ran while the upload answered: the timeline is complete, the subpackage is
     #    over the 2 MB advice, the quality report lists the findings.
-    expect(page.locator(".flash-success")).to_contain_text("Version 1.1.0 is uploaded.")
+    # The flash tells what the page shows: the scan already finished (not "being scanned").
+    expect(page.locator(".flash-success")).to_contain_text(
+        "Version 1.1.0 is uploaded, scanned and built: it is ready."
+    )
     expect(page.locator(".version-title [data-version-status]")).to_have_text("Ready")
     steps = page.locator(".timeline-step")
     expect(steps).to_have_count(4)
@@ -221,6 +224,17 @@ def test_developer_uploads_a_version_and_watches_the_scan_finish(
     shot("trial")
     trial = TrialVersion.objects.get(miniprogram=mp)
     assert (trial.version.number, trial.launch_path) == ("1.2.0", "pages/cart/index?from=qa")
+
+    # 7. At 1440 px, the list writes every size one way: small packages in B or KB, never
+    #    "0.00 MB"; the big one in MB.
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(f"/w/nova-super-app/miniprograms/{mp.app_id}/versions/")
+    sizes = page.locator(".versions-table tbody tr td.num")
+    expect(page.locator(".versions-table")).not_to_contain_text("0.00 MB")
+    expect(page.locator(".versions-table")).to_contain_text(re.compile(r"\b2\.5 MB\b"))
+    expect(page.locator(".versions-table")).to_contain_text(re.compile(r"\b\d+ B\b"))
+    assert sizes.count() >= 3
+    shot("list-sizes-1440")
 
     for name in shots:
         assert (screenshot_dir / name).stat().st_size > 0

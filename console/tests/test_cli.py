@@ -33,8 +33,8 @@ from mpp_cli.progress import ProgressBar, render
 
 from miniprograms.models import MiniProgram
 from miniprograms.tests.factories import create_miniprogram
-from releases import jobs
 from releases.models import Version
+from releases.package import jobs
 from releases.services import versions as version_services
 from releases.services.versions import LARGE_WARNING, TOO_LARGE_MESSAGE, version_upload
 from releases.tests.packages import DEFAULT_FILES, with_files, zip_bytes

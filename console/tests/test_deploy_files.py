@@ -37,6 +37,12 @@ def _default(value: str) -> str:
     return match.group(1) if match else value
 
 
+# ``${X:?message}``: compose refuses to start when X is unset or empty.
+REQUIRED = re.compile(r"\$\{(\w+):\?[^}]+\}")
+# Variables whose value is a secret: compose must never supply one of its own.
+SECRETS = ("SECRET_KEY", "POSTGRES_PASSWORD", "HASH_PEPPER", "EMAIL_URL", "S3_SECRET_ACCESS_KEY")
+
+
 def test_compose_has_the_five_services(compose):
     assert {"web", "worker", "beat", "postgres", "redis"} <= set(compose["services"])
 
@@ -94,9 +100,26 @@ def test_app_services_run_production_settings_from_the_environment(compose):
         assert _default(env["DATABASE_URL"]).startswith("postgres://"), name
         assert "@postgres:5432/" in env["DATABASE_URL"], name
         assert env["REDIS_URL"].startswith("redis://redis:6379/"), name
-        assert len(_default(env["SECRET_KEY"])) >= 50, name  # production.py's minimum
+        assert REQUIRED.fullmatch(env["SECRET_KEY"]), name  # no default key: .env sets it
+        assert REQUIRED.search(env["DATABASE_URL"]).group(1) == "POSTGRES_PASSWORD", name
+        assert REQUIRED.fullmatch(env["EMAIL_URL"]), name  # production.py requires one
+        assert _default(env["ALLOW_SIGNUP"]) == "false", name
         assert "127.0.0.1" in _default(env["ALLOWED_HOSTS"]).split(","), name  # health check
         assert _default(env["SECURE_SSL_REDIRECT"]) == "false", name
+
+
+def test_compose_supplies_no_secret_of_its_own(compose):
+    """A stack started without .env must refuse to start, not sign sessions with a published
+    key or open the database with a published password."""
+    text = (ROOT / "docker-compose.yml").read_text()
+    for name in SECRETS:
+        assert not re.search(rf"\$\{{{name}:?-", text), f"{name} has a default in compose"
+        assert not re.search(rf"^\s*{name}:\s*\"?[^\s\"$]", text, re.M), f"{name} is a literal"
+    assert REQUIRED.fullmatch(_env(compose["services"]["postgres"])["POSTGRES_PASSWORD"])
+    required = set(REQUIRED.findall(text))
+    assert {"SECRET_KEY", "POSTGRES_PASSWORD", "EMAIL_URL"} <= required
+    for name in required:  # each refusal tells the operator where to set the variable
+        assert re.search(rf"\$\{{{name}:\?[^}}]*\.env", text), name
 
 
 def test_dockerfile_installs_the_runtime_requirements_as_a_non_root_user():

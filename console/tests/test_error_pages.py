@@ -139,3 +139,63 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+# --- `make run` (DEBUG on) serves the product's 404, and pages keep the console shell ---------
+
+
+@pytest.fixture
+def development(settings):
+    """The development settings' middleware, with DEBUG on as `make run` has it."""
+    import importlib
+
+    settings.DEBUG = True
+    settings.MIDDLEWARE = importlib.import_module("console.settings.dev").MIDDLEWARE
+
+
+@pytest.mark.parametrize("path", ["/no-such-page/", "/w/no-such-workspace/"])
+def test_development_serves_the_product_404_not_the_url_list(client, development, path):
+    member = MembershipFactory(role=Membership.Role.OWNER)
+    client.force_login(member.user)
+
+    response = client.get(path)
+
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "find that page" in body and response["X-Request-ID"] in body
+    assert "URLconf" not in body and "DEBUG = True" not in body  # Django's debug page
+    assert 'class="sidebar"' in body  # the console shell stays around it
+
+
+def test_development_404_keeps_the_slash_redirect_and_the_api_json(client, development):
+    assert client.get("/accounts/login").status_code == 301  # APPEND_SLASH still works
+    response = client.get("/api/v1/no-such-endpoint/")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_the_404_page_keeps_the_sidebar_of_the_last_workspace(client):
+    first = MembershipFactory(role=Membership.Role.OWNER, workspace__name="Alpha Books")
+    second = MembershipFactory(
+        user=first.user, role=Membership.Role.DEVELOPER, workspace__name="Zeta Foods"
+    )
+    client.force_login(first.user)
+    client.cookies["mpp_workspace"] = second.workspace.slug  # mpp.js remembers the last one
+
+    assert 'data-workspace="' not in client.get("/no-such-page/").content.decode()
+
+    body = client.get("/no-such-page/").content.decode()
+
+    sidebar = body[body.index('class="sidebar"') :]
+    assert f"/w/{second.workspace.slug}/members/" in sidebar
+    assert f"/w/{first.workspace.slug}/members/" not in sidebar
+
+    # A workspace the user is not a member of is never shown: the first of theirs instead.
+    client.cookies["mpp_workspace"] = WorkspaceFactory(name="Secret Tenant").slug
+    body = client.get("/no-such-page/").content.decode()
+    assert "Secret Tenant" not in body and f"/w/{first.workspace.slug}/members/" in body
+
+
+def test_a_visitor_signed_out_gets_the_404_without_a_sidebar(client):
+    body = client.get("/no-such-page/").content.decode()
+    assert "find that page" in body and 'class="sidebar"' not in body

@@ -24,6 +24,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from miniprograms.forms.logo_hold import logo_hold
 from miniprograms.models import (
     MiniProgram,
     MiniProgramHostApp,
@@ -266,6 +267,12 @@ b_developer_user = lambda w: w.b_member.user_id  # noqa: E731
 b_tester_pk = lambda w: w.extra["b_tester"].pk  # noqa: E731
 b_version_number = lambda w: w.extra["b_version"].number  # noqa: E731
 
+
+def held_logo_token(w: World) -> str:
+    """A logo held for B's owner between two submits of a profile form (signed, per person)."""
+    return logo_hold(upload=image_upload(name="logo.png"), user_id=w.b_owner.pk)
+
+
 REGISTRY: dict[str, Build] = {
     # console shell
     "console:dashboard": _b(),
@@ -276,6 +283,7 @@ REGISTRY: dict[str, Build] = {
     "workspaces:member-block": _b(membership_id=member),
     "workspaces:member-remove": _b(membership_id=member),
     "workspaces:member-transfer": _b(membership_id=member),
+    "workspaces:member-transfer-chosen": _b(),
     "workspaces:invitation-withdraw": _b(invitation_id=invitation),
     "workspaces:invitation-resend": _b(invitation_id=invitation),
     # host apps (pages)
@@ -325,6 +333,7 @@ REGISTRY: dict[str, Build] = {
     "miniprograms:detail": _b(app_id=app_id),
     "miniprograms:edit": _b(app_id=app_id),
     "miniprograms:logo": _b(app_id=app_id),
+    "miniprograms:logo-held": _b(token=held_logo_token),
     "miniprograms:host-apps": _b(app_id=app_id),
     "miniprograms:host-app-offline": _b(app_id=app_id, host_app_id=host_app),
     "miniprograms:shelf": _b(app_id=app_id),
@@ -386,6 +395,8 @@ EXEMPT: dict[str, str] = {
     "accounts:password-reset-confirm": "public: a signed, expiring uid + token from the email",
     "accounts:login": "public sign-in page, no workspace",
     "onboarding:signup": "public sign-up page, no workspace",
+    "onboarding:signup-sent": "public: the sent page of the visitor's own sign-up (session)",
+    "onboarding:signup-confirm": "public: a signed, expiring token from the sign-up email",
     "workspaces-api:me": "the caller's own account; lists only their memberships (tested below)",
     "tenancy-api:workspace-list": "the caller's own workspaces (tested below)",
     "healthz": "liveness probe, no data",
@@ -698,3 +709,56 @@ def test_a_sweep_catches_an_object_lookup_that_ignores_the_workspace(client, wor
     leaks = sweep(client, world, ["workspaces:host-app-detail"], auth="session")
     url = f"/w/{world.a.slug}/host-apps/{world.b_host_app.pk}/"
     assert leaks == [f"GET {url} [workspaces:host-app-detail, session] -> 200"]
+
+
+# --- across workspaces: the host side (authz.has_cap_as_host) ---------------------------------
+#
+# No route reads a merchant's mini program from the tenant's side yet; until one does, the access
+# helper itself is swept: the tenant whose host app is targeted reads it, and a third workspace
+# (A) — through either helper, under either slug — does not.
+
+
+def test_a_merchant_program_is_read_by_its_tenant_and_by_no_third_workspace(world):
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from miniprograms.access import access_miniprogram, access_miniprogram_as_host
+    from workspaces.authz import membership_get
+
+    merchant = world.b_developer_workspace
+    merchant_admin = membership_add(
+        workspace=merchant, user=UserFactory(email="lead@merchant.example"), role="admin"
+    )
+    coffee = create_miniprogram(
+        merchant_admin, name="Merchant Coffee", host_app_ids=[world.b_host_app.pk]
+    )
+
+    mp, _ = access_miniprogram_as_host(user=world.b_owner, workspace=world.b, app_id=coffee.app_id)
+    assert mp == coffee
+    with pytest.raises(PermissionDenied):  # the tenant reads, never writes
+        access_miniprogram_as_host(
+            user=world.b_owner, workspace=world.b, app_id=coffee.app_id, cap=Cap.MANAGE_MINIPROGRAM
+        )
+
+    outsider = membership_get(user=world.outsider, workspace=world.a)
+    for attempt in (
+        lambda: access_miniprogram_as_host(
+            user=world.outsider, workspace=world.a, app_id=coffee.app_id
+        ),
+        lambda: access_miniprogram_as_host(
+            user=world.outsider, workspace=world.b, app_id=coffee.app_id
+        ),
+        lambda: access_miniprogram_as_host(
+            user=world.outsider, workspace=merchant, app_id=coffee.app_id
+        ),
+        lambda: access_miniprogram(member=outsider, app_id=coffee.app_id),
+        # The merchant does not reach B's own programs from either side.
+        lambda: access_miniprogram(
+            member=merchant_admin, app_id=world.extra["b_miniprogram"].app_id
+        ),
+        lambda: access_miniprogram_as_host(
+            user=merchant_admin.user, workspace=merchant, app_id=world.extra["b_miniprogram"].app_id
+        ),
+    ):
+        with pytest.raises(Http404):
+            attempt()

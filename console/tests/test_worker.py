@@ -85,7 +85,7 @@ def test_email_enqueue_reaches_the_worker_only_after_commit(live_worker):
         with transaction.atomic():
             email_enqueue(to=["dev@example.com"], subject=subject, body="After commit.")
             assert published == []  # a rolled-back transaction must not send anything
-        assert published == ["console.send_email"]
+        assert published == ["console.outbox_deliver"]  # the outbox's doorbell
     finally:
         before_task_publish.disconnect(record)
 

@@ -120,11 +120,7 @@ class TestersAddForm(forms.Form):
 
 def invite_roles(workspace: Workspace) -> list[tuple[str, str]]:
     """(role, label) someone can be invited as: the workspace kind's roles but Owner."""
-    return [
-        (role, authz.role_label(role, workspace.kind))
-        for role in authz.ROLES_BY_KIND[workspace.kind]
-        if role != Membership.Role.OWNER
-    ]
+    return authz.assignable_role_choices(workspace.kind)
 
 
 class WizardInviteRowForm(forms.Form):

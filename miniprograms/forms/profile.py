@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from miniprograms import languages, validators
+from miniprograms.forms.logo_hold import logo_held, logo_hold
 from miniprograms.models import MiniProgram
 from miniprograms.profile import LanguageText, ProfileInput
 from miniprograms.selectors import IndustryGroup
@@ -181,12 +182,30 @@ LanguageFormSet = formset_factory(
 )
 
 
-def industry_choices(groups: Sequence[IndustryGroup]) -> list[tuple[str, Any]]:
-    """``<optgroup>`` per top-level industry, its leaves inside (only leaves can be chosen)."""
+INDUSTRY_DATALIST_ID = "industry-options"
+
+
+def industry_options(groups: Sequence[IndustryGroup]) -> list[tuple[str, str]]:
+    """``(label, code)`` per leaf, the label being its path ("Food & Beverage › Coffee & Tea"):
+    the suggestions of the searchable industry field (an ``<input list>`` and ``<datalist>``)."""
     return [
-        ("", gettext("Choose an industry…")),
-        *((group.name, [(leaf.code, leaf.name) for leaf in group.children]) for group in groups),
+        (f"{group.name} › {leaf.name}", leaf.code) for group in groups for leaf in group.children
     ]
+
+
+def industry_code(value: str, options: Sequence[tuple[str, str]]) -> str | None:
+    """The leaf a person typed or picked: its path, its code, or its own name when only one
+    leaf has it (case and spacing ignored); ``None`` when nothing matches."""
+    wanted = " ".join((value or "").split()).casefold()
+    if not wanted:
+        return None
+    by_leaf_name: dict[str, list[str]] = {}
+    for label, code in options:
+        if wanted in (label.casefold(), code.casefold()):
+            return code
+        by_leaf_name.setdefault(label.rsplit(" › ", 1)[-1].casefold(), []).append(code)
+    matches = by_leaf_name.get(wanted, [])
+    return matches[0] if len(matches) == 1 else None
 
 
 def host_app_choices(host_apps: Sequence[HostApp]) -> list[tuple[str, str]]:
@@ -216,12 +235,28 @@ class ProfileForm(forms.Form):
         help_text=validators.HELP["description"],
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+    # Not ``required``: a logo held from an earlier submit (``logo_token``) counts as chosen;
+    # clean_logo asks for one when creating.
     logo = forms.FileField(
+        required=False,
         label=_("Logo"),
         help_text=validators.HELP["logo"],
         widget=forms.FileInput(attrs={"accept": LOGO_ACCEPT}),
     )
-    industry = forms.ChoiceField(label=_("Industry"), help_text=validators.HELP["industry"])
+    # A searchable text field: the browser suggests from a <datalist> of every leaf's path as
+    # the person types (keyboard and screen-reader friendly, no script needed); the form
+    # turns the chosen path back into its code.
+    industry = forms.CharField(
+        label=_("Industry"),
+        max_length=200,
+        help_text=_(
+            "Type to search, e.g. coffee, hotel or bank, and pick the most specific category "
+            "from the suggestions."
+        ),
+        widget=forms.TextInput(
+            attrs={"list": INDUSTRY_DATALIST_ID, "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
     service_phone = forms.CharField(
         label=_("Customer-service phone"),
         help_text=validators.HELP["service_phone"],
@@ -251,13 +286,17 @@ class ProfileForm(forms.Form):
         industries: Sequence[IndustryGroup],
         host_apps: Sequence[HostApp] | None = None,
         miniprogram: MiniProgram | None = None,
+        user_id: int | None = None,
         **kwargs: Any,
     ) -> None:
         self.miniprogram = miniprogram
+        # Whose logo may be held between submits (see logo_hold); ``None``: never held.
+        self.user_id = user_id
+        self.logo_token = ""
         if miniprogram is not None and data is None:
             kwargs.setdefault("initial", self.initial_for(miniprogram))
         super().__init__(data, files, **kwargs)
-        self.fields["industry"].choices = industry_choices(industries)
+        self.industry_options = industry_options(industries)
         for field, message in REQUIRED_MESSAGES.items():
             self.fields[field].error_messages["required"] = message
         self.fields["name"].widget.attrs["autocomplete"] = "off"
@@ -267,7 +306,6 @@ class ProfileForm(forms.Form):
             # and the logo is only replaced when a new file is chosen.
             del self.fields["default_language"]
             del self.fields["host_apps"]
-            self.fields["logo"].required = False
             self.fields["logo"].help_text = gettext(
                 "%(rule)s Leave empty to keep the current logo."
             ) % {"rule": validators.HELP["logo"]}
@@ -298,7 +336,7 @@ class ProfileForm(forms.Form):
             "name": mp.name,
             "tagline": mp.tagline,
             "description": mp.description,
-            "industry": mp.industry.code if mp.industry_id else "",
+            "industry": mp.industry.path if mp.industry_id else "",
             "service_phone": mp.service_phone,
             "service_email": mp.service_email,
         }
@@ -330,9 +368,39 @@ class ProfileForm(forms.Form):
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")
-        if logo:
+        if logo:  # a newly chosen file wins over a held one
             validators.validate_logo(logo)
-        return logo
+            return logo
+        token = str(self.data.get(self.add_prefix("logo_token")) or "").strip()
+        if token:
+            held = None if self.user_id is None else logo_held(token=token, user_id=self.user_id)
+            if held is None:
+                raise ValidationError(
+                    gettext(
+                        "The logo chosen earlier could not be kept (the page was open for more "
+                        "than an hour, or was changed): choose the file again."
+                    ),
+                    code="logo_hold",
+                )
+            validators.validate_logo(held.as_upload())
+            self.logo_token = token
+            return held.as_upload()
+        if self.is_creating:
+            raise ValidationError(REQUIRED_MESSAGES["logo"], code="required")
+        return None
+
+    def clean_industry(self) -> str:
+        code = industry_code(self.cleaned_data["industry"], self.industry_options)
+        if code is None:
+            raise ValidationError(
+                gettext(
+                    "“%(value)s” is not an industry of the list: type part of its name and pick "
+                    "one of the suggestions."
+                )
+                % {"value": self.cleaned_data["industry"][:60]},
+                code="industry_unknown",
+            )
+        return code
 
     def clean_service_phone(self) -> str:
         value = self.cleaned_data["service_phone"]
@@ -348,13 +416,26 @@ class ProfileForm(forms.Form):
         # Both, always: every error of the page is shown after one submit.
         main = super().is_valid()
         rows = self.languages.is_valid()
+        if not (main and rows):
+            self.hold_logo()
         return main and rows
+
+    def hold_logo(self) -> None:
+        """The page is coming back with problems: keep a logo that passed its own rules, so
+        the next submit need not choose it again (``logo_token`` on the page)."""
+        if self.user_id is None or self.logo_token or not hasattr(self, "cleaned_data"):
+            return
+        logo = self.cleaned_data.get("logo")
+        if logo:
+            self.logo_token = logo_hold(upload=logo, user_id=self.user_id)
 
     @property
     def logo_needs_rechoosing(self) -> bool:
-        """The page came back with problems and a logo was (or must be) chosen: browsers do
-        not keep a chosen file, so the person has to pick it again."""
+        """The page came back with problems and a logo must be chosen (again): none is held,
+        and browsers do not keep a chosen file."""
         if not self.is_bound or not (self.errors or self.languages.total_error_count()):
+            return False
+        if self.logo_token:
             return False
         return self.is_creating or bool(self.files.get(self.add_prefix("logo")))
 
@@ -387,9 +468,11 @@ class ProfileForm(forms.Form):
             )
             self.add_error(None, gettext("See the problems with the other languages below."))
             if not rest:
+                self.hold_logo()
                 return
             exc = ValidationError(rest)
         apply_service_errors(self, exc)
+        self.hold_logo()
 
 
 class HostAppsForm(forms.Form):

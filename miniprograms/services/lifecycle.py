@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from console.outbox import outbox_enqueue
 from miniprograms.models import MiniProgram, MiniProgramHostApp
 from miniprograms.profile import draft_profile
 from miniprograms.services.profile import target_transition
@@ -120,8 +121,8 @@ def miniprogram_delete(*, actor: Membership, miniprogram: MiniProgram, confirm_n
     """Delete the mini program for good. Needs DELETE; ``confirm_name`` must be its name.
 
     Rows (languages, host apps, testers, grants) go now; the files are removed by the
-    ``miniprograms.delete_files`` task after commit. The App ID stays allocated, so it is never
-    issued again. Returns the App ID.
+    ``miniprograms.delete_files`` task after commit, through the outbox (retried until done).
+    The App ID stays allocated, so it is never issued again. Returns the App ID.
     """
     authz.require(actor, Cap.DELETE_MINIPROGRAM, miniprogram)
     mp = (
@@ -133,8 +134,6 @@ def miniprogram_delete(*, actor: Membership, miniprogram: MiniProgram, confirm_n
         raise ValidationError(
             {"confirm_name": f"Type the name “{mp.name}” exactly to confirm the deletion."}
         )
-    from miniprograms.tasks import delete_files  # tasks call services: import here, no cycle
-
     keys = miniprogram_storage_keys(mp)
     before = {
         **draft_profile(mp),
@@ -154,5 +153,5 @@ def miniprogram_delete(*, actor: Membership, miniprogram: MiniProgram, confirm_n
     )
     mp.delete()
     if keys:
-        transaction.on_commit(lambda: delete_files.delay(keys=keys))
+        outbox_enqueue(task="miniprograms.delete_files", kwargs={"keys": keys})
     return app_id

@@ -7,7 +7,7 @@ import pytest
 from django.http import Http404
 from guardian.shortcuts import assign_perm
 
-from miniprograms.access import access_miniprogram
+from miniprograms.access import access_miniprogram, access_miniprogram_as_host
 from miniprograms.models import MiniProgram
 from miniprograms.selectors import miniprogram_list, miniprogram_visible
 from miniprograms.services.lifecycle import miniprogram_delete, miniprogram_set_shelf
@@ -172,3 +172,130 @@ def test_roles_with_each_capability_as_the_permissions_page_lists_them():
 
 def test_only_view_and_develop_may_be_granted_on_a_program(mp):
     assert authz.grantable_caps(mp) == {Cap.VIEW_MINIPROGRAM, Cap.DEVELOP_MINIPROGRAM}
+
+
+# --- across workspaces: a tenant reads the merchant mini programs released into its host apps ---
+
+
+@pytest.fixture
+def merchant_world(tenant, owner):
+    """Acme (a tenant) with a host app; Blue Bottle, its merchant, whose mini program targets
+    that host app; and Zenith, another tenant whose host app nothing targets."""
+    from workspaces.services.hostapps import host_app_create
+
+    acme_app, _ = host_app_create(actor=owner, name="Acme App", platforms={"ios": "com.acme"})
+    merchant = WorkspaceFactory(kind="developer", name="Blue Bottle", slug="blue", tenant=tenant)
+    merchant_owner = MembershipFactory(workspace=merchant, role="owner")
+    coffee = create_miniprogram(
+        merchant_owner, name="Blue Bottle Coffee", host_app_ids=[acme_app.pk]
+    )
+    zenith = WorkspaceFactory(kind="tenant", name="Zenith", slug="zenith")
+    zenith_owner = MembershipFactory(workspace=zenith, role="owner")
+    host_app_create(actor=zenith_owner, name="Zenith App", platforms={"ios": "com.zenith"})
+    return {
+        "merchant": merchant,
+        "merchant_owner": merchant_owner,
+        "coffee": coffee,
+        "zenith": zenith,
+        "zenith_reviewer": MembershipFactory(workspace=zenith, role="reviewer"),
+    }
+
+
+def test_a_tenant_reviewer_reads_a_merchant_program_targeting_its_host_app(
+    tenant, owner, merchant_world
+):
+    reviewer = MembershipFactory(workspace=tenant, role="reviewer")
+    coffee = merchant_world["coffee"]
+
+    mp, member = access_miniprogram_as_host(
+        user=reviewer.user, workspace=tenant, app_id=coffee.app_id
+    )
+
+    assert (mp, member) == (coffee, fresh(reviewer))
+    assert [t.host_app.name for t in mp.targets.all()] == ["Acme App"]
+    # Through the role: the same role in the merchant's own workspace would be has_cap's.
+    assert authz.has_cap_as_host(
+        fresh(reviewer), Cap.VIEW_MINIPROGRAM, owner=coffee.workspace, targets_member_host_app=True
+    )
+
+
+@pytest.mark.parametrize(
+    "cap",
+    [Cap.DEVELOP_MINIPROGRAM, Cap.MANAGE_MINIPROGRAM, Cap.DELETE_MINIPROGRAM],
+)
+def test_the_tenant_may_not_change_the_merchants_program(tenant, owner, merchant_world, cap):
+    coffee = merchant_world["coffee"]
+
+    with pytest.raises(CapabilityDenied):
+        access_miniprogram_as_host(user=owner.user, workspace=tenant, app_id=coffee.app_id, cap=cap)
+    # Nor through the services, which check has_cap on the merchant's object.
+    with pytest.raises(CapabilityDenied):
+        miniprogram_set_shelf(actor=fresh(owner), miniprogram=coffee, on_shelf=False, reason="x")
+    assert not has_cap(fresh(owner), Cap.VIEW_MINIPROGRAM, coffee)
+
+
+def test_a_tenant_developer_without_the_view_role_cap_gets_404(tenant, merchant_world):
+    developer = MembershipFactory(workspace=tenant, role="developer")
+
+    with pytest.raises(Http404):
+        access_miniprogram_as_host(
+            user=developer.user, workspace=tenant, app_id=merchant_world["coffee"].app_id
+        )
+
+
+def test_a_tenant_whose_host_apps_are_not_targeted_gets_404(merchant_world):
+    reviewer = merchant_world["zenith_reviewer"]
+
+    with pytest.raises(Http404):
+        access_miniprogram_as_host(
+            user=reviewer.user,
+            workspace=merchant_world["zenith"],
+            app_id=merchant_world["coffee"].app_id,
+        )
+
+
+def test_as_host_answers_404_for_non_members_blocked_members_and_own_programs(
+    tenant, owner, mp, merchant_world
+):
+    coffee = merchant_world["coffee"]
+    zenith_reviewer = merchant_world["zenith_reviewer"]
+    blocked = MembershipFactory(workspace=tenant, role="admin", status="blocked")
+    for user, app_id in [
+        (zenith_reviewer.user, coffee.app_id),  # not a member of Acme
+        (blocked.user, coffee.app_id),
+        (owner.user, mp.app_id),  # Acme's own program: access_miniprogram's business
+        (owner.user, "9999999999999999"),
+    ]:
+        with pytest.raises(Http404):
+            access_miniprogram_as_host(user=user, workspace=tenant, app_id=app_id)
+
+
+def test_the_merchant_still_cannot_see_tenant_objects(tenant, owner, mp, merchant_world):
+    merchant_owner = fresh(merchant_world["merchant_owner"])
+
+    with pytest.raises(Http404):
+        access_miniprogram(member=merchant_owner, app_id=mp.app_id)
+    assert not has_cap(merchant_owner, Cap.VIEW_MINIPROGRAM, mp)
+    assert not has_cap(merchant_owner, Cap.VIEW_HOST_APPS, tenant)
+    # Nor may a merchant claim the host side for itself or for a tenant program.
+    with pytest.raises(Http404):
+        access_miniprogram_as_host(
+            user=merchant_owner.user, workspace=merchant_world["merchant"], app_id=mp.app_id
+        )
+    assert not authz.has_cap_as_host(
+        merchant_owner, Cap.VIEW_MINIPROGRAM, owner=tenant, targets_member_host_app=True
+    )
+
+
+def test_a_request_is_acted_on_from_the_side_the_membership_is_on(tenant, owner, merchant_world):
+    from types import SimpleNamespace
+
+    request = SimpleNamespace(
+        requesting_workspace_id=merchant_world["merchant"].pk, deciding_workspace_id=tenant.pk
+    )
+    assert authz.request_side(fresh(owner), request) == authz.Side.DECIDING
+    assert (
+        authz.request_side(fresh(merchant_world["merchant_owner"]), request)
+        == authz.Side.REQUESTING
+    )
+    assert authz.request_side(fresh(merchant_world["zenith_reviewer"]), request) is None

@@ -236,7 +236,7 @@ def test_delete_removes_every_row_and_queues_the_files_after_commit(
     keys = miniprogram_storage_keys(MiniProgram.objects.get(pk=mp.pk))
     assert keys == [mp.logo.name]
     queued: list[dict] = []
-    monkeypatch.setattr(tasks.delete_files, "delay", lambda **kwargs: queued.append(kwargs))
+    monkeypatch.setattr(tasks.delete_files, "run", lambda **kwargs: queued.append(kwargs))
 
     with django_capture_on_commit_callbacks() as callbacks:
         app_id = miniprogram_delete(actor=admin, miniprogram=mp, confirm_name=" Coffee Corner ")

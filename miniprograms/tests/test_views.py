@@ -475,12 +475,16 @@ def test_extra_language_rows_are_checked_row_by_row(client, tenant, owner):
     assert not MiniProgram.objects.exists()
 
 
-def test_create_form_lists_industries_in_groups_and_ships_the_width_ranges(client, tenant, owner):
+def test_create_form_offers_industries_as_a_searchable_field_and_ships_the_width_ranges(
+    client, tenant, owner
+):
     client.force_login(owner.user)
     body = client.get(url("create", tenant)).content.decode()
-    assert '<optgroup label="Food &amp; Beverage">' in body
-    assert '<option value="coffee-tea">Coffee &amp; tea</option>' in body
-    assert 'data-industry-filter="id_industry"' in body
+    # A text field with suggestions (<input list> + <datalist>), not a tall list box.
+    assert 'list="industry-options"' in body and '<datalist id="industry-options">' in body
+    assert '<option value="Food &amp; Beverage › Coffee &amp; tea"></option>' in body
+    assert "<select" not in body.split('id="id_industry"')[0].rsplit("<", 1)[-1]
+    assert 'name="industry"' in body and "<optgroup" not in body
     assert '<script id="mp-wide-ranges" type="application/json">[[4352, 4607]' in body
     assert 'data-counter="width"' in body and 'data-counter="chars"' in body
     assert validators.HELP["name"] in body and escape(validators.HELP["service_phone"]) in body

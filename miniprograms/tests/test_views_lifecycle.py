@@ -179,7 +179,9 @@ def test_off_shelf_needs_a_reason_and_on_shelf_needs_none(client, tenant, owner,
     response = client.post(url("shelf", tenant, mp.app_id), {"action": "on"}, follow=True)
     mp.refresh_from_db()
     assert mp.is_on_shelf
-    assert 'badge badge-green">On shelf' in response.content.decode()
+    # Back on shelf, but never released: grey "Not released", not a green "On shelf".
+    assert 'badge badge-neutral">Not released' in response.content.decode()
+    assert 'badge badge-green">On shelf' not in response.content.decode()
 
 
 def test_shelf_controls_are_only_shown_to_those_who_may_use_them(

@@ -9,12 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.paginator import Paginator
 from django.views.generic import TemplateView
 
+from console.paging import paginate
 from miniprograms.forms import AllTeamsFilterForm
 from miniprograms.selectors import miniprogram_list_for_user
-from miniprograms.views.base import PAGE_SIZE
 from workspaces import authz
 from workspaces.authz import Cap
 from workspaces.selectors import membership_list_for_user
@@ -35,9 +34,7 @@ class AllTeamsListView(LoginRequiredMixin, TemplateView):
             self.request.GET or None, teams=[m.workspace for m in memberships]
         )
         values = filters.values()
-        page = Paginator(miniprogram_list_for_user(user=user, **values), PAGE_SIZE).get_page(
-            self.request.GET.get("page")
-        )
+        page = paginate(miniprogram_list_for_user(user=user, **values), self.request)
         team = values["workspace_slug"]
         context.update(
             filters=filters,

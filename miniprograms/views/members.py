@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -17,6 +16,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from console.paging import paginate
 from miniprograms.forms import (
     DeveloperAssignForm,
     TesterFilterForm,
@@ -38,7 +38,7 @@ from miniprograms.services.members import (
     miniprogram_tester_remove,
     miniprogram_testers_add,
 )
-from miniprograms.views.base import PAGE_SIZE, MiniProgramMixin
+from miniprograms.views.base import MiniProgramMixin
 from workspaces import authz
 from workspaces.authz import Cap
 from workspaces.forms.settings import apply_service_errors
@@ -59,9 +59,7 @@ class MembersView(MiniProgramMixin, TemplateView):
         assignable = miniprogram_assignable_developers(miniprogram=mp) if can_assign else []
         filters = TesterFilterForm(self.request.GET)
         query = filters.query()
-        page = Paginator(miniprogram_tester_list(miniprogram=mp, search=query), PAGE_SIZE).get_page(
-            self.request.GET.get("page")
-        )
+        page = paginate(miniprogram_tester_list(miniprogram=mp, search=query), self.request)
         context.update(
             developers=miniprogram_developer_list(miniprogram=mp),
             invitations=miniprogram_pending_invitations(miniprogram=mp),

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models.fields.files import FieldFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -18,9 +17,11 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from console.paging import paginate
 from miniprograms import languages, validators
 from miniprograms.extensions import overview_context
 from miniprograms.forms import HostAppsForm, MiniProgramFilterForm, ProfileForm
+from miniprograms.forms.logo_hold import logo_held
 from miniprograms.models import MiniProgram
 from miniprograms.profile import pending_fields, profile_changes
 from miniprograms.selectors import industry_groups, miniprogram_list
@@ -29,13 +30,16 @@ from miniprograms.services.profile import (
     miniprogram_create,
     miniprogram_update_profile,
 )
-from miniprograms.views.base import PAGE_SIZE, MiniProgramMixin
+from miniprograms.views.base import MiniProgramMixin
 from workspaces import authz
 from workspaces.authz import Cap
 from workspaces.mixins import WorkspaceMixin
 from workspaces.models import HostApp, Membership
 from workspaces.selectors import member_list
 from workspaces.views.settings import image_response
+
+# A logo passed validators.validate_logo: a PNG or a JPEG, told by its first bytes.
+IMAGE_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"))
 
 # --- what the pages show -----------------------------------------------------------------------
 
@@ -118,9 +122,7 @@ class MiniProgramListView(WorkspaceMixin, TemplateView):
             developers=_developers(self.workspace) if can_assign else None,
         )
         values = filters.values()
-        page = Paginator(miniprogram_list(member=self.membership, **values), PAGE_SIZE).get_page(
-            self.request.GET.get("page")
-        )
+        page = paginate(miniprogram_list(member=self.membership, **values), self.request)
         context.update(
             filters=filters,
             is_filtered=any(values.values()),
@@ -148,6 +150,7 @@ class MiniProgramCreateView(WorkspaceMixin, TemplateView):
             files,
             industries=industry_groups(),
             host_apps=self.host_apps,
+            user_id=self.request.user.pk,
             initial={"default_language": languages.canonical(self.workspace.default_language)},
         )
 
@@ -155,9 +158,18 @@ class MiniProgramCreateView(WorkspaceMixin, TemplateView):
     def host_apps(self) -> list[HostApp]:
         return host_apps_available(workspace=self.workspace)
 
+    @property
+    def then_upload(self) -> bool:
+        """Opened from the dashboard's first-run card (``?then=upload``): after the create, go
+        straight to the new mini program's upload page, where 1.0.0 is suggested."""
+        source = self.request.POST if self.request.method == "POST" else self.request.GET
+        return source.get("then") == "upload"
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context.update(_profile_context(self, self.host_apps), wizard=self.wizard)
+        context.update(
+            _profile_context(self, self.host_apps), wizard=self.wizard, then_upload=self.then_upload
+        )
         return context
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -181,11 +193,14 @@ class MiniProgramCreateView(WorkspaceMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form))
 
     def success(self, mp: MiniProgram) -> HttpResponse:
-        messages.success(
-            self.request,
-            gettext("“%(name)s” is created. Its App ID is %(app_id)s.")
-            % {"name": mp.name, "app_id": mp.app_id},
-        )
+        created = gettext("“%(name)s” is created. Its App ID is %(app_id)s.") % {
+            "name": mp.name,
+            "app_id": mp.app_id,
+        }
+        if self.then_upload:
+            messages.success(self.request, created + " " + gettext("Upload its first version."))
+            return redirect("releases:upload", self.workspace.slug, mp.app_id)
+        messages.success(self.request, created)
         return redirect("miniprograms:detail", self.workspace.slug, mp.app_id)
 
 
@@ -224,9 +239,9 @@ class MiniProgramDetailView(MiniProgramMixin, TemplateView):
                 for row in mp.languages.all()
             ],
             default_language_label=languages.label(mp.default_language),
-            is_released=mp.released_profile is not None,
+            is_released=mp.is_released,
             pending=pending_fields(mp),
-            changes=_change_rows(mp) if mp.released_profile is not None else [],
+            changes=_change_rows(mp) if mp.is_released else [],
             **overview_context(mp),  # what later apps add (releases: the newest ready version)
         )
         return context
@@ -257,7 +272,13 @@ class MiniProgramEditView(MiniProgramMixin, TemplateView):
         return context
 
     def _form(self, data=None, files=None) -> ProfileForm:
-        return ProfileForm(data, files, industries=industry_groups(), miniprogram=self.miniprogram)
+        return ProfileForm(
+            data,
+            files,
+            industries=industry_groups(),
+            miniprogram=self.miniprogram,
+            user_id=self.request.user.pk,
+        )
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return self.render_to_response(self.get_context_data(form=self._form()))
@@ -275,15 +296,37 @@ class MiniProgramEditView(MiniProgramMixin, TemplateView):
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
-                messages.success(
-                    request,
-                    gettext(
+                if self.miniprogram.is_released:
+                    saved = gettext(
                         "Saved. The changes are staged: host apps keep showing the released "
-                        "profile until the next release."
-                    ),
-                )
+                        "profile until the next version is released."
+                    )
+                else:
+                    saved = gettext(
+                        "Saved. Host apps will show this profile once the first version is "
+                        "released."
+                    )
+                messages.success(request, saved)
                 return redirect("miniprograms:detail", self.workspace.slug, self.miniprogram.app_id)
         return self.render_to_response(self.get_context_data(form=form))
+
+
+class HeldLogoView(WorkspaceMixin, View):
+    """The logo held for the signed-in person between two submits of a profile form (the
+    preview beside "Your chosen logo is kept"); a token of anyone else answers 404."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        held = logo_held(token=kwargs["token"], user_id=request.user.pk)
+        content_type = held and next(
+            (ct for sig, ct in IMAGE_SIGNATURES if held.data.startswith(sig)), None
+        )
+        if held is None or content_type is None:
+            raise Http404("No such logo.")
+        response = HttpResponse(held.data, content_type=content_type)
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
 
 
 class MiniProgramLogoView(MiniProgramMixin, View):

@@ -1,7 +1,7 @@
 """The worker's side of the package pipeline: scan → build → quality review.
 
 Each ``*_run`` function is called by ``releases.tasks.run_job`` with a job it has *claimed*
-(``releases.jobs.job_claim``) and its lease token. It reloads what it needs, returns quietly
+(``releases.package.jobs.job_claim``) and its lease token. It reloads what it needs, returns quietly
 when the version is no longer in the expected state, and finishes the job only while it still
 holds the lease, so a second concurrent run of the same job changes nothing.
 """
@@ -19,11 +19,11 @@ from typing import Any
 from django.core.files import File
 from django.db import transaction
 
-from releases import jobs
-from releases.builder import build_package
 from releases.models import Artifact, PackageJob, Version
-from releases.quality import review_package
-from releases.scanner import PackageRejected, ScanResult, scan_package
+from releases.package import jobs
+from releases.package.builder import build_package
+from releases.package.quality import review_package
+from releases.package.scanner import PackageRejected, ScanResult, scan_package
 from releases.services.versions import version_transition
 
 logger = logging.getLogger(__name__)

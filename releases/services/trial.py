@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from console.text import refuse_forbidden_characters
 from miniprograms.models import MiniProgram
 from releases.models import TrialVersion, Version
 from workspaces import authz
@@ -41,6 +42,11 @@ def _clean_page(version: Version, page_path: str) -> str:
 
 def _clean_query(query: str) -> str:
     query = (query or "").strip().lstrip("?")
+    # Echoed into launch_path: a CR/LF or other control character could split what it feeds.
+    try:
+        refuse_forbidden_characters(query, label="The query")
+    except ValidationError as exc:
+        raise ValidationError({"query": exc.messages}) from None
     if len(query) > QUERY_MAX:
         raise ValidationError(
             {"query": f"The query is {len(query)} characters; keep it to {QUERY_MAX}."}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from typing import IO
 
 from django.core.exceptions import ValidationError
@@ -10,10 +11,10 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 
 from miniprograms.models import MiniProgram
-from releases import jobs
 from releases.models import PackageJob, Version, VersionFloor
+from releases.package import jobs
+from releases.package.versioning import SemVer, parse_version
 from releases.transitions import ALLOWED, InvalidTransition
-from releases.versioning import SemVer, parse_version
 from workspaces import authz
 from workspaces.authz import Cap
 from workspaces.models import Membership, User
@@ -25,6 +26,14 @@ NOTES_MAX = 1000
 TOO_LARGE_MESSAGE = (
     "Source package size is abnormal (too large), please check and reconfigure before retrying"
 )
+NOT_A_ZIP_MESSAGE = (
+    "The file is not a zip archive. Upload the package exported by the IDE or `mpp upload` "
+    "(a .zip file)."
+)
+# A zip ends with its end-of-central-directory record: 22 bytes and a comment of up to 65,535.
+EOCD_SIGNATURE = b"PK\x05\x06"
+EOCD_SIZE = 22
+EOCD_TAIL = EOCD_SIZE + 0xFFFF  # 65,557: the most that must be read to find it
 LARGE_WARNING = (
     "The source package is large, which may hurt user experience. Consider subpackage "
     "loading or reducing the package size."
@@ -75,6 +84,24 @@ def _sha256_and_size(package: IO[bytes]) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def is_zip(package: IO[bytes]) -> bool:
+    """Whether the file ends with a zip's end-of-central-directory record (reads at most the
+    last 65,557 bytes). The scan checks the rest; this only keeps a file that cannot be a zip
+    from taking a version number."""
+    end = package.seek(0, os.SEEK_END)
+    package.seek(max(0, end - EOCD_TAIL))
+    tail = package.read(EOCD_TAIL)
+    package.seek(0)
+    start = tail.rfind(EOCD_SIGNATURE)
+    while start >= 0:
+        if start + EOCD_SIZE <= len(tail):
+            comment_length = int.from_bytes(tail[start + 20 : start + 22], "little")
+            if start + EOCD_SIZE + comment_length <= len(tail):
+                return True
+        start = tail.rfind(EOCD_SIGNATURE, 0, start)
+    return False
+
+
 def _not_greater(number: SemVer, floor: VersionFloor) -> ValidationError:
     highest = SemVer(floor.major, floor.minor, floor.patch)
     return ValidationError(
@@ -99,10 +126,13 @@ def version_upload(
 
     Refused (``ValidationError``, nothing stored): a malformed number, a number not greater than
     the highest ever uploaded (named in the message), a package of 100 MB or more (the
-    product's exact sentence), an empty file, over-long notes. ``size``/``sha256`` are given
-    when the upload handler measured the stream already; otherwise the file is read once.
-    The file is copied to storage in chunks (never whole in memory); if anything fails after
-    that, the stored file is deleted before the error propagates.
+    product's exact sentence), an empty file, a file that is not a zip (no end-of-central-
+    directory record), over-long notes. ``size``/``sha256`` are given when the upload handler
+    measured the stream already; otherwise the file is read once.
+    The file is copied to storage in chunks (never whole in memory); if the transaction does
+    not commit, the stored file is deleted before the error propagates. Once it has committed
+    the file is the version's and stays, whatever happens after (the scan job is rung after
+    commit; with the broker down the job ledger's sweeper rings it later).
     """
     authz.require(actor, Cap.DEVELOP_MINIPROGRAM, miniprogram)
     semver = parse_version(number)
@@ -117,7 +147,10 @@ def version_upload(
         raise ValidationError({"package": TOO_LARGE_MESSAGE})
     if size == 0:
         raise ValidationError({"package": "The package is empty."})
+    if not is_zip(package):
+        raise ValidationError({"package": NOT_A_ZIP_MESSAGE})
     stored = None
+    committed: list[bool] = []  # set by an on-commit callback: the rows (and the file) are kept
     try:
         with transaction.atomic():
             VersionFloor.objects.get_or_create(miniprogram=miniprogram)
@@ -139,6 +172,7 @@ def version_upload(
             package.seek(0)
             version.package.save("package.zip", File(package), save=False)
             stored = version.package.name
+            transaction.on_commit(lambda: committed.append(True))
             try:
                 with transaction.atomic():
                     version.save()
@@ -166,7 +200,7 @@ def version_upload(
             )
             jobs.job_enqueue(version_id=version.pk, kind=PackageJob.Kind.SCAN)
     except BaseException:
-        if stored:
+        if stored and not committed:
             Version._meta.get_field("package").storage.delete(stored)
         raise
     return version

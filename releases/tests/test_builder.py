@@ -7,8 +7,8 @@ import io
 import json
 import zipfile
 
-from releases.builder import build_package
-from releases.scanner import scan_package
+from releases.package.builder import build_package
+from releases.package.scanner import scan_package
 from releases.tests.packages import DEFAULT_FILES, zip_bytes
 
 

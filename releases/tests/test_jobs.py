@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from miniprograms.tests.factories import create_miniprogram
-from releases import jobs
 from releases.models import PackageJob, Version
+from releases.package import jobs
 from workspaces.models import Membership
 from workspaces.services.workspaces import workspace_create
 from workspaces.tests.factories import UserFactory

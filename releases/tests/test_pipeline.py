@@ -191,7 +191,7 @@ def test_the_sweeper_fails_a_version_whose_worker_is_lost_every_time(
 
     from django.utils import timezone
 
-    from releases import jobs
+    from releases.package import jobs
     from releases.tasks import sweep_jobs
 
     monkeypatch.setattr(jobs, "_ring", lambda job_id: None)  # the bell rings; nobody answers

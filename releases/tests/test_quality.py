@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import os
 
-from releases.quality import IMAGE_ADVICE, PACKAGE_ADVICE, review_package
-from releases.scanner import scan_package
+from releases.package.quality import IMAGE_ADVICE, PACKAGE_ADVICE, review_package
+from releases.package.scanner import scan_package
 from releases.tests.packages import with_files, zip_bytes
 
 

@@ -19,8 +19,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from miniprograms.tests.factories import create_miniprogram
-from releases.downloads import stored_file_response
 from releases.models import Artifact, PackageJob, Version
+from releases.package.downloads import stored_file_response
 from releases.services.versions import version_upload
 from releases.tests.packages import DEFAULT_FILES, zip_bytes
 from workspaces.models import Membership

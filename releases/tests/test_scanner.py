@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from releases.scanner import Limits, PackageRejected, scan_package
+from releases.package.scanner import Limits, PackageRejected, scan_package
 from releases.tests.packages import (
     DEFAULT_FILES,
     bomb_zip,

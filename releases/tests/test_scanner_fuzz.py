@@ -7,7 +7,7 @@ import io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from releases.scanner import PackageRejected, scan_package
+from releases.package.scanner import PackageRejected, scan_package
 from releases.tests.packages import zip_bytes
 
 GOOD = zip_bytes()

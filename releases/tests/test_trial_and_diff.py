@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 
 from miniprograms.tests.factories import create_miniprogram
-from releases.diff import diff_packages
 from releases.models import TrialVersion
+from releases.package.diff import diff_packages
 from releases.services.trial import trial_clear, trial_configure, version_pages
 from releases.services.versions import version_upload
 from releases.tests.packages import DEFAULT_FILES, with_files, zip_bytes
@@ -76,6 +76,11 @@ def test_configure_a_trial_version_with_a_page_and_query(owner, ready):
         ("pages/nope/index", "", "page_path", "“pages/nope/index” is not a page of version 1.0.0"),
         ("pages/index/index", "a=1&&", "query", "“a=1&&” is not a query string like a=1&b=2."),
         ("pages/index/index", "q=" + "x" * 200, "query", "The query is 202 characters"),
+        # Echoed raw into launch_path: CR/LF and other control characters are refused.
+        ("pages/index/index", "a=1\r\nb=2", "query", "The query contains a line break (U+000D"),
+        ("pages/index/index", "a=1\nb=2", "query", "The query contains a line break (U+000A"),
+        ("pages/index/index", "a=\x1b[31m", "query", "The query contains an invisible or control"),
+        ("pages/index/index", "a=\u202e1", "query", "The query contains an invisible or control"),
     ],
 )
 def test_bad_trial_pages_and_queries_are_refused(owner, ready, page, query, field, message):

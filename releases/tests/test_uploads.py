@@ -23,8 +23,8 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from rest_framework.test import APIClient
 
 from miniprograms.tests.factories import create_miniprogram
-from releases import uploads
 from releases.models import Version, VersionFloor
+from releases.package import uploads
 from releases.services import versions
 from releases.services.versions import LARGE_WARNING, TOO_LARGE_MESSAGE
 from releases.tests.packages import with_files, zip_bytes
@@ -343,6 +343,41 @@ def test_refused_uploads_say_why_in_the_services_words_and_leave_nothing(
     assert response.json()["error"]["fields"] == {field: [message]}
     assert not Version.objects.exists()
     assert stored_packages(settings) == [] and leftovers(temp_dir) == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"hello\n", id="six-bytes"),
+        pytest.param(b"PK\x05\x06" + bytes(10), id="a-cut-end-record"),
+        pytest.param(zip_bytes()[:-22], id="a-zip-without-its-end-record"),
+        pytest.param(os.urandom(200 * KB), id="random-bytes"),
+    ],
+)
+def test_a_file_that_is_not_a_zip_is_refused_without_taking_a_version_number(
+    mp, bearer, settings, temp_dir, data
+):
+    response = post_package(mp, bearer, data, number="1.0.0")
+
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["fields"] == {"package": [versions.NOT_A_ZIP_MESSAGE]}
+    assert not Version.objects.exists()
+    assert not VersionFloor.objects.filter(has_any=True).exists()  # the floor is unchanged
+    assert stored_packages(settings) == [] and leftovers(temp_dir) == []
+    # Only a real zip consumes a number: 1.0.0 is still free.
+    assert post_package(mp, bearer, zip_bytes(), number="1.0.0").status_code == 201
+
+
+def test_the_zip_check_reads_only_the_end_of_the_file():
+    class TailOnly(io.BytesIO):
+        def read(self, size=-1, /):
+            assert len(self.getbuffer()) - self.tell() <= 65_557, "read before the last 64 KB"
+            return super().read(size)
+
+    package = TailOnly(zip_bytes(with_files({"assets/blob.bin": os.urandom(300 * KB)})))
+
+    assert versions.is_zip(package) is True
+    assert package.tell() == 0  # rewound for the copy to storage
 
 
 def test_the_upload_takes_multipart_only(mp, bearer):

@@ -393,7 +393,7 @@ def test_version_page_shows_timeline_sizes_downloads_quality_and_audit(client, w
     assert all(not bar.is_over for bar in ctx["sizes"].bars)
     rules = {g.rule: g for g in ctx["groups"]}
     assert rules["eval"].level == "warning" and rules["debugger"].count == 2
-    assert rules["duplicate_file"].tone == "blue"  # an info
+    assert rules["duplicate_file"].tone == "neutral"  # a note: grey, as UI.md says
     assert "index.js line 2 builds code from a string" in body
     for kind, root in [("complete", ""), ("main", ""), ("subpackage", "packageA/")]:
         link = url(world, "version-artifact", "1.2.0", kind) + ("?root=packageA/" if root else "")
@@ -553,9 +553,12 @@ def test_diff_against_the_previous_version_lists_files_and_part_sizes(client, wo
     assert [p.label for p in ctx["parts"]] == ["Main package", "packageA/"]
     main = ctx["parts"][0]
     assert main.delta > 0 and main.delta_label.startswith("+")
-    assert ctx["parts"][1].delta_label == "0\xa0bytes"
+    assert ctx["parts"][1].delta_label == "0 B"
     body = response.content.decode()
     assert "assets/new.txt" in body and "Size per part" in body
+    # A count of nothing is neutral (UI.md): "Removed 0" is not shown in red.
+    assert 'Removed</h2><p class="strip-value muted">0</p>' in body
+    assert '<p class="strip-value diff-added">3</p>' in body
 
 
 def test_diff_against_a_chosen_version_and_the_first_version(client, world):
@@ -573,7 +576,10 @@ def test_diff_against_a_chosen_version_and_the_first_version(client, world):
 
 
 def test_diff_with_an_unreadable_package_says_so(client, world):
-    upload_version(world.owner, world.mp, "2.0.0", b"this is not a zip file", world.capture)
+    # A zip's end record (the upload takes it) naming a central directory that is not there.
+    end = b"PK\x05\x06" + bytes(4) + b"\x01\0\x01\0.\0\0\0" + bytes(6)
+    damaged = b"this is not a zip file" + end
+    upload_version(world.owner, world.mp, "2.0.0", damaged, world.capture)
     client.force_login(world.owner.user)
 
     response = client.get(url(world, "version-diff", "2.0.0"))
@@ -679,14 +685,16 @@ def test_versions_tab_is_active_and_the_overview_names_the_newest_ready_version(
     body = overview.content.decode()
     assert f'<a href="{versions_url}">Versions</a>' in body
     assert "Newest ready version:" in body and url(world, "version", "1.0.0") in body
-    assert "Coming with releases" in body  # "online" comes with the release issue
+    # Never released: the release row says so (no "Last released" beside "None yet").
+    assert 'badge badge-neutral">Not released' in body and "Last released" not in body
 
 
 def test_overview_without_a_ready_version_says_so(client, world):
     empty = create_miniprogram(world.owner, name="Acme Empty")
     client.force_login(world.owner.user)
     body = client.get(reverse("miniprograms:detail", args=["acme", empty.app_id])).content
-    assert b"No version is ready yet." in body
+    assert b"No version uploaded yet." in body  # and the first upload is offered
+    assert reverse("releases:upload", args=["acme", empty.app_id]).encode() in body
 
 
 def test_large_versions_show_the_warning_on_their_page(client, world, monkeypatch):

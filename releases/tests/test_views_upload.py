@@ -1,9 +1,9 @@
 """Uploading a version through the console page: the same streaming handler as the API.
 
 The page posts a plain multipart form (no JavaScript) or, from its script, the same form with
-``Accept: application/json``. Either way the body goes through ``releases.uploads``: the package
-streams to a temporary file under ``FILE_UPLOAD_TEMP_DIR`` (the test's own directory, checked
-to stay empty), a body reaching the limit is refused from the stream with the product's
+``Accept: application/json``. Either way the body goes through ``releases.package.uploads``: the
+package streams to a temporary file under ``FILE_UPLOAD_TEMP_DIR`` (the test's own directory,
+checked to stay empty), a body reaching the limit is refused from the stream with the product's
 sentence, and nothing is stored. ``UPLOAD_LIMIT`` is lowered instead of sending 100 MB.
 """
 
@@ -21,8 +21,8 @@ from django.urls import reverse
 
 from miniprograms.services.members import miniprogram_developer_assign
 from miniprograms.tests.factories import create_miniprogram
-from releases import uploads
 from releases.models import Version, VersionFloor
+from releases.package import uploads
 from releases.serializers import MISSING_PACKAGE
 from releases.services import versions
 from releases.services.versions import LARGE_WARNING, TOO_LARGE_MESSAGE, version_upload
@@ -211,8 +211,9 @@ def test_a_number_not_greater_comes_back_on_its_field_naming_the_highest(
         ),
         ("1.0.0", None, "package", MISSING_PACKAGE),
         ("1.0.0", b"", "package", "The package is empty."),  # the service's words
+        ("1.0.0", b"hello\n", "package", versions.NOT_A_ZIP_MESSAGE),
     ],
-    ids=["malformed", "no-package", "empty"],
+    ids=["malformed", "no-package", "empty", "not-a-zip"],
 )
 def test_refused_input_comes_back_on_its_field_and_nothing_is_stored(
     client, owner, mp, settings, temp_dir, number, data, field, message
@@ -223,6 +224,7 @@ def test_refused_input_comes_back_on_its_field_and_nothing_is_stored(
 
     assert response.context["form"].errors[field] == [message]
     assert nothing_stored(settings, temp_dir)
+    assert not VersionFloor.objects.filter(has_any=True).exists()  # no number was taken
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import zipfile
 from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
 from django.utils.decorators import method_decorator
@@ -18,13 +18,18 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from console.paging import paginate
 from releases import selectors
-from releases.downloads import JSON, ZIP, stored_file_response
 from releases.forms import DiffForm
 from releases.models import Artifact, Version
+from releases.package.downloads import JSON, ZIP, stored_file_response
 from releases.services.versions import LARGE_WARNING
-from releases.views import display
-from releases.views.base import PAGE_SIZE, VersionsMixin
+from releases.views.base import VersionsMixin
+from releases.views.display.diff import file_rows, part_rows, signed_size
+from releases.views.display.report import finding_groups, size_chart
+from releases.views.display.status import is_active, status_json, status_signature
+from releases.views.display.table import version_row
+from releases.views.display.timeline import audit_rows, person, timeline
 
 DIFF_FILES_SHOWN = 300  # per group (added, removed, changed); the counts are always complete
 
@@ -37,12 +42,12 @@ class VersionListView(VersionsMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         versions = selectors.version_list_with_jobs(miniprogram=self.miniprogram)
-        page = Paginator(versions, PAGE_SIZE).get_page(self.request.GET.get("page"))
-        rows = [display.version_row(v) for v in page.object_list]
+        page = paginate(versions, self.request)
+        rows = [version_row(v) for v in page.object_list]
         newest = rows[0] if rows and page.number == 1 else None
         if newest is None and page.paginator.count:
             latest = selectors.version_newest(miniprogram=self.miniprogram)
-            newest = display.version_row(latest) if latest is not None else None
+            newest = version_row(latest) if latest is not None else None
         context.update(
             page_obj=page,
             rows=rows,
@@ -64,21 +69,21 @@ class VersionDetailView(VersionsMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         version = self.get_version(kwargs["number"])
         events = list(selectors.version_audit_list(version))
-        steps = display.timeline(version, events)
+        steps = timeline(version, events)
         report = selectors.version_quality_report(version)
         context.update(
             version=version,
             status_tone=version.status_tone,
-            uploader=display.person(version.uploaded_by, gettext("a deleted account")),
-            is_active=display.is_active(version),
-            signature=display.status_signature(display.status_json(version)),
+            uploader=person(version.uploaded_by, gettext("a deleted account")),
+            is_active=is_active(version),
+            signature=status_signature(status_json(version)),
             steps=steps,
             quality_step=steps[-1],
-            sizes=display.size_chart(version),
+            sizes=size_chart(version),
             artifacts=selectors.version_artifacts(version),
             report=report,
-            groups=display.finding_groups(report) if report else [],
-            audit_rows=display.audit_rows(events),
+            groups=finding_groups(report) if report else [],
+            audit_rows=audit_rows(events),
             large_warning=LARGE_WARNING,
             can_restart_quality=self.can_develop and version.status == Version.Status.READY,
             can_retry=self.can_develop and version.status == Version.Status.SCAN_FAILED,
@@ -92,12 +97,12 @@ class VersionStatusView(VersionsMixin, View):
     two seconds while a step is queued or running."""
 
     def get(self, request: HttpRequest, *args: Any, number: str, **kwargs: Any) -> JsonResponse:
-        return JsonResponse(display.status_json(self.get_version(number)))
+        return JsonResponse(status_json(self.get_version(number)))
 
 
 class VersionDiffView(VersionsMixin, TemplateView):
-    """Files added, removed and changed since another version (the one before by default),
-    and the size of each package part before and after."""
+    """Files added, removed and changed since another version (the one before by default:
+    ``selectors.version_diff_base``), and the size of each package part before and after."""
 
     template_name = "releases/diff.html"
 
@@ -105,13 +110,15 @@ class VersionDiffView(VersionsMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         version = self.get_version(kwargs["number"])
         numbers = selectors.version_numbers(miniprogram=self.miniprogram)
-        form = DiffForm(self.request.GET or None, numbers=numbers, current=version.number)
-        chosen = form.cleaned_data["against"] if form.is_valid() else ""
-        against = (
-            selectors.version_get(miniprogram=self.miniprogram, number=chosen) if chosen else None
-        )
-        if against is None:
-            against = selectors.version_previous(version)
+        chosen = self.request.GET.get("against", "")
+        # The select only shows the choice; which version that means (and which names are
+        # refused) is the selector's rule, the same as the API's.
+        form = DiffForm(initial={"against": chosen}, numbers=numbers, current=version.number)
+        try:
+            against = selectors.version_diff_base(version=version, against=chosen)
+        except ValidationError as exc:
+            context.update(version=version, against=None, form=form, refusal=" ".join(exc.messages))
+            return context
         context.update(version=version, against=against, form=form)
         if against is None:
             return context
@@ -122,10 +129,10 @@ class VersionDiffView(VersionsMixin, TemplateView):
             return context
         context.update(
             diff=diff,
-            parts=display.part_rows(diff.parts),
-            total_delta=display.signed_size(diff.total_delta),
+            parts=part_rows(diff.parts),
+            total_delta=signed_size(diff.total_delta),
             groups=[
-                (key, label, display.file_rows(changes[:DIFF_FILES_SHOWN]), len(changes))
+                (key, label, file_rows(changes[:DIFF_FILES_SHOWN]), len(changes))
                 for key, label, changes in (
                     ("added", gettext("Added"), diff.added),
                     ("removed", gettext("Removed"), diff.removed),

@@ -1,8 +1,8 @@
 """Upload a version from the console: a drag-and-drop page that works as a plain form.
 
-The body streams through :mod:`releases.uploads` exactly as in the API: the handler is installed
-before anything reads the body, writes the package to a temporary file with its SHA-256 and
-size measured on the way, and stops reading when it reaches 100 MB, so nothing is stored.
+The body streams through :mod:`releases.package.uploads` exactly as in the API: the handler is
+installed before anything reads the body, writes the package to a temporary file with its SHA-256
+and size measured on the way, and stops reading when it reaches 100 MB, so nothing is stored.
 
 Django's CSRF middleware reads a POST's form before the view runs, which would parse the body
 through the default handlers first. So this view is exempt from the middleware and runs the same
@@ -32,12 +32,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 
-from releases import selectors, uploads
+from releases import selectors
 from releases.forms import UploadForm, refuse_package
 from releases.models import LARGE_PACKAGE, Version
+from releases.package import uploads
 from releases.services import versions
 from releases.services.versions import LARGE_WARNING, TOO_LARGE_MESSAGE
 from releases.views.base import VersionsMixin
+from releases.views.display.status import upload_outcome
 from workspaces.authz import Cap
 from workspaces.forms.settings import apply_service_errors
 
@@ -133,11 +135,12 @@ class VersionUploadView(VersionsMixin, TemplateView):
         return self._invalid(form)
 
     def _uploaded(self, version: Version) -> HttpResponse:
-        messages.success(
-            self.request,
-            gettext("Version %(number)s is uploaded. Its package is being scanned and built.")
-            % {"number": version.number},
-        )
+        # The scan may already have finished (a worker in this process, or a fast one): the
+        # message tells the outcome the version page will show, never "being scanned" above
+        # "Scan failed".
+        version.refresh_from_db(fields=["status", "updated_at"])
+        level, text = upload_outcome(version)
+        messages.add_message(self.request, level, text)
         if version.is_large:
             messages.warning(self.request, LARGE_WARNING)
         url = reverse(

@@ -7,6 +7,10 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.contrib.auth.password_validation import (
+    MinimumLengthValidator,
+    get_default_password_validators,
+)
 from django.core.validators import RegexValidator
 from django.template import loader
 from django.utils import timezone
@@ -16,6 +20,26 @@ from console.tasks import email_enqueue
 from workspaces.models import User
 from workspaces.services.accounts import timezone_names
 from workspaces.services.tokens import NAME_MAX_LENGTH
+
+
+def password_rule() -> str:
+    """The password rule as one plain sentence, shown wherever a new password is chosen.
+
+    Replaces Django's bullet list of validator help texts; the minimum length follows
+    ``AUTH_PASSWORD_VALIDATORS``.
+    """
+    length = next(
+        (
+            v.min_length
+            for v in get_default_password_validators()
+            if isinstance(v, MinimumLengthValidator)
+        ),
+        8,
+    )
+    return _(
+        "At least %(length)d characters, not only digits, not a common password, and not like "
+        "your name or email address."
+    ) % {"length": length}
 
 
 class SignInForm(auth_forms.AuthenticationForm):
@@ -127,6 +151,10 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
 
     field_order = ["old_password", "new_password1", "new_password2"]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = password_rule()
+
 
 class PasswordResetRequestForm(auth_forms.PasswordResetForm):
     """Django's reset form; the mail goes through the email task, queued on commit.
@@ -156,6 +184,10 @@ class PasswordResetRequestForm(auth_forms.PasswordResetForm):
 
 class SetPasswordForm(auth_forms.SetPasswordForm):
     """The new password from a reset link (Django's validators); the service saves."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = password_rule()
 
 
 class TokenCreateForm(forms.Form):

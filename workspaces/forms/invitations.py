@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from workspaces.forms.onboarding import SignupForm
+from workspaces.forms.onboarding import NewAccountForm
 
 
-class InvitationSignupForm(SignupForm):
+class InvitationSignupForm(NewAccountForm):
     """A new account for the invited address: the email comes from the invitation itself."""
-
-    email = None  # removes the inherited field

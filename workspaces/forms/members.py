@@ -17,8 +17,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from workspaces import authz
+from workspaces.extensions import MiniProgramRef
 from workspaces.models import Membership, Workspace, normalize_email
-from workspaces.selectors import MiniProgramRef
 from workspaces.services.invitations import MAX_INVITATIONS_PER_BATCH, InviteSpec
 
 # Rows rendered for a fresh form; without JavaScript that is what a person gets per submit.
@@ -27,11 +27,7 @@ INVITE_BLANK_ROWS = 5
 
 def assignable_roles(workspace: Workspace) -> list[tuple[str, str]]:
     """(role, label) a member can be given here: the kind's roles minus Owner (transferred)."""
-    return [
-        (role, authz.role_label(role, workspace.kind))
-        for role in authz.ROLES_BY_KIND[workspace.kind]
-        if role != Membership.Role.OWNER
-    ]
+    return authz.assignable_role_choices(workspace.kind)
 
 
 class InviteRowForm(forms.Form):

@@ -6,14 +6,15 @@ from collections.abc import Sequence
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.utils.translation import gettext_lazy as _
 
+from workspaces.forms.accounts import password_rule
 from workspaces.models import Workspace
 
 
 class SignupForm(forms.Form):
-    """A new account. Uniqueness and the password rules are checked by ``user_signup``."""
+    """Step 1 of sign-up: name and email (checked by ``signup_request``). No password here: it
+    is chosen on the page of the emailed link (``SignupConfirmForm``)."""
 
     name = forms.CharField(
         label=_("Your name"),
@@ -23,14 +24,26 @@ class SignupForm(forms.Form):
     email = forms.EmailField(
         label=_("Email"),
         max_length=254,
-        help_text=_("You sign in with this address."),
+        help_text=_("You sign in with this address. We email you a link to confirm it."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+class NewAccountForm(forms.Form):
+    """A new account's name and password pair (rules checked by the service that saves).
+
+    The page of a sign-up link and the invitation page use it; the email comes from the link.
+    """
+
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=120,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "name"}),
     )
     password1 = forms.CharField(
         label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validators_help_text_html(),
     )
     password2 = forms.CharField(
         label=_("Password again"),
@@ -38,11 +51,24 @@ class SignupForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].help_text = password_rule()  # read per form: settings may change
+
     def clean(self):
         data = super().clean()
         if data.get("password1") and data.get("password1") != data.get("password2"):
             self.add_error("password2", _("The two passwords do not match."))
         return data
+
+
+class SignupConfirmForm(NewAccountForm):
+    """Step 2 of sign-up, on the emailed link's page: the name (editable) and the password."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs.pop("autofocus", None)  # the name is usually right
+        self.fields["password1"].widget.attrs["autofocus"] = True
 
 
 KIND_HELP = {

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from console.text import clean_display_text
 from workspaces.models import User, normalize_email
 from workspaces.services.audit import audit_record
 
@@ -92,7 +93,8 @@ def user_update(*, user: User, name: str, timezone: str) -> User:
     """Edit the profile; audits the changed fields only (no row when nothing changed)."""
     if timezone not in timezone_names():
         raise ValidationError({"timezone": _("Choose a time zone from the list.")})
-    wanted = {"name": name.strip(), "timezone": timezone}
+    name = clean_display_text(name, label="Your name", field="name")
+    wanted = {"name": name, "timezone": timezone}
     before = {
         field: getattr(user, field) for field in wanted if getattr(user, field) != wanted[field]
     }

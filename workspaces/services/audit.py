@@ -7,6 +7,7 @@ from typing import Any
 from django.db import models
 
 from console import context
+from workspaces.auditlog import audit_target_label
 from workspaces.models import AuditEvent, User, Workspace
 
 
@@ -24,7 +25,9 @@ def audit_record(
 
     ``verb`` is ``<entity>.<action>`` (``auth.signin``, ``api_token.revoke``). ``actor`` is
     ``None`` for the system (tasks, sweepers); ``actor_label`` overrides the snapshot label (a
-    failed sign-in records the email that was tried).
+    failed sign-in records the email that was tried). The target is kept as its type, id and
+    display label (``auditlog.audit_target_label``: "version 1.2.0 of Acme Mall"), so the log
+    reads the same after the object is gone; the page words each event from the verb.
     """
     ctx = context.current()
     label = actor_label if actor_label is not None else (actor.email if actor else "system")
@@ -35,7 +38,7 @@ def audit_record(
         verb=verb,
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
-        target_repr=str(target)[:200] if target is not None else "",
+        target_repr=audit_target_label(target)[:200] if target is not None else "",
         before=before,
         after=after,
         ip=ctx.ip,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from console.text import clean_display_text
 from workspaces import authz
 from workspaces.authz import Cap
 from workspaces.models import Invitation, Membership, Workspace
 from workspaces.services.audit import audit_record
 from workspaces.services.invitations import InviteSpec, _clean_spec, _issue
-from workspaces.services.workspaces import unique_slug
+from workspaces.services.workspaces import unique_slug, workspace_create_limit_check
 
 
 @transaction.atomic
@@ -24,9 +25,10 @@ def developer_workspace_create(
     """
     authz.require(actor, Cap.MANAGE_DEVELOPER_WORKSPACES)
     tenant = actor.workspace
-    name = (name or "").strip()
+    name = clean_display_text(name, label="The workspace name", field="name")
     if not name:
         raise ValidationError({"name": "Give the developer workspace a name."})
+    workspace_create_limit_check(user=actor.user)
     if Workspace.objects.filter(tenant=tenant, name__iexact=name).exists():
         raise ValidationError({"name": f"{tenant.name} already has a workspace named “{name}”."})
     workspace = Workspace(

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from console.text import clean_display_text
 from workspaces import authz, keys
 from workspaces.authz import Cap
 from workspaces.images import validate_image
@@ -28,6 +29,23 @@ def _snapshot(app: HostApp) -> dict[str, object]:
 
 def validate_icon(icon: UploadedFile) -> None:
     validate_image(icon, label="The icon", max_bytes=ICON_MAX_BYTES, square=True, min_side=48)
+
+
+def _clean_texts(*, name: str, description: str) -> tuple[str, str]:
+    """The name and description as stored (the display-text rule); every refusal at once."""
+    errors: dict[str, list[ValidationError]] = {}
+    cleaned: dict[str, str] = {}
+    for field, value, label, multiline in (
+        ("name", name, "The host app name", False),
+        ("description", description, "The description", True),
+    ):
+        try:
+            cleaned[field] = clean_display_text(value, label=label, multiline=multiline)
+        except ValidationError as exc:
+            errors[field] = exc.error_list
+    if errors:
+        raise ValidationError(errors)
+    return cleaned["name"], cleaned["description"]
 
 
 def _set_platforms(app: HostApp, platforms: dict[str, str]) -> None:
@@ -57,11 +75,12 @@ def host_app_create(
     authz.require(actor, Cap.MANAGE_HOST_APPS)
     if icon:
         validate_icon(icon)
+    name, description = _clean_texts(name=name, description=description)
     secret = keys.random_secret()
     app = HostApp(
         workspace=actor.workspace,
-        name=name.strip(),
-        description=(description or "").strip(),
+        name=name,
+        description=description,
         app_key=keys.random_string(length=APP_KEY_LENGTH, alphabet=keys.PREFIX_ALPHABET),
         secret_hash=keys.keyed_hash(secret),
     )
@@ -102,7 +121,7 @@ def host_app_update(
     before = _snapshot(app)
     if icon:
         validate_icon(icon)
-    app.name, app.description = name.strip(), (description or "").strip()
+    app.name, app.description = _clean_texts(name=name, description=description)
     app.full_clean(exclude=["icon"])
     clash = HostApp.objects.filter(workspace=actor.workspace, name__iexact=app.name)
     if clash.exclude(pk=app.pk).exists():

@@ -1,7 +1,8 @@
 """Invitations: invite up to 10 people at once, withdraw, re-send, accept (single use, 3 days).
 
 A Developer is invited to work on given mini programs (``InviteSpec.app_ids``; required once the
-workspace has any) and is assigned to them on acceptance.
+workspace has any) and is assigned to them on acceptance. An invitation's status changes only
+through :func:`invitation_transition` (the table is ``workspaces/transitions.py``).
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from console.tasks import email_enqueue
+from console.text import clean_display_text
 from workspaces import authz, extensions, keys
 from workspaces.authz import Cap
+from workspaces.extensions import assignables
 from workspaces.models import Invitation, Membership, User, Workspace, normalize_email
-from workspaces.selectors import miniprogram_model
 from workspaces.services.audit import audit_record
+from workspaces.transitions import INVITATION_ALLOWED, InvalidTransition
 
 INVITATION_TTL = timedelta(days=3)
 MAX_INVITATIONS_PER_BATCH = 10
@@ -49,6 +52,55 @@ def _snapshot(invitation: Invitation) -> dict[str, object]:
     }
 
 
+# The audit verb of each status an invitation moves to (closing an expired one: "expire").
+INVITATION_VERBS: dict[str, str] = {
+    Invitation.Status.ACCEPTED: "invitation.accept",
+    Invitation.Status.WITHDRAWN: "invitation.withdraw",
+}
+EXPIRE_VERB = "invitation.expire"
+
+
+@transaction.atomic
+def invitation_transition(
+    *,
+    actor: User | None,
+    invitation_id: int,
+    to: str,
+    verb: str | None = None,
+    fields: dict[str, object] | None = None,
+) -> tuple[Invitation, bool]:
+    """The one door for ``Invitation.status``: returns (invitation, changed).
+
+    Locks the row; a same-state request is a no-op; a change the table does not allow raises
+    :class:`InvalidTransition`; saves the status with ``fields`` (``accepted_at``, …) and writes
+    the audit row (``verb``, by default the status's own). Callers apply the rules first.
+    """
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("workspace")
+        .get(pk=invitation_id)
+    )
+    if invitation.status == to:
+        return invitation, False
+    if to not in INVITATION_ALLOWED[invitation.status]:
+        raise InvalidTransition(f"{invitation.status} -> {to}")
+    before = _snapshot(invitation)
+    invitation.status = to
+    extra = fields or {}
+    for name, value in extra.items():
+        setattr(invitation, name, value)
+    invitation.save(update_fields=["status", "updated_at", *extra])
+    audit_record(
+        actor=actor,
+        verb=verb or INVITATION_VERBS[to],
+        workspace=invitation.workspace,
+        target=invitation,
+        before=before,
+        after=_snapshot(invitation),
+    )
+    return invitation, True
+
+
 def invitation_link(raw_token: str) -> str:
     return f"{settings.SITE_URL}{reverse('invitations:accept', args=[raw_token])}"
 
@@ -57,10 +109,9 @@ def _miniprogram_names(invitation: Invitation) -> list[str]:
     """Names of the mini programs an invited Developer will work on (those still there)."""
     if not invitation.app_ids:
         return []
-    rows = miniprogram_model()._default_manager.filter(
-        workspace_id=invitation.workspace_id, app_id__in=invitation.app_ids
+    return assignables().names(
+        workspace_id=invitation.workspace_id, app_ids=list(invitation.app_ids)
     )
-    return list(rows.order_by("name").values_list("name", flat=True))
 
 
 def _send(invitation: Invitation, raw_token: str, inviter: User | None) -> None:
@@ -108,8 +159,7 @@ def _issue(
 
 def _workspace_app_ids(workspace: Workspace) -> frozenset[str]:
     """App IDs of the workspace's mini programs (one query)."""
-    rows = miniprogram_model()._default_manager.filter(workspace=workspace)
-    return frozenset(rows.values_list("app_id", flat=True))
+    return assignables().app_ids(workspace=workspace)
 
 
 def _listed(values: list[str], limit: int = 5) -> str:
@@ -160,21 +210,15 @@ def _clean_spec(
     ``known_app_ids`` are the workspace's mini programs (looked up here when not given).
     """
     email = normalize_email(spec.email)
-    name = (spec.name or "").strip()
+    name = clean_display_text(spec.name, label=f"The name for {email or 'this person'}")
     if not name:
         raise ValidationError(f"Give a name for {email or 'each person'}.")
     try:
         validate_email(email)
     except ValidationError as exc:
         raise ValidationError(f"'{spec.email}' is not a valid email address.") from exc
-    allowed = authz.ROLES_BY_KIND[workspace.kind]
-    if spec.role not in allowed or (spec.role == Membership.Role.OWNER and not allow_owner):
-        raise ValidationError(
-            f"A {workspace.get_kind_display().lower()} workspace cannot invite a "
-            f"'{spec.role}': choose one of "
-            + ", ".join(authz.role_label(r, workspace.kind) for r in allowed if r != "owner")
-            + "."
-        )
+    if not (allow_owner and spec.role == Membership.Role.OWNER):
+        authz.check_assignable_role(kind=workspace.kind, role=spec.role, who=email)
     if known_app_ids is None:
         needed = spec.role == Membership.Role.DEVELOPER or spec.app_ids
         known_app_ids = _workspace_app_ids(workspace) if needed else frozenset()
@@ -222,9 +266,13 @@ def invitation_create_batch(*, actor: Membership, specs: list[InviteSpec]) -> li
     blocking = []
     for invitation in pending:
         if invitation.is_expired(now):
-            # An expired invitation no longer blocks a fresh one: close it first.
-            invitation.status = Invitation.Status.WITHDRAWN
-            invitation.save(update_fields=["status", "updated_at"])
+            # An expired invitation no longer blocks a fresh one: close it first (audited).
+            invitation_transition(
+                actor=actor.user,
+                invitation_id=invitation.pk,
+                to=Invitation.Status.WITHDRAWN,
+                verb=EXPIRE_VERB,
+            )
         else:
             blocking.append(invitation.email)
     if blocking:
@@ -267,16 +315,8 @@ def invitation_withdraw(*, actor: Membership, invitation_id: int) -> Invitation:
         return invitation
     if invitation.status == Invitation.Status.ACCEPTED:
         raise ValidationError(f"{invitation.email} already accepted; remove the member instead.")
-    before = _snapshot(invitation)
-    invitation.status = Invitation.Status.WITHDRAWN
-    invitation.save(update_fields=["status", "updated_at"])
-    audit_record(
-        actor=actor.user,
-        verb="invitation.withdraw",
-        workspace=actor.workspace,
-        target=invitation,
-        before=before,
-        after=_snapshot(invitation),
+    invitation, _ = invitation_transition(
+        actor=actor.user, invitation_id=invitation.pk, to=Invitation.Status.WITHDRAWN
     )
     return invitation
 
@@ -365,18 +405,11 @@ def invitation_accept(*, raw_token: str, user: User) -> Membership:
     if Membership.objects.filter(workspace=workspace, user=user).exists():
         raise ValidationError(f"You are already a member of {workspace.name}.")
     membership = Membership.objects.create(workspace=workspace, user=user, role=invitation.role)
-    before = _snapshot(invitation)
-    invitation.status = Invitation.Status.ACCEPTED
-    invitation.accepted_at = timezone.now()
-    invitation.accepted_by = user
-    invitation.save(update_fields=["status", "accepted_at", "accepted_by", "updated_at"])
-    audit_record(
+    invitation, _ = invitation_transition(
         actor=user,
-        verb="invitation.accept",
-        workspace=workspace,
-        target=invitation,
-        before=before,
-        after=_snapshot(invitation),
+        invitation_id=invitation.pk,
+        to=Invitation.Status.ACCEPTED,
+        fields={"accepted_at": timezone.now(), "accepted_by": user},
     )
     audit_record(
         actor=user,
@@ -405,8 +438,9 @@ def invitation_accept_with_signup(*, raw_token: str, name: str, password: str) -
         raise ValidationError(
             f"An account for {found.email} already exists: sign in to accept the invitation."
         )
-    candidate = User(email=found.email, name=name.strip())
+    name = clean_display_text(name, label="Your name", field="name")
+    candidate = User(email=found.email, name=name)
     validate_password(password, user=candidate)
-    user = User.objects.create_user(email=found.email, password=password, name=name.strip())
+    user = User.objects.create_user(email=found.email, password=password, name=name)
     audit_record(actor=user, verb="user.signup", target=user, after={"email": user.email})
     return invitation_accept(raw_token=raw_token, user=user)

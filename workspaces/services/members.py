@@ -1,4 +1,8 @@
-"""Members: change role, block/unblock, remove, transfer ownership. Every change is audited."""
+"""Members: change role, block/unblock, remove, transfer ownership. Every change is audited.
+
+A membership's status changes only through :func:`membership_transition` (the table is
+``workspaces/transitions.py``).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,16 @@ from django.db import transaction
 
 from workspaces import authz
 from workspaces.authz import Cap
-from workspaces.models import Membership
+from workspaces.models import Membership, User
 from workspaces.services.audit import audit_record
 from workspaces.services.grants import grants_drop_for_member
+from workspaces.transitions import MEMBERSHIP_ALLOWED, InvalidTransition
+
+# The audit verb of each status a membership moves to.
+MEMBERSHIP_VERBS: dict[str, str] = {
+    Membership.Status.BLOCKED: "membership.block",
+    Membership.Status.ACTIVE: "membership.unblock",
+}
 
 
 def _snapshot(m: Membership) -> dict[str, object]:
@@ -36,6 +47,39 @@ def _protect_owner(member: Membership, what: str) -> None:
 
 
 @transaction.atomic
+def membership_transition(
+    *, actor: User | None, membership_id: int, to: str
+) -> tuple[Membership, bool]:
+    """The one door for ``Membership.status``: returns (membership, changed).
+
+    Locks the row; a same-state request is a no-op (a double submit); a change the table does
+    not allow raises :class:`InvalidTransition`; saves only the status and writes the audit
+    row. Callers check who may do it (use-case services such as :func:`membership_set_blocked`).
+    """
+    member = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user", "workspace")
+        .get(pk=membership_id)
+    )
+    if member.status == to:
+        return member, False
+    if to not in MEMBERSHIP_ALLOWED[member.status]:
+        raise InvalidTransition(f"{member.status} -> {to}")
+    before = _snapshot(member)
+    member.status = to
+    member.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        verb=MEMBERSHIP_VERBS[to],
+        workspace=member.workspace,
+        target=member,
+        before=before,
+        after=_snapshot(member),
+    )
+    return member, True
+
+
+@transaction.atomic
 def membership_change_role(*, actor: Membership, membership_id: int, role: str) -> Membership:
     """Give a member another role (not Owner: ownership is transferred, not assigned)."""
     authz.require(actor, Cap.MANAGE_MEMBERS)
@@ -43,13 +87,7 @@ def membership_change_role(*, actor: Membership, membership_id: int, role: str) 
     if member.role == role:
         return member
     _protect_owner(member, "demoted")
-    allowed = [r for r in authz.ROLES_BY_KIND[member.workspace.kind] if r != "owner"]
-    if role not in allowed:
-        raise ValidationError(
-            "Choose one of: "
-            + ", ".join(authz.role_label(r, member.workspace.kind) for r in allowed)
-            + "."
-        )
+    authz.check_assignable_role(kind=member.workspace.kind, role=role, who=member.user.email)
     before = _snapshot(member)
     member.role = role
     member.save(update_fields=["role", "updated_at"])
@@ -75,17 +113,7 @@ def membership_set_blocked(*, actor: Membership, membership_id: int, blocked: bo
     _protect_owner(member, "blocked")
     if member.pk == actor.pk:
         raise ValidationError("You cannot block yourself.")
-    before = _snapshot(member)
-    member.status = target
-    member.save(update_fields=["status", "updated_at"])
-    audit_record(
-        actor=actor.user,
-        verb="membership.block" if blocked else "membership.unblock",
-        workspace=member.workspace,
-        target=member,
-        before=before,
-        after=_snapshot(member),
-    )
+    member, _ = membership_transition(actor=actor.user, membership_id=member.pk, to=target)
     return member
 
 

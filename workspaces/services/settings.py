@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 
+from console.text import clean_display_text
 from workspaces import authz
 from workspaces.authz import Cap
 from workspaces.images import validate_image
@@ -91,6 +92,27 @@ def _snapshot(row: WorkspaceSettings, workspace: Workspace) -> dict[str, Any]:
     return data
 
 
+# Display texts (console/text.py): field → (label, multi-line). The terms and the privacy
+# policy are documents pasted from elsewhere (tabs and all), not display text.
+DISPLAY_TEXTS = {"name": ("The workspace name", False)}
+
+
+def _clean_display_texts(changes: dict[str, Any]) -> dict[str, Any]:
+    """``changes`` with its display texts cleaned; every refusal at once, keyed by field."""
+    cleaned, errors = dict(changes), {}
+    for field, (label, multiline) in DISPLAY_TEXTS.items():
+        if isinstance(changes.get(field), str):
+            try:
+                cleaned[field] = clean_display_text(
+                    changes[field], label=label, multiline=multiline
+                )
+            except ValidationError as exc:
+                errors[field] = exc.error_list
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
 @transaction.atomic
 def workspace_settings_update(
     *,
@@ -125,6 +147,7 @@ def workspace_settings_update(
         validate_logo(logo)
     if favicon:
         validate_favicon(favicon)
+    changes = _clean_display_texts(changes)
     for field in ("name", "default_language"):
         if field in changes:
             setattr(workspace, field, (changes[field] or "").strip())

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
+from console.text import normalize_text, refuse_forbidden_characters
 from workspaces import keys
 from workspaces.models import ApiToken, User
 from workspaces.selectors import api_token_active_count
@@ -58,12 +59,17 @@ def token_create(
     Refuses (``ValidationError``) an empty or over-long name, an expiry that is not in the
     future, and a user who already holds ``MAX_ACTIVE_TOKENS`` active tokens.
     """
-    name = (name or "").strip()
+    name = normalize_text(name)
     errors: dict[str, list[str]] = {}
     if not name:
         errors["name"] = ["Give the token a name, e.g. the machine or CI job that will use it."]
     elif len(name) > NAME_MAX_LENGTH:
         errors["name"] = [f"Use at most {NAME_MAX_LENGTH} characters."]
+    else:
+        try:
+            refuse_forbidden_characters(name, label="The token name")
+        except ValidationError as exc:
+            errors["name"] = exc.messages
     now = timezone.now()
     if expires_at is not None and expires_at <= now:
         errors["expires_at"] = ["The expiry date must be in the future."]

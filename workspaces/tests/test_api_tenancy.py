@@ -833,7 +833,7 @@ def test_a_developer_workspace_has_no_reviewers_to_invite():
         format="json",
     )
     assert response.status_code == 400
-    assert "cannot invite" in error_of(response)["message"]
+    assert "cannot be made Reviewer" in error_of(response)["message"]
     assert not Invitation.objects.filter(workspace=dev).exists()
 
 

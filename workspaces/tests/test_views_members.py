@@ -134,13 +134,54 @@ def test_owner_row_has_no_destructive_actions(client, team):
     assert _url("member-remove", workspace, team["developer"].pk) in body
 
 
-def test_only_the_owner_is_offered_to_transfer_ownership(client, team):
+def test_only_the_owner_is_offered_to_transfer_ownership_apart_from_the_rows(client, team):
     workspace = team["owner"].workspace
-    target = _url("member-transfer", workspace, team["admin"].pk)
     client.force_login(team["owner"].user)
-    assert target in client.get(_url("members", workspace)).content.decode()
+    body = client.get(_url("members", workspace)).content.decode()
+    # One "Transfer ownership" section with the dialog's sentence, not a button in every row.
+    section = body[body.index('id="transfer-heading"') :]
+    assert f'action="{_url("member-transfer-chosen", workspace)}"' in section
+    assert f'<option value="{team["admin"].pk}">' in section
+    assert f'<option value="{team["owner"].pk}">' not in section  # not to oneself
+    assert "You become a Workspace Admin" in section and "data-confirm=" in section
+    for who in ("admin", "reviewer", "developer"):
+        assert _url("member-transfer", workspace, team[who].pk) not in body
     client.force_login(team["reviewer"].user)
     assert "Transfer ownership" not in client.get(_url("members", workspace)).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("who", "status_code", "changed"),
+    [("owner", 302, True), ("admin", 403, False), ("outsider", 404, False)],
+)
+def test_the_transfer_section_hands_ownership_to_the_chosen_member(
+    client, team, who, status_code, changed
+):
+    workspace = team["owner"].workspace
+    _login(client, team, who)
+    response = client.post(
+        _url("member-transfer-chosen", workspace), {"membership_id": team["reviewer"].pk}
+    )
+    assert response.status_code == status_code
+    team["reviewer"].refresh_from_db()
+    team["owner"].refresh_from_db()
+    assert (team["reviewer"].role == "owner") == changed
+    assert team["owner"].role == ("admin" if changed else "owner")
+
+
+def test_the_transfer_section_refuses_a_missing_or_foreign_choice(client, team):
+    workspace = team["owner"].workspace
+    client.force_login(team["owner"].user)
+    response = client.post(
+        _url("member-transfer-chosen", workspace), {"membership_id": ""}, follow=True
+    )
+    assert "Choose the member who becomes the owner." in response.content.decode()
+    foreign = client.post(
+        _url("member-transfer-chosen", workspace), {"membership_id": team["outsider"].pk}
+    )
+    assert foreign.status_code == 404
+    team["owner"].refresh_from_db()
+    assert team["owner"].role == "owner"
 
 
 @pytest.mark.parametrize("who", ["admin", "reviewer", "developer"])
@@ -163,7 +204,7 @@ def test_statuses_are_shown_as_badges_with_text(client, team):
     body = client.get(_url("members", workspace)).content.decode()
     assert 'badge badge-green">Active' in body
     assert 'badge badge-red">Blocked' in body
-    assert 'badge badge-blue">Pending' in body
+    assert 'badge badge-neutral">Pending' in body  # UI.md: pending is grey, not blue
     assert 'badge badge-amber">Expired' in body
 
 

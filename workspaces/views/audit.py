@@ -14,24 +14,25 @@ from collections.abc import Iterator
 from datetime import UTC
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
 
+from console.paging import paginate
+from workspaces.auditlog import audit_sentence
 from workspaces.authz import Cap, caps_for
 from workspaces.forms.onboarding import AuditFilterForm
 from workspaces.mixins import WorkspaceMixin
 from workspaces.models import AuditEvent, User
 from workspaces.selectors import audit_event_list, audit_verb_list
 
-PAGE_SIZE = 50
 EXPORT_CHUNK = 1000
 EXPORT_COLUMNS = [
     "time",
     "actor",
     "verb",
+    "summary",
     "target_type",
     "target_id",
     "target",
@@ -88,9 +89,10 @@ class AuditLogView(WorkspaceMixin, View):
         # The date filters mean days of the viewer's calendar: evaluate inside their zone.
         with timezone.override(tz):
             events = audit_event_list(workspace=self.workspace, **form.filters())
-            page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+            page = paginate(events, request)
             rows = list(page.object_list)
         for event in rows:
+            event.sentence = audit_sentence(event)
             event.diff = event_diff(event)
         query = request.GET.copy()
         query.pop("page", None)
@@ -141,6 +143,7 @@ def export_rows(events, tz) -> Iterator[str]:
                 event.created_at.astimezone(UTC).isoformat(),
                 _cell(event.actor_label),
                 _cell(event.verb),
+                _cell(audit_sentence(event)),
                 _cell(event.target_type),
                 _cell(event.target_id),
                 _cell(event.target_repr),

@@ -7,19 +7,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext
 from django.views.generic import TemplateView
 
+from console.paging import paginate
 from workspaces.authz import Cap
 from workspaces.forms.settings import DeveloperWorkspaceForm, apply_service_errors
 from workspaces.selectors import developer_workspace_list
 from workspaces.services.developer_workspaces import developer_workspace_create
 from workspaces.views.hostapps import TenantPageMixin
-
-PAGE_SIZE = 50
 
 
 class DeveloperWorkspaceListView(TenantPageMixin, TemplateView):
@@ -28,9 +26,7 @@ class DeveloperWorkspaceListView(TenantPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        page = Paginator(developer_workspace_list(tenant=self.workspace), PAGE_SIZE).get_page(
-            self.request.GET.get("page")
-        )
+        page = paginate(developer_workspace_list(tenant=self.workspace), self.request)
         context.update(page_obj=page, developer_workspaces=list(page.object_list))
         return context
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
@@ -21,6 +20,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from console.paging import paginate
 from workspaces.authz import Cap, CapabilityDenied
 from workspaces.forms.settings import HostAppForm, apply_service_errors
 from workspaces.mixins import WorkspaceMixin
@@ -28,8 +28,6 @@ from workspaces.models import HostApp
 from workspaces.selectors import host_app_get, host_app_list
 from workspaces.services.hostapps import host_app_create, host_app_reset_secret, host_app_update
 from workspaces.views.settings import image_response
-
-PAGE_SIZE = 50
 
 
 class TenantPageMixin(WorkspaceMixin):
@@ -64,9 +62,7 @@ class HostAppListView(TenantPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        page = Paginator(host_app_list(workspace=self.workspace), PAGE_SIZE).get_page(
-            self.request.GET.get("page")
-        )
+        page = paginate(host_app_list(workspace=self.workspace), self.request)
         context.update(page_obj=page, host_apps=list(page.object_list))
         return context
 

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext, ngettext
 from django.views import View
 from django.views.generic.base import ContextMixin
 
+from console.paging import page_size, paginate
 from workspaces import authz
 from workspaces.authz import Cap
 from workspaces.forms.members import (
@@ -55,8 +55,6 @@ from workspaces.services.members import (
     membership_set_blocked,
     workspace_transfer_ownership,
 )
-
-PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -160,22 +158,32 @@ class MemberListView(WorkspaceMixin, ContextMixin, View):
             # Developers see only their own mini programs: "none assigned" would mislead them.
             sees_all_miniprograms=authz.has_role_cap(self.membership, Cap.VIEW_MINIPROGRAM),
         )
+        if not (status or query) and authz.has_cap(self.membership, Cap.TRANSFER_OWNERSHIP):
+            # The "Transfer ownership" section, apart from the rows: who may become the owner.
+            context["transfer_candidates"] = [
+                m
+                for m in member_list_filtered(workspace=self.workspace, status="active")
+                if m.pk != self.membership.pk
+            ]
+            context["admin_role_label"] = authz.role_label(
+                Membership.Role.ADMIN, self.workspace.kind
+            )
         if status != "invited":
             members = member_list_filtered(workspace=self.workspace, status=status, query=query)
-            page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
+            page = paginate(members, request)
             context["page_obj"] = page
             context["rows"] = _member_rows(self.membership, list(page.object_list))
         if status in ("", "invited"):
             invitations = invitation_list_filtered(workspace=self.workspace, query=query)
             if status == "invited":
-                page = Paginator(invitations, PAGE_SIZE).get_page(request.GET.get("page"))
+                page = paginate(invitations, request)
                 context["page_obj"] = page
                 shown = list(page.object_list)
             else:
                 # Beside the members, the newest invitations; "Invited" lists them all.
-                shown = list(invitations[: PAGE_SIZE + 1])
-                context["more_invitations"] = len(shown) > PAGE_SIZE
-                shown = shown[:PAGE_SIZE]
+                shown = list(invitations[: page_size() + 1])
+                context["more_invitations"] = len(shown) > page_size()
+                shown = shown[: page_size()]
             context["invitation_rows"] = _invitation_rows(self.membership, shown)
         return render(request, self.template_name, context)
 
@@ -323,8 +331,8 @@ class MemberRemoveView(_MemberActionView):
         return self.back()
 
 
-class MemberTransferView(_MemberActionView):
-    def post(self, request: HttpRequest, workspace_slug: str, membership_id: int) -> HttpResponse:
+class _OwnershipTransferView(_MemberActionView):
+    def transfer(self, request: HttpRequest, membership_id: int) -> HttpResponse:
         member = self.member(membership_id)
         try:
             member = workspace_transfer_ownership(actor=self.membership, membership_id=member.pk)
@@ -341,6 +349,24 @@ class MemberTransferView(_MemberActionView):
             },
         )
         return self.back()
+
+
+class MemberTransferView(_OwnershipTransferView):
+    def post(self, request: HttpRequest, workspace_slug: str, membership_id: int) -> HttpResponse:
+        return self.transfer(request, membership_id)
+
+
+class MemberTransferChosenView(_OwnershipTransferView):
+    """The Members page's "Transfer ownership" section: the new owner is chosen in a list."""
+
+    def post(self, request: HttpRequest, workspace_slug: str) -> HttpResponse:
+        authz.require(self.membership, Cap.TRANSFER_OWNERSHIP)  # 403 before "bad input"
+        try:
+            membership_id = int(request.POST.get("membership_id", ""))
+        except ValueError:
+            messages.error(request, gettext("Choose the member who becomes the owner."))
+            return self.back()
+        return self.transfer(request, membership_id)
 
 
 class _InvitationActionView(_MemberActionView):

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -21,6 +20,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from console.paging import paginate
 from workspaces import authz
 from workspaces.authz import Cap, has_cap, require, role_label
 from workspaces.forms.grants import GrantForm
@@ -39,8 +39,6 @@ from workspaces.services.settings import (
     workspace_settings_get,
     workspace_settings_update,
 )
-
-PAGE_SIZE = 50
 
 # Served content types come from the bytes, never from the stored name's suffix (the suffix
 # is the uploader's): only the image formats our validators accept are served at all.
@@ -168,9 +166,7 @@ class AuthorizationsView(SettingsTabsMixin, WorkspaceMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        page = Paginator(member_api_token_list(workspace=self.workspace), PAGE_SIZE).get_page(
-            self.request.GET.get("page")
-        )
+        page = paginate(member_api_token_list(workspace=self.workspace), self.request)
         context.update(page_obj=page, tokens=list(page.object_list))
         context.setdefault("grant_form", self.grant_form())
         context["grants"] = grant_list(workspace=self.workspace)

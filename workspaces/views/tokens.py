@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
@@ -17,11 +16,10 @@ from django.utils.translation import gettext
 from django.views import View
 from django.views.decorators.cache import never_cache
 
+from console.paging import paginate
 from workspaces.forms.accounts import TokenCreateForm
 from workspaces.selectors import api_token_list
 from workspaces.services.tokens import token_create, token_revoke
-
-PAGE_SIZE = 50
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -49,9 +47,7 @@ class TokensView(LoginRequiredMixin, View):
         return self._render(request, form=TokenCreateForm(), new_token=token, new_raw=raw)
 
     def _render(self, request: HttpRequest, *, form: TokenCreateForm, **extra) -> HttpResponse:
-        page = Paginator(api_token_list(user=request.user), PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
+        page = paginate(api_token_list(user=request.user), request)
         context = {"form": form, "page_obj": page, "tokens": list(page.object_list), **extra}
         return render(request, self.template_name, context)
 

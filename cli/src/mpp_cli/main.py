@@ -28,7 +28,7 @@ from mpp_cli.commands import (
     note,
 )
 
-# Copied from the server (releases/versioning.py) so a typo fails before a long upload.
+# Copied from the server (releases/package/versioning.py) so a typo fails before a long upload.
 _VERSION = re.compile(r"^(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})$")
 _APP_ID = re.compile(r"^[1-9][0-9]{15}$")
 FIELD_LABELS = {"version": "--version", "notes": "--notes", "package": "PATH"}

@@ -23,9 +23,9 @@ from miniprograms.services.profile import (
     miniprogram_update_profile,
 )
 from releases.models import TrialVersion, Version, VersionFloor
+from releases.package.versioning import parse_version
 from releases.services.trial import trial_configure
 from releases.services.versions import version_upload
-from releases.versioning import parse_version
 from workspaces.authz import role_label
 from workspaces.models import HostApp, Membership, User, Workspace
 from workspaces.services.hostapps import host_app_create

@@ -1,4 +1,4 @@
-/* Mini program profile form: live counters, the industry filter, a logo preview and "add
+/* Mini program profile form: live counters, a logo preview and "add
    another language". Optional: without JavaScript every field works and the server checks
    the same rules (miniprograms/validators.py). */
 (function () {
@@ -53,52 +53,15 @@
   }
   attachCounters(document);
 
-  // --- industry: a filter box above the <select> of <optgroup>s ------------------------------
-  document.querySelectorAll("[data-industry-filter]").forEach(function (filter) {
-    var select = document.getElementById(filter.getAttribute("data-industry-filter"));
-    if (!select) return;
-    var groups = Array.from(select.querySelectorAll("optgroup")).map(function (group) {
-      return { node: group, label: group.label, options: Array.from(group.querySelectorAll("option")) };
-    });
-    var none = document.createElement("p");
-    none.className = "help";
-    none.setAttribute("aria-live", "polite");
-    none.hidden = true;
-    select.insertAdjacentElement("afterend", none);
-    filter.hidden = false;
-    select.size = 8; // a visible, scrollable list while choosing
-    select.classList.add("industry-list");
-    filter.addEventListener("input", function () {
-      var q = filter.value.trim().toLowerCase();
-      var shown = 0;
-      groups.forEach(function (group) {
-        var groupMatch = group.label.toLowerCase().indexOf(q) !== -1;
-        var any = false;
-        group.options.forEach(function (option) {
-          var match = !q || groupMatch || option.text.toLowerCase().indexOf(q) !== -1;
-          // Options stay in the DOM (the chosen one must still submit); hide the rest.
-          option.hidden = !match;
-          option.disabled = !match && !option.selected;
-          if (match) { any = true; shown++; }
-        });
-        group.node.hidden = !any;
-      });
-      none.hidden = shown > 0;
-      none.textContent = shown > 0 ? "" : "No industry matches “" + filter.value.trim() + "”: try a broader word.";
-    });
-    filter.addEventListener("keydown", function (event) {
-      if (event.key === "Enter") { event.preventDefault(); } // never submit the whole form
-      if (event.key === "ArrowDown") {
-        var first = select.querySelector("optgroup:not([hidden]) option:not([hidden])");
-        if (first) { select.value = first.value; select.focus(); event.preventDefault(); }
-      }
-    });
-  });
-
   // --- logo preview ----------------------------------------------------------------------
+  // A data: URL (FileReader), not a blob: one: the console's Content-Security-Policy allows
+  // images from 'self' and data: only.
+  function sizeLabel(bytes) {
+    return bytes < 1024 ? bytes + " B" : (bytes / 1024).toFixed(1).replace(/\.0$/, "") + " KB";
+  }
   document.querySelectorAll("input[type=file][name=logo]").forEach(function (input) {
     var box = document.querySelector("[data-logo-preview]");
-    if (!box || !window.URL || !URL.createObjectURL) return;
+    if (!box || !window.FileReader) return;
     input.addEventListener("change", function () {
       var file = input.files && input.files[0];
       if (!file) return;
@@ -106,15 +69,17 @@
       img.className = "thumb thumb-lg";
       img.alt = "Preview of " + file.name;
       img.width = 64; img.height = 64;
-      img.src = URL.createObjectURL(file);
       var note = document.createElement("span");
       note.className = "muted small";
-      note.textContent = Math.ceil(file.size / 1024) + " KB";
+      note.textContent = sizeLabel(file.size);
       img.onload = function () {
-        note.textContent = img.naturalWidth + "×" + img.naturalHeight + " px, " + Math.ceil(file.size / 1024) + " KB" +
+        note.textContent = img.naturalWidth + "×" + img.naturalHeight + " px, " + sizeLabel(file.size) +
           (img.naturalWidth !== img.naturalHeight ? " — not square" : "") + (file.size > 256 * 1024 ? " — over 256 KB" : "");
         note.classList.toggle("counter-bad", img.naturalWidth !== img.naturalHeight || file.size > 256 * 1024);
       };
+      var reader = new FileReader();
+      reader.onload = function () { img.src = reader.result; };
+      reader.readAsDataURL(file);
       box.replaceChildren(img, note);
     });
   });

@@ -25,7 +25,16 @@
     return words[key].replace(/\{(\w+)\}/g, function (_m, name) { return values[name]; });
   }
 
-  function mb(bytes) { return (bytes / MB).toFixed(bytes < 10 * MB ? 2 : 1) + " MB"; }
+  // The console's one size rule (console/formats.py): "812 B", "14.2 KB", "3.4 MB".
+  function mb(bytes) {
+    if (bytes < 1024) return bytes + " B";
+    var units = ["KB", "MB", "GB"];
+    var value = bytes / 1024;
+    var i = 0;
+    while (value >= 1023.5 && i < units.length - 1) { value /= 1024; i++; }
+    var text = value < 100 ? value.toFixed(1).replace(/\.0$/, "") : Math.round(value).toLocaleString("en");
+    return text + " " + units[i];
+  }
 
   function fieldOf(name) {
     var control = form.querySelector("[name=" + name + "]");

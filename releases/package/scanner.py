@@ -270,8 +270,10 @@ def _verify(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limits: Limi
             ValueError,
             NotImplementedError,  # "zip file version 6.4", an unknown compression method
         ) as exc:
+            # An OSError's text may name a server path or a storage host: not for the user.
+            reason = "" if isinstance(exc, OSError) else f" ({exc})"
             raise PackageRejected(
-                f"“{info.filename}” is damaged and cannot be read ({exc}); rebuild the package.",
+                f"“{info.filename}” is damaged and cannot be read{reason}; rebuild the package.",
                 code="corrupt",
             ) from exc
         except RuntimeError as exc:  # e.g. "File … is encrypted, password required"
@@ -336,6 +338,8 @@ def _read_manifest(archive: zipfile.ZipFile, prefix: str, limits: Limits) -> dic
             f"{MANIFEST} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.",
             code="bad_manifest",
         ) from exc
+    except RecursionError as exc:  # the decoder recurses once per nesting level
+        raise PackageRejected(f"{MANIFEST} is nested too deeply.", code="bad_manifest") from exc
     if not isinstance(manifest, dict):
         raise PackageRejected(f"{MANIFEST} must be a JSON object.", code="bad_manifest")
     return manifest

@@ -4,7 +4,9 @@ With Redis as broker a worker killed with SIGKILL can lose its message or hold i
 visibility timeout, and a task that outlives that timeout is delivered twice. So the broker only
 rings the doorbell ("job N may have work"); the row decides:
 
-* :func:`job_enqueue` puts a job in ``queued`` (a retry resets it) and rings after commit.
+* :func:`job_enqueue` puts a job in ``queued`` (a retry resets it) and rings after commit. The
+  ring never fails the caller: with the broker down it is logged (with the job id) and the
+  job stays queued for the sweeper, so an enqueue cannot undo the write that queued it.
 * :func:`job_claim` moves ``queued`` — or ``running`` with an *expired* lease — to ``running``
   with a fresh lease token, in one conditional UPDATE. Exactly one concurrent caller wins; the
   others get ``None`` and return.
@@ -29,6 +31,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from console.outbox import ring
 from releases.models import PackageJob
 
 logger = logging.getLogger(__name__)
@@ -49,7 +52,7 @@ def lease() -> timedelta:
 def _ring(job_id: int) -> None:
     from releases.tasks import run_job  # tasks import this module
 
-    run_job.delay(job_id)
+    ring(run_job, job_id, what=f"package job {job_id}")
 
 
 def job_enqueue(*, version_id: int, kind: str) -> PackageJob:

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import IO, Any
 
-from releases.scanner import ScanResult
+from releases.package.scanner import ScanResult
 
 PACKAGE_ADVICE = 2 * 1024 * 1024
 IMAGE_ADVICE = 200 * 1024

@@ -20,7 +20,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import IO, BinaryIO
 
-from releases.scanner import ScanResult
+from releases.package.scanner import ScanResult
 
 _LOCAL = struct.Struct("<4s5H3L2H")  # local file header, 30 bytes
 _CENTRAL = struct.Struct("<4s6H3L5H2L")  # central directory header, 46 bytes

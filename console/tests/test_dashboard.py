@@ -1,0 +1,43 @@
+"""The Overview dashboard shows only true numbers, and its first-run card leads in one step to
+creating a mini program and uploading its first version (issue 9)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from workspaces.models import Membership
+from workspaces.services.workspaces import workspace_create
+from workspaces.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def owner() -> Membership:
+    user = UserFactory(email="owner@dash.test", name="Dana Dash")
+    workspace = workspace_create(owner=user, name="Dash Co", kind="tenant")
+    return Membership.objects.get(workspace=workspace, user=user)
+
+
+def dashboard(client, owner) -> str:
+    client.force_login(owner.user)
+    return client.get(reverse("console:dashboard", args=[owner.workspace.slug])).content.decode()
+
+
+def test_placeholder_cards_show_no_fake_zeros(client, owner):
+    body = dashboard(client, owner)
+    approvals = body.split("My pending approvals")[1].split("</section>")[0]
+    alerts = body.split(">Alerts<")[1].split("</section>")[0]
+    for card in (approvals, alerts):
+        assert 'class="stat"' not in card and ">0<" not in card
+    assert "Approvals arrive with the review & release feature" in approvals
+    assert "Alerts arrive with analytics" in alerts
+
+
+def test_first_run_card_creates_a_mini_program_then_opens_its_upload(client, owner):
+    body = dashboard(client, owner)
+    create = reverse("miniprograms:create", args=[owner.workspace.slug])
+    assert f'class="button button-primary" href="{create}?then=upload"' in body
+    assert "Create a mini program" in body
+    assert reverse("miniprograms:wizard", args=[owner.workspace.slug]) in body
