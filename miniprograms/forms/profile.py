@@ -19,12 +19,12 @@ from django.forms import BaseFormSet, formset_factory
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from console.forms import apply_service_errors
 from miniprograms import languages, validators
 from miniprograms.forms.logo_hold import logo_held, logo_hold
 from miniprograms.models import MiniProgram
 from miniprograms.profile import LanguageText, ProfileInput
 from miniprograms.selectors import IndustryGroup
-from workspaces.forms.settings import apply_service_errors
 from workspaces.models import HostApp
 
 LOGO_ACCEPT = "image/png,image/jpeg,.png,.jpg,.jpeg"

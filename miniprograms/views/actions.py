@@ -20,6 +20,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from console.forms import apply_service_errors
 from miniprograms.forms import DeleteForm, HostAppsForm, OfflineForm, ShelfForm
 from miniprograms.selectors import miniprogram_developer_list, miniprogram_tester_list
 from miniprograms.services.lifecycle import (
@@ -30,7 +31,6 @@ from miniprograms.services.lifecycle import (
 from miniprograms.services.profile import host_apps_available, miniprogram_set_host_apps
 from miniprograms.views.base import MiniProgramMixin
 from workspaces.authz import Cap
-from workspaces.forms.settings import apply_service_errors
 
 
 def _form_errors(form) -> str:

@@ -16,6 +16,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from console.forms import apply_service_errors
 from console.paging import paginate
 from miniprograms.forms import (
     DeveloperAssignForm,
@@ -41,7 +42,6 @@ from miniprograms.services.members import (
 from miniprograms.views.base import MiniProgramMixin
 from workspaces import authz
 from workspaces.authz import Cap
-from workspaces.forms.settings import apply_service_errors
 from workspaces.services.invitations import INVITATION_TTL, invitation_create_batch
 
 

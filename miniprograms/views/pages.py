@@ -17,6 +17,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from console.files import image_bytes_response, image_response
 from console.paging import paginate
 from miniprograms import languages, validators
 from miniprograms.extensions import overview_context
@@ -36,10 +37,8 @@ from workspaces.authz import Cap
 from workspaces.mixins import WorkspaceMixin
 from workspaces.models import HostApp, Membership
 from workspaces.selectors import member_list
-from workspaces.views.settings import image_response
 
 # A logo passed validators.validate_logo: a PNG or a JPEG, told by its first bytes.
-IMAGE_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"))
 
 # --- what the pages show -----------------------------------------------------------------------
 
@@ -317,16 +316,9 @@ class HeldLogoView(WorkspaceMixin, View):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         held = logo_held(token=kwargs["token"], user_id=request.user.pk)
-        content_type = held and next(
-            (ct for sig, ct in IMAGE_SIGNATURES if held.data.startswith(sig)), None
-        )
-        if held is None or content_type is None:
+        if held is None:
             raise Http404("No such logo.")
-        response = HttpResponse(held.data, content_type=content_type)
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return response
+        return image_bytes_response(held.data)
 
 
 class MiniProgramLogoView(MiniProgramMixin, View):

@@ -18,6 +18,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from console.forms import apply_service_errors
 from miniprograms.selectors import miniprogram_tester_list
 from releases import selectors
 from releases.forms import TrialForm
@@ -25,7 +26,6 @@ from releases.models import TrialVersion
 from releases.services.trial import trial_clear, trial_configure
 from releases.views.base import VersionsMixin
 from workspaces.authz import Cap
-from workspaces.forms.settings import apply_service_errors
 
 
 @method_decorator(never_cache, name="dispatch")

@@ -32,6 +32,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 
+from console.forms import apply_service_errors
 from releases import selectors
 from releases.forms import UploadForm, refuse_package
 from releases.models import LARGE_PACKAGE, Version
@@ -41,7 +42,6 @@ from releases.services.versions import LARGE_WARNING, TOO_LARGE_MESSAGE
 from releases.views.base import VersionsMixin
 from releases.views.display.status import upload_outcome
 from workspaces.authz import Cap
-from workspaces.forms.settings import apply_service_errors
 
 
 def _protected(request: HttpRequest) -> HttpResponse:

@@ -20,18 +20,6 @@ from workspaces.services.settings import TEXT_FIELDS, validate_favicon, validate
 IMAGE_ACCEPT = "image/png,image/jpeg"
 
 
-def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ``ValidationError`` on the form: by field when it names one we show."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        for error in exc.error_list:
-            form.add_error(None, error)
-
-
 class HostAppForm(forms.Form):
     """Name, description, one bundle id / package name per platform, optional icon."""
 

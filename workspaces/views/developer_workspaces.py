@@ -12,9 +12,10 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext
 from django.views.generic import TemplateView
 
+from console.forms import apply_service_errors
 from console.paging import paginate
 from workspaces.authz import Cap
-from workspaces.forms.settings import DeveloperWorkspaceForm, apply_service_errors
+from workspaces.forms.settings import DeveloperWorkspaceForm
 from workspaces.selectors import developer_workspace_list
 from workspaces.services.developer_workspaces import developer_workspace_create
 from workspaces.views.hostapps import TenantPageMixin

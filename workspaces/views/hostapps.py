@@ -20,14 +20,15 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from console.files import image_response
+from console.forms import apply_service_errors
 from console.paging import paginate
 from workspaces.authz import Cap, CapabilityDenied
-from workspaces.forms.settings import HostAppForm, apply_service_errors
+from workspaces.forms.settings import HostAppForm
 from workspaces.mixins import WorkspaceMixin
 from workspaces.models import HostApp
 from workspaces.selectors import host_app_get, host_app_list
 from workspaces.services.hostapps import host_app_create, host_app_reset_secret, host_app_update
-from workspaces.views.settings import image_response
 
 
 class TenantPageMixin(WorkspaceMixin):

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
@@ -20,11 +19,13 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from console.files import image_response
+from console.forms import apply_service_errors
 from console.paging import paginate
 from workspaces import authz
 from workspaces.authz import Cap, has_cap, require, role_label
 from workspaces.forms.grants import GrantForm
-from workspaces.forms.settings import WorkspaceSettingsForm, apply_service_errors
+from workspaces.forms.settings import WorkspaceSettingsForm
 from workspaces.mixins import WorkspaceMixin
 from workspaces.selectors import (
     grant_candidate_list,
@@ -39,33 +40,6 @@ from workspaces.services.settings import (
     workspace_settings_get,
     workspace_settings_update,
 )
-
-# Served content types come from the bytes, never from the stored name's suffix (the suffix
-# is the uploader's): only the image formats our validators accept are served at all.
-_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x00\x00\x01\x00", "image/x-icon"),
-)
-
-
-def image_response(file: FieldFile) -> HttpResponse:
-    """Stream a stored, validated image (works for any storage backend: local or S3)."""
-    try:
-        handle = file.storage.open(file.name, "rb")
-    except FileNotFoundError as exc:
-        raise Http404("The image is missing from storage.") from exc
-    head = handle.read(8)
-    handle.seek(0)
-    content_type = next((ct for sig, ct in _SIGNATURES if head.startswith(sig)), None)
-    if content_type is None:
-        handle.close()
-        raise Http404("Not an image.")
-    response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = "private, max-age=300"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 class SettingsTabsMixin:
