@@ -21,13 +21,13 @@ from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from miniprograms.access import access_miniprogram
+from console.api import ErrorSerializer
+from miniprograms.endpoints import APP_ID, MiniProgramAPIView
 from miniprograms.models import MiniProgram
 from miniprograms.profile import LanguageText, ProfileInput
 from miniprograms.selectors import (
     industry_search,
     miniprogram_developer_list,
-    miniprogram_get,
     miniprogram_list,
     miniprogram_tester_get,
     miniprogram_tester_list,
@@ -69,49 +69,29 @@ from miniprograms.services.profile import (
     miniprogram_update_profile,
 )
 from workspaces import authz
-from workspaces.api_tenancy import (
+from workspaces.authz import Cap
+from workspaces.endpoints import (
     ERRORS,
     SLUG,
     WRITE_ERRORS,
     TenancyAPIView,
-    WorkspaceAPIView,
-    capability_message,
+    id_parameter,
+    json_or_multipart,
 )
-from workspaces.authz import Cap, CapabilityDenied
-from workspaces.serializers import ErrorSerializer
 
 TAG_MINIPROGRAMS = "mini programs"
 TAG_MEMBERS = "mini program members"
 TAG_INDUSTRIES = "industries"
 
-APP_ID = OpenApiParameter(
-    "app_id",
-    OpenApiTypes.STR,
-    OpenApiParameter.PATH,
-    description="The mini program's 16-digit App ID.",
-    pattern=r"^[1-9][0-9]{15}$",
-)
-
-
-def _id(name: str, what: str) -> OpenApiParameter:
-    return OpenApiParameter(
-        name, OpenApiTypes.INT, OpenApiParameter.PATH, description=f"Id of the {what}."
-    )
-
-
-HOST_APP_ID = _id("host_app_id", "host app (see the mini program's host_apps)")
-USER_ID = _id("user_id", "assigned Developer's user (see /developers)")
-TESTER_ID = _id("tester_id", "tester (see /testers)")
+HOST_APP_ID = id_parameter("host_app_id", "host app (see the mini program's host_apps)")
+USER_ID = id_parameter("user_id", "assigned Developer's user (see /developers)")
+TESTER_ID = id_parameter("tester_id", "tester (see /testers)")
 CONFIRM_NAME = OpenApiParameter(
     "confirm_name",
     OpenApiTypes.STR,
     OpenApiParameter.QUERY,
     description="The mini program's name, typed exactly (or send it in the body).",
 )
-
-
-def _json_or_multipart(serializer_class) -> dict[str, Any]:
-    return {"application/json": serializer_class, "multipart/form-data": serializer_class}
 
 
 @contextmanager
@@ -145,27 +125,6 @@ def _current_profile(mp: MiniProgram) -> dict[str, Any]:
             for row in mp.languages.all()
         ),
     }
-
-
-class MiniProgramAPIView(WorkspaceAPIView):
-    """A workspace endpoint about mini programs: fetch-and-authorize, and the detail answer."""
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, CapabilityDenied) and exc.cap == Cap.DEVELOP_MINIPROGRAM:
-            # Developers hold it per mini program, through being assigned: say so.
-            message = capability_message(exc).removesuffix(".")
-            exc = exceptions.PermissionDenied(
-                f"{message}, or a Developer assigned to this mini program."
-            )
-        return super().handle_exception(exc)
-
-    def miniprogram(self, app_id: str, cap: Cap = Cap.VIEW_MINIPROGRAM) -> MiniProgram:
-        return access_miniprogram(member=self.membership, app_id=app_id, cap=cap)
-
-    def detail(self, app_id: str, *, code: int = 200) -> Response:
-        """The detail body, read again after a write (what the console's page would show)."""
-        mp = miniprogram_get(workspace=self.workspace, app_id=app_id)
-        return self.out(MiniProgramDetailSerializer, mp, code=code)
 
 
 # --- industries ----------------------------------------------------------------------------------
@@ -221,7 +180,7 @@ class MiniProgramListView(MiniProgramAPIView):
         "the console's words. The mini program gets a new 16-digit App ID; its kind follows "
         "the workspace (tenant or merchant). Needs miniprograms.add_miniprogram.",
         parameters=[SLUG],
-        request=_json_or_multipart(MiniProgramCreateSerializer),
+        request=json_or_multipart(MiniProgramCreateSerializer),
         responses={201: MiniProgramDetailSerializer, **WRITE_ERRORS},
     )
     def post(self, request: Request, workspace_slug: str) -> Response:
@@ -269,7 +228,7 @@ class MiniProgramDetailView(MiniProgramAPIView):
         "which needs an Owner or Admin. Both changes apply, or neither. Needs "
         "miniprograms.develop_miniprogram.",
         parameters=[SLUG, APP_ID],
-        request=_json_or_multipart(MiniProgramUpdateSerializer),
+        request=json_or_multipart(MiniProgramUpdateSerializer),
         responses={200: MiniProgramDetailSerializer, **WRITE_ERRORS},
     )
     def patch(self, request: Request, workspace_slug: str, app_id: str) -> Response:

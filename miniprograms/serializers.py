@@ -24,7 +24,7 @@ from miniprograms.profile import LanguageText, pending_fields
 from miniprograms.selectors import SHELF_FILTERS
 from miniprograms.services.members import ACCOUNT_MAX, NOTE_MAX
 from workspaces.models import Membership
-from workspaces.serializers_tenancy import PersonSerializer
+from workspaces.serializers import PersonSerializer
 
 # The fields of a staged profile edit (besides the logo).
 PROFILE_KEYS = (

@@ -26,7 +26,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from miniprograms.api import APP_ID, MiniProgramAPIView
+from console.api import ErrorSerializer
+from miniprograms.endpoints import APP_ID, MiniProgramAPIView
 from miniprograms.models import MiniProgram
 from releases import selectors
 from releases.models import Artifact, Version
@@ -51,9 +52,8 @@ from releases.services.versions import (
     version_retry_scan,
     version_upload,
 )
-from workspaces.api_tenancy import ERRORS, SLUG, WRITE_ERRORS
 from workspaces.authz import Cap
-from workspaces.serializers import ErrorSerializer
+from workspaces.endpoints import ERRORS, SLUG, WRITE_ERRORS
 
 TAG_VERSIONS = "versions"
 TAG_TRIAL = "trial version"

@@ -22,7 +22,7 @@ from releases import selectors
 from releases.models import Artifact, PackageJob, TrialVersion, Version
 from releases.services.trial import QUERY_MAX
 from releases.services.versions import LARGE_WARNING, NOTES_MAX
-from workspaces.serializers_tenancy import PersonSerializer
+from workspaces.serializers import PersonSerializer
 
 MISSING_PACKAGE = "Choose the package to upload: a .zip of the mini program's code."
 

@@ -13,11 +13,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from console.api import ErrorSerializer
 from workspaces.selectors import api_token_list, membership_list_for_user
 from workspaces.serializers import (
     ApiTokenListQuerySerializer,
     ApiTokenSerializer,
-    ErrorSerializer,
     MeSerializer,
 )
 from workspaces.services.tokens import token_revoke

@@ -13,15 +13,24 @@ from typing import Any
 
 from django.db import transaction
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
-from rest_framework import exceptions, serializers, status
-from rest_framework.generics import GenericAPIView
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from console.api import ErrorSerializer
 from workspaces import authz
-from workspaces.authz import Cap, CapabilityDenied, access_workspace
-from workspaces.models import HostApp, Invitation, Membership, Workspace
+from workspaces.authz import Cap
+from workspaces.endpoints import (
+    ERRORS,
+    SLUG,
+    WRITE_ERRORS,
+    TenancyAPIView,
+    WorkspaceAPIView,
+    id_parameter,
+    json_or_multipart,
+)
+from workspaces.models import HostApp, Invitation, Membership
 from workspaces.selectors import (
     audit_event_list,
     developer_workspace_list,
@@ -35,7 +44,6 @@ from workspaces.selectors import (
     member_list_filtered,
     workspace_membership_list,
 )
-from workspaces.serializers import ErrorSerializer
 from workspaces.serializers_tenancy import (
     AuditEventSerializer,
     AuditQuerySerializer,
@@ -84,96 +92,9 @@ TAG_INVITATIONS = "invitations"
 TAG_HOST_APPS = "host apps"
 TAG_AUDIT = "audit"
 
-SLUG = OpenApiParameter(
-    "workspace_slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="Workspace slug."
-)
-
-
-def _id(name: str, what: str) -> OpenApiParameter:
-    return OpenApiParameter(
-        name, OpenApiTypes.INT, OpenApiParameter.PATH, description=f"Id of the {what}."
-    )
-
-
-MEMBER_ID = _id("membership_id", "membership (see the member list)")
-INVITATION_ID = _id("invitation_id", "invitation")
-HOST_APP_ID = _id("host_app_id", "host app")
-
-# Error answers every workspace endpoint can give.
-ERRORS = {401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
-WRITE_ERRORS = {400: ErrorSerializer, **ERRORS}
-
-
-def capability_message(exc: CapabilityDenied) -> str:
-    """The 403 message: the capability (for scripts) and the roles holding it (for people)."""
-    workspace = exc.workspace
-    kind = workspace.kind if workspace is not None else None
-    roles = [authz.role_label(r, kind or "tenant") for r in authz.roles_with(exc.cap, kind)]
-    who = " or ".join(roles) if roles else "nobody in this kind of workspace"
-    return f"This needs the capability {exc.cap.value}, held by: {who}."
-
-
-class TenancyAPIView(GenericAPIView):
-    """Converts a capability denial into a 403 that says which roles are allowed.
-
-    ``serializer_class`` only feeds OPTIONS (DRF's metadata): views that take a body set their
-    input serializer; the handlers pick their serializers explicitly.
-    """
-
-    serializer_class = serializers.Serializer
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, CapabilityDenied):
-            exc = exceptions.PermissionDenied(capability_message(exc))
-        return super().handle_exception(exc)
-
-
-class WorkspaceAPIView(TenancyAPIView):
-    """Resolves ``workspace_slug`` through authz before any handler runs.
-
-    ``read_cap`` is required for GET; writes are checked by the services they call, so the
-    console, the API and tasks refuse the same things. ``tenant_only`` answers 404 in a
-    developer workspace (before any capability check, so nothing about it leaks).
-    """
-
-    read_cap: Cap = Cap.VIEW_WORKSPACE
-    tenant_only: bool = False
-    workspace: Workspace
-    membership: Membership
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)  # authentication first: 401 before 404
-        self.workspace, self.membership = access_workspace(
-            user=request.user, slug=kwargs["workspace_slug"]
-        )
-        if self.tenant_only and not self.workspace.is_tenant:
-            raise Http404("Host apps and developer workspaces belong to tenant workspaces.")
-        if request.method in ("GET", "HEAD"):
-            authz.require(self.membership, self.read_cap)
-
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
-        context["workspace"] = getattr(self, "workspace", None)
-        return context
-
-    def query(self, serializer_class) -> dict[str, Any]:
-        query = serializer_class(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        return query.validated_data
-
-    def body(self, serializer_class, *, partial: bool = False) -> dict[str, Any]:
-        data = serializer_class(data=self.request.data, partial=partial)
-        data.is_valid(raise_exception=True)
-        return data.validated_data
-
-    def paginated(self, queryset, serializer_class) -> Response:
-        page = self.paginate_queryset(queryset)
-        data = serializer_class(page, many=True, context=self.get_serializer_context()).data
-        return self.get_paginated_response(data)
-
-    def out(self, serializer_class, instance, *, code: int = 200, **context: Any) -> Response:
-        ctx = {**self.get_serializer_context(), **context}
-        return Response(serializer_class(instance, context=ctx).data, status=code)
+MEMBER_ID = id_parameter("membership_id", "membership (see the member list)")
+INVITATION_ID = id_parameter("invitation_id", "invitation")
+HOST_APP_ID = id_parameter("host_app_id", "host app")
 
 
 # --- workspaces ------------------------------------------------------------------------------
@@ -437,10 +358,6 @@ class InvitationResendView(_InvitationActionView):
 # --- host apps -------------------------------------------------------------------------------
 
 
-def _json_or_multipart(serializer_class) -> dict[str, Any]:
-    return {"application/json": serializer_class, "multipart/form-data": serializer_class}
-
-
 class HostAppListView(WorkspaceAPIView):
     serializer_class = HostAppCreateSerializer
     read_cap = Cap.VIEW_HOST_APPS
@@ -462,7 +379,7 @@ class HostAppListView(WorkspaceAPIView):
         description="Answers with the SDK secret, once: only its hash is kept. Needs "
         "workspaces.manage_hostapps.",
         parameters=[SLUG],
-        request=_json_or_multipart(HostAppCreateSerializer),
+        request=json_or_multipart(HostAppCreateSerializer),
         responses={201: HostAppWithSecretSerializer, **WRITE_ERRORS},
     )
     def post(self, request: Request, workspace_slug: str) -> Response:
@@ -507,7 +424,7 @@ class HostAppDetailView(_HostAppObjectView):
         "bundle id removes that platform. The app key never changes. Needs "
         "workspaces.manage_hostapps.",
         parameters=[SLUG, HOST_APP_ID],
-        request=_json_or_multipart(HostAppUpdateSerializer),
+        request=json_or_multipart(HostAppUpdateSerializer),
         responses={200: HostAppSerializer, **WRITE_ERRORS},
     )
     def patch(self, request: Request, workspace_slug: str, host_app_id: int) -> Response:
@@ -606,7 +523,7 @@ class AuditEventListView(WorkspaceAPIView):
 # --- object grants ---------------------------------------------------------------------------
 
 TAG_GRANTS = "grants"
-GRANT_ID = _id("grant_id", "grant")
+GRANT_ID = id_parameter("grant_id", "grant")
 
 
 class _GrantView(WorkspaceAPIView):

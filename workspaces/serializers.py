@@ -5,11 +5,18 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from console.api import ErrorSerializer as ErrorSerializer  # the one error shape, re-exported
 from console.api import QuerySerializer
 from workspaces.authz import role_label
 from workspaces.models import ApiToken, Membership
 from workspaces.selectors import TOKEN_STATUSES
+
+
+class PersonSerializer(serializers.Serializer):
+    """A person as other records name them (who uploaded, who invited): the public shape other
+    apps' serializers use."""
+
+    name = serializers.CharField()
+    email = serializers.EmailField()
 
 
 class MeWorkspaceSerializer(serializers.Serializer):

@@ -28,6 +28,7 @@ from workspaces.models import (
     Workspace,
     WorkspaceSettings,
 )
+from workspaces.serializers import PersonSerializer
 from workspaces.services.hostapps import validate_icon
 from workspaces.services.invitations import MAX_INVITATIONS_PER_BATCH
 from workspaces.services.settings import validate_favicon, validate_logo
@@ -52,11 +53,6 @@ def _file_url(request, file) -> str | None:
         return None
     url = file.url
     return request.build_absolute_uri(url) if request is not None else url
-
-
-class PersonSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    email = serializers.EmailField()
 
 
 # --- workspaces ------------------------------------------------------------------------------
