@@ -54,10 +54,16 @@ lint: $(STAMP) ## ruff check + ruff format --check
 	$(BIN)/ruff format --check .
 
 # STYLE.md §8: services, selectors and the access rules are type-checked with django-stubs.
+# … and the kernel modules every app shares (outbox, text rule, client IP, API and page plumbing).
 TYPED := workspaces/services workspaces/selectors.py workspaces/authz.py workspaces/keys.py \
-	workspaces/images.py miniprograms/services miniprograms/selectors.py miniprograms/access.py \
+	workspaces/images.py workspaces/transitions.py workspaces/extensions.py \
+	workspaces/auditlog.py workspaces/endpoints.py workspaces/mixins.py \
+	miniprograms/services miniprograms/selectors.py miniprograms/access.py \
 	miniprograms/validators.py miniprograms/profile.py miniprograms/languages.py \
-	releases/services releases/selectors.py releases/tasks.py releases/package
+	miniprograms/mixins.py miniprograms/endpoints.py \
+	releases/services releases/selectors.py releases/tasks.py releases/package \
+	console/outbox.py console/text.py console/clientip.py console/limits.py console/paging.py \
+	console/files.py console/forms.py console/throttles.py console/formats.py console/api.py
 
 typecheck: $(STAMP) var ## mypy (django-stubs) on services, selectors and authz
 	$(BIN)/mypy $(TYPED)

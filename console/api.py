@@ -92,6 +92,7 @@ def exception_handler(exc: Exception, ctx: dict[str, Any]) -> Response | None:
 
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail
+        fields: dict[str, list[str]] | None
         if isinstance(detail, dict):
             fields = {k: _flatten(v) for k, v in detail.items()}
             non_field = fields.pop("non_field_errors", None)

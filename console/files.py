@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 
 # Served content types come from the bytes, never from the stored name's suffix (the suffix
 # is the uploader's): only the image formats our validators accept are served at all.
@@ -19,15 +20,17 @@ def image_content_type(head: bytes) -> str | None:
     return next((ct for sig, ct in IMAGE_SIGNATURES if head.startswith(sig)), None)
 
 
-def _image_headers(response: HttpResponse, *, cache_control: str) -> HttpResponse:
+def _image_headers(response: HttpResponseBase, *, cache_control: str) -> HttpResponseBase:
     response["Cache-Control"] = cache_control
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 
-def image_response(file: FieldFile) -> HttpResponse:
+def image_response(file: FieldFile) -> HttpResponseBase:
     """Stream a stored, validated image (works for any storage backend: local or S3)."""
+    if not file.name:
+        raise Http404("No image is stored.")
     try:
         handle = file.storage.open(file.name, "rb")
     except FileNotFoundError as exc:
@@ -42,7 +45,7 @@ def image_response(file: FieldFile) -> HttpResponse:
     return _image_headers(response, cache_control="private, max-age=300")
 
 
-def image_bytes_response(data: bytes) -> HttpResponse:
+def image_bytes_response(data: bytes) -> HttpResponseBase:
     """An image held in memory (never cached: it is one person's, for a short while)."""
     content_type = image_content_type(data[:8])
     if content_type is None:

@@ -55,6 +55,8 @@ MAX_BACKOFF = timedelta(hours=1)
 LEASE = timedelta(minutes=10)  # above the slowest handler (tasks' hard time limit is 6 minutes)
 RING_AGAIN = timedelta(minutes=1)  # a due row nobody claimed this long after its ring: ring again
 SWEEP_BATCH = 500
+KEEP_DONE = timedelta(days=7)  # delivered rows are kept a week (to answer "was it sent?")
+KEEP_FAILED = timedelta(days=30)  # rows given up on stay a month for an operator to look at
 
 State = OutboxMessage.State
 Handler = Callable[..., Any]
@@ -221,6 +223,21 @@ def outbox_sweep(*, now=None) -> dict[str, int]:
     OutboxMessage.objects.filter(pk__in=rung, state=State.PENDING).update(next_attempt_at=now)
     for message_id in rung:
         transaction.on_commit(functools.partial(_ring, message_id))
-    if rung or failed:
-        logger.info("outbox_sweep: rang %d message(s), failed %d", len(rung), failed)
-    return {"rung": len(rung), "failed": failed}
+    purged = _purge(now=now)
+    if rung or failed or purged:
+        logger.info(
+            "outbox_sweep: rang %d message(s), failed %d, purged %d", len(rung), failed, purged
+        )
+    return {"rung": len(rung), "failed": failed, "purged": purged}
+
+
+def _purge(*, now) -> int:
+    """Forget finished rows past their keeping time, a bounded batch per sweep."""
+    old = Q(state=State.DONE, finished_at__lt=now - KEEP_DONE) | Q(
+        state=State.FAILED, finished_at__lt=now - KEEP_FAILED
+    )
+    ids = list(OutboxMessage.objects.filter(old).values_list("pk", flat=True)[:SWEEP_BATCH])
+    if not ids:
+        return 0
+    deleted, _ = OutboxMessage.objects.filter(pk__in=ids).delete()
+    return deleted

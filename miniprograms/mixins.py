@@ -52,7 +52,7 @@ class MiniProgramMixin(WorkspaceMixin, _ResolveMiniProgram):
         return Cap.DEVELOP_MINIPROGRAM.value in self.mp_caps
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)  # type: ignore[misc]
+        context = super().get_context_data(**kwargs)
         context.update(
             miniprogram=self.miniprogram,
             mp_caps=self.mp_caps,

@@ -30,7 +30,7 @@ class WorkspaceMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+        context = super().get_context_data(**kwargs)  # type: ignore[misc]
         context.update(
             workspace=self.workspace,
             membership=self.membership,

@@ -143,6 +143,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "console.send_email": {"queue": "notifications"},
+    # The outbox's deliveries (emails, file clean-up): beside email, never behind a scan.
+    "console.outbox_deliver": {"queue": "notifications"},
     # Scans and builds are CPU- and I/O-heavy: their own queue, so a deployment can give them
     # their own workers (`-Q packages`) without delaying email or housekeeping.
     "releases.run_job": {"queue": "packages"},
@@ -327,9 +329,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "WorkspaceKindEnum": "workspaces.models.Workspace.Kind",
         "MembershipRoleEnum": "workspaces.models.Membership.Role",
-        "AssignableRoleEnum": "workspaces.serializers_tenancy.ASSIGNABLE_ROLES",
+        "AssignableRoleEnum": "workspaces.serializers_tenancy.common.ASSIGNABLE_ROLES",
         "MembershipStatusEnum": "workspaces.models.Membership.Status",
-        "InvitationStatusEnum": "workspaces.serializers_tenancy.INVITATION_STATUSES",
+        "InvitationStatusEnum": "workspaces.serializers_tenancy.common.INVITATION_STATUSES",
         "MiniProgramKindEnum": "miniprograms.models.MiniProgram.Kind",
         "VersionStatusEnum": "releases.models.Version.Status",
     },

@@ -133,12 +133,12 @@ def test_the_sweeper_rings_a_lost_run_again_and_gives_up_when_attempts_are_used(
 
     with django_capture_on_commit_callbacks(execute=True):
         # Still leased (the worker may be running it): nothing to do.
-        assert outbox.outbox_sweep() == {"rung": 0, "failed": 0}
+        assert outbox.outbox_sweep() == {"rung": 0, "failed": 0, "purged": 0}
     _time_passes(outbox.LEASE + LATER)
     with django_capture_on_commit_callbacks(execute=True):
         result = outbox.outbox_sweep()
 
-    assert result == {"rung": 1, "failed": 1}
+    assert result == {"rung": 1, "failed": 1, "purged": 0}
     assert calls == [{"n": 3}]  # the lost run was rung again and ran
     lost.refresh_from_db()
     worn.refresh_from_db()
@@ -227,3 +227,30 @@ def test_deleting_a_mini_program_while_the_broker_is_down_removes_its_files_afte
     assert not logo.exists()
     message.refresh_from_db()
     assert (message.state, message.attempts) == (State.DONE, 1)
+
+
+@pytest.mark.django_db
+def test_the_sweep_forgets_delivered_rows_after_a_week_and_failed_ones_after_a_month():
+    now = timezone.now()
+    kept_done = OutboxMessage.objects.create(
+        task="console.send_email", state="done", finished_at=now - timedelta(days=6)
+    )
+    OutboxMessage.objects.create(
+        task="console.send_email", state="done", finished_at=now - timedelta(days=8)
+    )
+    kept_failed = OutboxMessage.objects.create(
+        task="console.send_email", state="failed", finished_at=now - timedelta(days=8)
+    )
+    OutboxMessage.objects.create(
+        task="console.send_email", state="failed", finished_at=now - timedelta(days=31)
+    )
+    pending = OutboxMessage.objects.create(task="console.send_email")
+
+    result = outbox.outbox_sweep(now=now)
+
+    assert result["purged"] == 2
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {
+        kept_done.pk,
+        kept_failed.pk,
+        pending.pk,
+    }
