@@ -1,4 +1,4 @@
-"""``/api/v1/workspaces/…``: the tenancy API (workspaces/api_tenancy.py).
+"""``/api/v1/workspaces/…``: the tenancy API (``workspaces/api_tenancy/``, one module per feature).
 
 Path parameters use the same names as the console's URL map (``workspace_slug``,
 ``membership_id``, ``invitation_id``, ``host_app_id``, ``grant_id``) so the isolation sweep
@@ -7,60 +7,68 @@ can fill them.
 
 from django.urls import path
 
-from workspaces import api_tenancy as api
+from workspaces.api_tenancy import (
+    audit,
+    developer_workspaces,
+    grants,
+    hostapps,
+    invitations,
+    members,
+    workspaces,
+)
 
 app_name = "tenancy-api"
 
 W = "workspaces/<slug:workspace_slug>"
 
 urlpatterns = [
-    path("workspaces", api.WorkspaceListView.as_view(), name="workspace-list"),
-    path(W, api.WorkspaceDetailView.as_view(), name="workspace-detail"),
+    path("workspaces", workspaces.WorkspaceListView.as_view(), name="workspace-list"),
+    path(W, workspaces.WorkspaceDetailView.as_view(), name="workspace-detail"),
     # --- members ---
-    path(f"{W}/members", api.MemberListView.as_view(), name="member-list"),
+    path(f"{W}/members", members.MemberListView.as_view(), name="member-list"),
     path(
         f"{W}/members/<int:membership_id>",
-        api.MemberDetailView.as_view(),
+        members.MemberDetailView.as_view(),
         name="member-detail",
     ),
     path(
         f"{W}/members/<int:membership_id>/transfer-ownership",
-        api.MemberTransferOwnershipView.as_view(),
+        members.MemberTransferOwnershipView.as_view(),
         name="member-transfer-ownership",
     ),
     # --- invitations ---
-    path(f"{W}/invitations", api.InvitationListView.as_view(), name="invitation-list"),
+    path(f"{W}/invitations", invitations.InvitationListView.as_view(), name="invitation-list"),
     path(
         f"{W}/invitations/<int:invitation_id>/withdraw",
-        api.InvitationWithdrawView.as_view(),
+        invitations.InvitationWithdrawView.as_view(),
         name="invitation-withdraw",
     ),
     path(
         f"{W}/invitations/<int:invitation_id>/resend",
-        api.InvitationResendView.as_view(),
+        invitations.InvitationResendView.as_view(),
         name="invitation-resend",
     ),
     # --- host apps (tenant workspaces) ---
-    path(f"{W}/host-apps", api.HostAppListView.as_view(), name="host-app-list"),
+    path(f"{W}/host-apps", hostapps.HostAppListView.as_view(), name="host-app-list"),
     path(
         f"{W}/host-apps/<int:host_app_id>",
-        api.HostAppDetailView.as_view(),
+        hostapps.HostAppDetailView.as_view(),
         name="host-app-detail",
     ),
     path(
         f"{W}/host-apps/<int:host_app_id>/reset-secret",
-        api.HostAppResetSecretView.as_view(),
+        hostapps.HostAppResetSecretView.as_view(),
         name="host-app-reset-secret",
     ),
     # --- developer workspaces of a tenant ---
     path(
         f"{W}/developer-workspaces",
-        api.DeveloperWorkspaceListView.as_view(),
+        developer_workspaces.DeveloperWorkspaceListView.as_view(),
         name="developer-workspace-list",
     ),
     # --- object grants ---
-    path(f"{W}/grants", api.GrantListView.as_view(), name="grant-list"),
-    path(f"{W}/grants/<int:grant_id>", api.GrantDetailView.as_view(), name="grant-detail"),
+    path(f"{W}/grants", grants.GrantListView.as_view(), name="grant-list"),
+    path(f"{W}/grants/<int:grant_id>", grants.GrantDetailView.as_view(), name="grant-detail"),
     # --- audit log ---
-    path(f"{W}/audit-events", api.AuditEventListView.as_view(), name="audit-event-list"),
+    path(f"{W}/audit-events", audit.AuditEventListView.as_view(), name="audit-event-list"),
 ]

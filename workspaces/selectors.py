@@ -273,7 +273,7 @@ def invitation_get(*, workspace: Workspace, invitation_id: int) -> Invitation | 
     return Invitation.objects.filter(workspace=workspace, pk=invitation_id).first()
 
 
-# --- tenancy API (workspaces/api_tenancy.py) -------------------------------------------------
+# --- tenancy API (workspaces/api_tenancy/) ---------------------------------------------------
 
 
 def workspace_membership_list(*, user: User) -> QuerySet[Membership]:
@@ -315,7 +315,7 @@ def member_api_token_list(*, workspace: Workspace) -> QuerySet[ApiToken]:
     )
 
 
-# --- object grants (workspaces/services/grants.py, views/settings.py, api_tenancy.py) ---------
+# --- object grants (workspaces/services/grants.py, views/settings.py, api_tenancy/grants.py) --
 
 
 GRANT_OBJECT_TYPES = ("workspace", "miniprogram")

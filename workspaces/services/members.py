@@ -1,4 +1,5 @@
-"""Members: change role, block/unblock, remove, transfer ownership. Every change is audited.
+"""Members: change role, block/unblock (or both at once), remove, transfer ownership. Every
+change is audited.
 
 A membership's status changes only through :func:`membership_transition` (the table is
 ``workspaces/transitions.py``).
@@ -114,6 +115,31 @@ def membership_set_blocked(*, actor: Membership, membership_id: int, blocked: bo
     if member.pk == actor.pk:
         raise ValidationError("You cannot block yourself.")
     member, _ = membership_transition(actor=actor.user, membership_id=member.pk, to=target)
+    return member
+
+
+@transaction.atomic
+def membership_update(
+    *,
+    actor: Membership,
+    membership_id: int,
+    role: str | None = None,
+    blocked: bool | None = None,
+) -> Membership:
+    """Change a member's role and/or block or unblock them: both changes, or neither.
+
+    The role change comes first, then the block, each through its own door
+    (:func:`membership_change_role`, :func:`membership_set_blocked`) with its own rules and
+    audit row; a refusal of either rolls back the other. Nothing asked is a refusal too.
+    """
+    authz.require(actor, Cap.MANAGE_MEMBERS)
+    if role is None and blocked is None:
+        raise ValidationError("Send a new role or a status.")
+    member = _locked_member(actor=actor, membership_id=membership_id)
+    if role is not None:
+        member = membership_change_role(actor=actor, membership_id=member.pk, role=role)
+    if blocked is not None:
+        member = membership_set_blocked(actor=actor, membership_id=member.pk, blocked=blocked)
     return member
 
 
