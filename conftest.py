@@ -622,3 +622,40 @@ def _close_db_connections() -> None:
     from django.db import connections
 
     connections.close_all()
+
+
+# --- Who and what most tests start from (workspaces, miniprograms and releases tests) ----------
+# An app's tests/conftest.py (or a test module) overrides one of these where its tests need a
+# different one; ``owner`` and ``mp`` then build on whichever ``tenant`` and ``owner`` apply.
+
+
+@pytest.fixture
+def tenant():
+    """A tenant workspace: "Acme Super App", slug ``acme``."""
+    from workspaces.tests.factories import WorkspaceFactory
+
+    return WorkspaceFactory(kind="tenant", name="Acme Super App", slug="acme")
+
+
+@pytest.fixture
+def owner(tenant):
+    """The Owner of ``tenant``."""
+    from workspaces.tests.factories import MembershipFactory
+
+    return MembershipFactory(workspace=tenant, role="owner")
+
+
+@pytest.fixture
+def admin(tenant):
+    """An Admin of ``tenant``."""
+    from workspaces.tests.factories import MembershipFactory
+
+    return MembershipFactory(workspace=tenant, role="admin")
+
+
+@pytest.fixture
+def mp(owner):
+    """A mini program of the owner's workspace, created through the service by ``owner``."""
+    from miniprograms.tests.factories import create_miniprogram
+
+    return create_miniprogram(owner)

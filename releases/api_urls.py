@@ -1,4 +1,4 @@
-"""``/api/v1/``: the versions API (namespace ``releases-api``; releases/api.py).
+"""``/api/v1/``: the versions API (namespace ``releases-api``; releases/api/).
 
 No trailing slashes, like the other APIs. Mini programs are addressed by their public App ID and
 versions by their number (``<semver:number>``), never by database ids.
@@ -6,7 +6,7 @@ versions by their number (``<semver:number>``), never by database ids.
 
 from django.urls import path
 
-from releases import api
+from releases.api import diff, downloads, trial, versions
 
 app_name = "releases-api"
 
@@ -15,21 +15,21 @@ V = f"{MP}/versions"
 ONE = f"{V}/<semver:number>"
 
 urlpatterns = [
-    path(V, api.VersionListView.as_view(), name="version-list"),
-    path(ONE, api.VersionDetailView.as_view(), name="version-detail"),
-    path(f"{ONE}/retry-scan", api.VersionRetryScanView.as_view(), name="version-retry-scan"),
+    path(V, versions.VersionListView.as_view(), name="version-list"),
+    path(ONE, versions.VersionDetailView.as_view(), name="version-detail"),
+    path(f"{ONE}/retry-scan", versions.VersionRetryScanView.as_view(), name="version-retry-scan"),
     path(
         f"{ONE}/restart-quality",
-        api.VersionRestartQualityView.as_view(),
+        versions.VersionRestartQualityView.as_view(),
         name="version-restart-quality",
     ),
-    path(f"{ONE}/quality", api.VersionQualityView.as_view(), name="version-quality"),
-    path(f"{ONE}/diff", api.VersionDiffView.as_view(), name="version-diff"),
-    path(f"{ONE}/package", api.VersionPackageView.as_view(), name="version-package"),
+    path(f"{ONE}/quality", versions.VersionQualityView.as_view(), name="version-quality"),
+    path(f"{ONE}/diff", diff.VersionDiffView.as_view(), name="version-diff"),
+    path(f"{ONE}/package", downloads.VersionPackageView.as_view(), name="version-package"),
     path(
         f"{ONE}/artifacts/<str:kind>",
-        api.VersionArtifactView.as_view(),
+        downloads.VersionArtifactView.as_view(),
         name="version-artifact",
     ),
-    path(f"{MP}/trial", api.TrialView.as_view(), name="trial"),
+    path(f"{MP}/trial", trial.TrialView.as_view(), name="trial"),
 ]

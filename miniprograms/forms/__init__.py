@@ -1,6 +1,8 @@
 """Forms of the mini program pages (input shape and per-field rules only).
 
-``profile``: the profile form and its language rows, "Release to"; ``lifecycle``: shelf,
+``profile``: the profile form, with ``language_rows`` (its extra languages), ``industry`` (the
+searchable industry field), ``text`` (line breaks, counters) and ``logo_hold`` (a chosen logo
+kept across a refused submit); ``host_apps``: "Release to"; ``lifecycle``: shelf,
 offline, delete; ``members``: Developers, testers, the quick start's members step;
 ``filters``: the list filters (a workspace's list, the all-teams list, testers).
 """
@@ -10,6 +12,7 @@ from miniprograms.forms.filters import (
     MiniProgramFilterForm,
     TesterFilterForm,
 )
+from miniprograms.forms.host_apps import HostAppsForm
 from miniprograms.forms.lifecycle import DeleteForm, OfflineForm, ShelfForm
 from miniprograms.forms.members import (
     DeveloperAssignForm,
@@ -17,7 +20,7 @@ from miniprograms.forms.members import (
     WizardMembersForm,
     invite_roles,
 )
-from miniprograms.forms.profile import HostAppsForm, ProfileForm
+from miniprograms.forms.profile import ProfileForm
 
 __all__ = [
     "AllTeamsFilterForm",

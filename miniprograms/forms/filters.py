@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from miniprograms.forms.profile import host_app_choices
+from miniprograms.forms.host_apps import host_app_choices
 from workspaces.models import HostApp, Membership, Workspace
 
 

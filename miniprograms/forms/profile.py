@@ -1,5 +1,6 @@
-"""The profile form (create, quick start step 1, edit) with its extra-language rows, and
-"Release to".
+"""The profile form (create, quick start step 1, edit); its extra-language rows are in
+``language_rows``, the industry field's suggestions in ``industry`` and "Release to" in
+``host_apps``.
 
 Each profile field runs the rule of ``miniprograms.validators`` (the module the services and
 the API serializers use), so a person sees every broken rule at once, in the same words the
@@ -15,34 +16,25 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.forms import BaseFormSet, formset_factory
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from console.forms import apply_service_errors
 from miniprograms import languages, validators
+from miniprograms.forms.host_apps import HostAppsForm, host_app_choices
+from miniprograms.forms.industry import INDUSTRY_DATALIST_ID, industry_code, industry_options
+from miniprograms.forms.language_rows import LanguageFormSet
 from miniprograms.forms.logo_hold import logo_held, logo_hold
+from miniprograms.forms.text import add_counters, normalize_newlines
 from miniprograms.models import MiniProgram
-from miniprograms.profile import LanguageText, ProfileInput
+from miniprograms.profile import ProfileInput
 from miniprograms.selectors import IndustryGroup
 from workspaces.models import HostApp
 
+# Re-exported: "Release to" has its own module; existing imports keep working.
+__all__ = ["LOGO_ACCEPT", "REQUIRED_MESSAGES", "HostAppsForm", "ProfileForm", "host_app_choices"]
+
 LOGO_ACCEPT = "image/png,image/jpeg,.png,.jpg,.jpeg"
-# Blank extra-language rows a fresh form shows: without JavaScript, that is what one save adds.
-LANGUAGE_BLANK_ROWS = 2
-
-
-def _normalize_newlines(value: str) -> str:
-    """Browsers send a textarea's line breaks as CRLF; store and count them as one character."""
-    return (value or "").replace("\r\n", "\n").replace("\r", "\n")
-
-
-# (field, counting, min, max): the live counters under the text fields (miniprograms.js).
-COUNTERS = (
-    ("name", "width", validators.NAME_MIN_UNITS, validators.NAME_MAX_UNITS),
-    ("tagline", "chars", validators.TAGLINE_MIN, validators.TAGLINE_MAX),
-    ("description", "chars", validators.DESCRIPTION_MIN, validators.DESCRIPTION_MAX),
-)
 
 
 def _empty_message(check, empty: Any = "") -> str:
@@ -64,152 +56,6 @@ REQUIRED_MESSAGES = {
     "service_phone": _empty_message(validators.validate_service_phone),
     "service_email": _empty_message(validators.validate_service_email),
 }
-
-
-def add_counters(form: forms.Form) -> None:
-    """Mark the name, tagline and description inputs for the live counter script."""
-    for field, counting, low, high in COUNTERS:
-        if field in form.fields:
-            form.fields[field].widget.attrs.update(
-                {"data-counter": counting, "data-min": low, "data-max": high}
-            )
-
-
-# --- the profile -----------------------------------------------------------------------------
-
-
-class LanguageRowForm(forms.Form):
-    """One extra language with its own name, tagline and description. A blank row is ignored."""
-
-    language = forms.ChoiceField(label=_("Language"), required=False)
-    name = forms.CharField(label=_("Name"), required=False, strip=False)
-    tagline = forms.CharField(label=_("Tagline"), required=False, strip=False)
-    description = forms.CharField(
-        label=_("Description"),
-        required=False,
-        strip=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-    TEXT_FIELDS = ("name", "tagline", "description")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["language"].choices = [("", gettext("Choose a language…")), *languages.CHOICES]
-        add_counters(self)
-
-    @property
-    def is_filled(self) -> bool:
-        """Did the person type anything in this row (the language choice alone counts too)?"""
-        if not self.is_bound:
-            return False
-        keys = ("language", *self.TEXT_FIELDS)
-        return any((self.data.get(self.add_prefix(f)) or "").strip() for f in keys)
-
-    def clean_description(self) -> str:
-        return _normalize_newlines(self.cleaned_data.get("description", ""))
-
-    def clean(self):
-        data = super().clean()
-        if not self.is_filled:
-            return data
-        if not data.get("language") and "language" not in self.errors:
-            self.add_error("language", gettext("Choose the language of these texts."))
-        for field, check in (
-            ("name", validators.validate_name),
-            ("tagline", validators.validate_tagline),
-            ("description", validators.validate_description),
-        ):
-            if field in self.errors:
-                continue
-            try:
-                check(data.get(field, ""))
-            except ValidationError as exc:
-                self.add_error(field, exc)
-        return data
-
-    def text(self) -> LanguageText:
-        data = self.cleaned_data
-        return LanguageText(
-            language=data["language"],
-            name=data["name"],
-            tagline=data["tagline"],
-            description=data["description"],
-        )
-
-
-class BaseLanguageFormSet(BaseFormSet):
-    def __init__(self, *args: Any, default_language: str = "", **kwargs: Any) -> None:
-        self.default_language = default_language
-        super().__init__(*args, **kwargs)
-
-    def filled_forms(self) -> list[LanguageRowForm]:
-        return [form for form in self.forms if form.is_filled]
-
-    def clean(self):
-        chosen: list[str] = []
-        for form in self.filled_forms():
-            code = (form.cleaned_data or {}).get("language")
-            if not code:
-                continue
-            label = languages.label(code)
-            if code == self.default_language:
-                form.add_error(
-                    "language",
-                    gettext(
-                        "%(language)s is the default language: its texts are the main name, "
-                        "tagline and description."
-                    )
-                    % {"language": label},
-                )
-            elif code in chosen:
-                form.add_error(
-                    "language", gettext("%(language)s is listed twice.") % {"language": label}
-                )
-            chosen.append(code)
-
-    def texts(self) -> tuple[LanguageText, ...]:
-        return tuple(form.text() for form in self.filled_forms())
-
-
-LanguageFormSet = formset_factory(
-    LanguageRowForm,
-    formset=BaseLanguageFormSet,
-    extra=LANGUAGE_BLANK_ROWS,
-    max_num=len(languages.CODES) - 1,
-    absolute_max=len(languages.CODES) + LANGUAGE_BLANK_ROWS,
-    validate_max=True,
-)
-
-
-INDUSTRY_DATALIST_ID = "industry-options"
-
-
-def industry_options(groups: Sequence[IndustryGroup]) -> list[tuple[str, str]]:
-    """``(label, code)`` per leaf, the label being its path ("Food & Beverage › Coffee & Tea"):
-    the suggestions of the searchable industry field (an ``<input list>`` and ``<datalist>``)."""
-    return [
-        (f"{group.name} › {leaf.name}", leaf.code) for group in groups for leaf in group.children
-    ]
-
-
-def industry_code(value: str, options: Sequence[tuple[str, str]]) -> str | None:
-    """The leaf a person typed or picked: its path, its code, or its own name when only one
-    leaf has it (case and spacing ignored); ``None`` when nothing matches."""
-    wanted = " ".join((value or "").split()).casefold()
-    if not wanted:
-        return None
-    by_leaf_name: dict[str, list[str]] = {}
-    for label, code in options:
-        if wanted in (label.casefold(), code.casefold()):
-            return code
-        by_leaf_name.setdefault(label.rsplit(" › ", 1)[-1].casefold(), []).append(code)
-    matches = by_leaf_name.get(wanted, [])
-    return matches[0] if len(matches) == 1 else None
-
-
-def host_app_choices(host_apps: Sequence[HostApp]) -> list[tuple[str, str]]:
-    return [(str(app.pk), app.name) for app in host_apps]
 
 
 class ProfileForm(forms.Form):
@@ -362,7 +208,7 @@ class ProfileForm(forms.Form):
         return value
 
     def clean_description(self) -> str:
-        value = _normalize_newlines(self.cleaned_data["description"])
+        value = normalize_newlines(self.cleaned_data["description"])
         validators.validate_description(value)
         return value
 
@@ -473,18 +319,3 @@ class ProfileForm(forms.Form):
             exc = ValidationError(rest)
         apply_service_errors(self, exc)
         self.hold_logo()
-
-
-class HostAppsForm(forms.Form):
-    """ "Release to": the host apps the mini program is released into."""
-
-    host_apps = forms.MultipleChoiceField(
-        label=_("Release to"), required=False, widget=forms.CheckboxSelectMultiple
-    )
-
-    def __init__(self, *args: Any, host_apps: Sequence[HostApp], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["host_apps"].choices = host_app_choices(host_apps)
-
-    def host_app_ids(self) -> list[int]:
-        return [int(pk) for pk in self.cleaned_data["host_apps"]]

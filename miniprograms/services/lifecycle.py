@@ -17,7 +17,7 @@ from django.utils import timezone
 from console.outbox import outbox_enqueue
 from miniprograms.models import MiniProgram, MiniProgramHostApp
 from miniprograms.profile import draft_profile
-from miniprograms.services.profile import target_transition
+from miniprograms.services.host_apps import target_transition
 from miniprograms.transitions import SHELF_ALLOWED, InvalidTransition
 from workspaces import authz
 from workspaces.authz import Cap

@@ -1,4 +1,4 @@
-"""Create mini programs and edit their (staged) profile and "Release to" host apps.
+"""Create mini programs, edit their (staged) profile — whole or in part — and release it.
 
 Every write checks its capability first (``authz.require``), validates with
 ``miniprograms.validators`` (the rules the forms and serializers show), writes in one
@@ -8,7 +8,7 @@ transaction and records an audit row with before/after values.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,17 +19,36 @@ from django.utils import timezone
 from miniprograms import languages, validators
 from miniprograms.models import (
     AppIdAllocation,
-    Industry,
     MiniProgram,
     MiniProgramHostApp,
     MiniProgramLanguage,
 )
 from miniprograms.profile import LanguageText, ProfileInput, draft_profile
-from miniprograms.transitions import TARGET_ALLOWED, InvalidTransition
+from miniprograms.services.host_apps import (
+    host_apps_available,
+    host_apps_by_id,
+    miniprogram_set_host_apps,
+    target_transition,
+)
+from miniprograms.services.logo import file_delete_on_commit, logo_discard, logo_store
+from miniprograms.services.profile_rules import name_clash
+from miniprograms.services.profile_rules import validate_profile as _validate_profile
 from workspaces import authz
 from workspaces.authz import Cap
-from workspaces.models import HostApp, Membership, Workspace
+from workspaces.models import Membership
 from workspaces.services.audit import audit_record
+
+# Re-exported: "Release to" lives in ``host_apps``; callers of this module keep working.
+__all__ = [
+    "app_id_allocate",
+    "host_apps_available",
+    "miniprogram_create",
+    "miniprogram_profile_patch",
+    "miniprogram_profile_release",
+    "miniprogram_set_host_apps",
+    "miniprogram_update_profile",
+    "target_transition",
+]
 
 MAX_APP_ID_ATTEMPTS = 10
 
@@ -55,243 +74,7 @@ def app_id_allocate() -> str:
     raise RuntimeError("Could not allocate a unique App ID; try again.")
 
 
-# --- validation ---------------------------------------------------------------------------------
-
-
-def _field_errors(checks: Iterable[tuple[str, Any]]) -> dict[str, list[ValidationError]]:
-    errors: dict[str, list[ValidationError]] = {}
-    for key, check in checks:
-        try:
-            check()
-        except ValidationError as exc:
-            errors.setdefault(key, []).extend(exc.error_list)
-    return errors
-
-
-def _industry(code: str) -> Industry | None:
-    return (
-        Industry.objects.select_related("parent")
-        .filter(code=(code or "").strip(), parent__isnull=False)
-        .first()
-    )
-
-
-def _clean_languages(
-    texts: Iterable[LanguageText], *, default_language: str
-) -> tuple[list[LanguageText], list[ValidationError]]:
-    cleaned: list[LanguageText] = []
-    errors: list[ValidationError] = []
-    seen: set[str] = set()
-    for text in texts:
-        code = languages.canonical(text.language)
-        if code is None:
-            errors.append(ValidationError(f"“{text.language}” is not a supported language."))
-            continue
-        label = languages.label(code)
-        if code == default_language:
-            errors.append(
-                ValidationError(
-                    f"{label} is the default language: its texts are the main name, tagline "
-                    "and description."
-                )
-            )
-            continue
-        if code in seen:
-            errors.append(ValidationError(f"{label} is listed twice."))
-            continue
-        seen.add(code)
-        for check, value in (
-            (validators.validate_name, text.name),
-            (validators.validate_tagline, text.tagline),
-            (validators.validate_description, text.description),
-        ):
-            try:
-                check(value)
-            except ValidationError as exc:
-                errors.extend(ValidationError(f"{label}: {m}") for m in exc.messages)
-        cleaned.append(
-            LanguageText(
-                language=code,
-                name=validators.normalize_text(text.name),
-                tagline=validators.normalize_text(text.tagline),
-                description=validators.normalize_text(text.description),
-            )
-        )
-    return cleaned, errors
-
-
-def _validate_profile(
-    *,
-    workspace: Workspace,
-    profile: ProfileInput,
-    default_language: str,
-    exclude_pk: int | None = None,
-) -> tuple[Industry, list[LanguageText]]:
-    """All of the profile's rules at once: every broken rule is reported, by field."""
-    errors = _field_errors(
-        [
-            ("name", lambda: validators.validate_name(profile.name)),
-            ("tagline", lambda: validators.validate_tagline(profile.tagline)),
-            ("description", lambda: validators.validate_description(profile.description)),
-            ("service_phone", lambda: validators.validate_service_phone(profile.service_phone)),
-            ("service_email", lambda: validators.validate_service_email(profile.service_email)),
-        ]
-    )
-    industry = _industry(profile.industry)
-    if industry is None:
-        errors["industry"] = [
-            ValidationError(
-                "Choose an industry from the list."
-                if not profile.industry
-                else f"“{profile.industry}” is not an industry of the list: choose one."
-            )
-        ]
-    texts, language_errors = _clean_languages(profile.languages, default_language=default_language)
-    if language_errors:
-        errors["languages"] = language_errors
-    if "name" not in errors:
-        name = validators.normalize_text(profile.name)
-        clash = MiniProgram.objects.filter(workspace=workspace, name__iexact=name)
-        if exclude_pk is not None:
-            clash = clash.exclude(pk=exclude_pk)
-        if clash.exists():
-            errors["name"] = [
-                ValidationError(f"A mini program named “{name}” already exists in this workspace.")
-            ]
-    if errors:
-        raise ValidationError(errors)
-    assert industry is not None
-    return industry, texts
-
-
-def _name_clash(name: str) -> ValidationError:
-    return ValidationError(
-        {"name": f"A mini program named “{name}” already exists in this workspace."}
-    )
-
-
-# --- host apps ("Release to") ---------------------------------------------------------------
-
-
-def host_apps_available(*, workspace: Workspace) -> list[HostApp]:
-    """Host apps a mini program of ``workspace`` can be released to.
-
-    A tenant releases into its own host apps; a developer workspace into those of the tenant
-    that created it (none if it has no tenant).
-    """
-    owner_id = workspace.pk if workspace.is_tenant else workspace.tenant_id
-    if owner_id is None:
-        return []
-    return list(HostApp.objects.filter(workspace_id=owner_id).order_by("name", "id"))
-
-
-def _host_apps_by_id(workspace: Workspace, host_app_ids: Iterable[int]) -> dict[int, HostApp]:
-    wanted = {int(i) for i in host_app_ids}
-    available = {app.pk: app for app in host_apps_available(workspace=workspace)}
-    unknown = wanted - set(available)
-    if unknown:
-        raise ValidationError(
-            {
-                "host_apps": "These host apps are not available to this workspace: "
-                + ", ".join(str(i) for i in sorted(unknown))
-                + "."
-            }
-        )
-    return {pk: available[pk] for pk in wanted}
-
-
-def target_transition(
-    *, actor: Membership, target: MiniProgramHostApp, to: str, reason: str = ""
-) -> bool:
-    """The one door for a target's status (P2): table check, update, audit. Same state: no-op."""
-    if target.status == to:
-        return False
-    if to not in TARGET_ALLOWED[target.status]:
-        raise InvalidTransition(f"{target.status} -> {to}")
-    previous = target.status
-    target.status = to
-    target.offline_reason = reason if to == MiniProgramHostApp.Status.OFFLINE else ""
-    target.status_changed_at = timezone.now()
-    target.save(update_fields=["status", "offline_reason", "status_changed_at"])
-    verb = (
-        "miniprogram.host_app_offline"
-        if to == MiniProgramHostApp.Status.OFFLINE
-        else "miniprogram.host_app_online"
-    )
-    audit_record(
-        actor=actor.user,
-        verb=verb,
-        workspace=actor.workspace,
-        target=target.miniprogram,
-        before={"host_app": target.host_app.name, "status": previous},
-        after={"host_app": target.host_app.name, "status": to, "reason": reason},
-    )
-    return True
-
-
-def _add_targets(*, actor: Membership, mp: MiniProgram, apps: Iterable[HostApp]) -> None:
-    existing = {t.host_app_id: t for t in mp.targets.select_related("host_app")}
-    for app in apps:
-        target = existing.get(app.pk)
-        if target is None:
-            MiniProgramHostApp.objects.create(miniprogram=mp, host_app=app)
-            audit_record(
-                actor=actor.user,
-                verb="miniprogram.host_app_add",
-                workspace=actor.workspace,
-                target=mp,
-                after={"host_app": app.name},
-            )
-        else:
-            target_transition(actor=actor, target=target, to=MiniProgramHostApp.Status.ACTIVE)
-
-
-@transaction.atomic
-def miniprogram_set_host_apps(
-    *, actor: Membership, miniprogram: MiniProgram, host_app_ids: Iterable[int]
-) -> MiniProgram:
-    """Make ``host_app_ids`` the host apps the mini program is released to.
-
-    Needs DEVELOP on the mini program to add (or re-activate) a host app; removing one takes
-    the mini program offline there (data kept), which needs MANAGE — see
-    :func:`miniprograms.services.lifecycle.miniprogram_take_offline`.
-    """
-    authz.require(actor, Cap.DEVELOP_MINIPROGRAM, miniprogram)
-    mp = MiniProgram.objects.select_for_update().get(pk=miniprogram.pk)
-    wanted = _host_apps_by_id(actor.workspace, host_app_ids)
-    targets = list(mp.targets.select_related("host_app", "miniprogram"))
-    dropped = [t for t in targets if t.is_active and t.host_app_id not in wanted]
-    if dropped:
-        if not authz.has_cap(actor, Cap.MANAGE_MINIPROGRAM, mp):
-            admin = authz.role_label(Membership.Role.ADMIN, actor.workspace.kind)
-            raise ValidationError(
-                {
-                    "host_apps": "Taking a mini program offline from a host app ("
-                    + ", ".join(t.host_app.name for t in dropped)
-                    + f") needs a {admin} or the Owner."
-                }
-            )
-        for target in dropped:
-            target_transition(actor=actor, target=target, to=MiniProgramHostApp.Status.OFFLINE)
-    _add_targets(actor=actor, mp=mp, apps=wanted.values())
-    return mp
-
-
 # --- create and edit --------------------------------------------------------------------------
-
-
-def _store_logo(mp: MiniProgram, logo: UploadedFile) -> None:
-    mp.logo.save(logo.name or "logo.png", logo, save=False)
-
-
-def _discard_logo(mp: MiniProgram) -> None:
-    """Remove the logo file just stored for ``mp``: its row is not being written after all."""
-    if mp.logo.name:
-        mp.logo.storage.delete(mp.logo.name)
-
-
-def _delete_on_commit(storage, name: str) -> None:
-    transaction.on_commit(lambda: storage.delete(name))
 
 
 @transaction.atomic
@@ -326,7 +109,7 @@ def miniprogram_create(
     except ValidationError as exc:
         errors["logo"] = exc.error_list
     try:
-        apps = _host_apps_by_id(workspace, host_app_ids)
+        apps = host_apps_by_id(workspace=workspace, host_app_ids=host_app_ids)
     except ValidationError as exc:
         errors.update(exc.error_dict)
     if errors:
@@ -345,13 +128,13 @@ def miniprogram_create(
         service_email=profile.service_email.strip().lower(),
         created_by=actor.user,
     )
-    _store_logo(mp, logo)
+    logo_store(miniprogram=mp, logo=logo)
     try:
         with transaction.atomic():
             mp.save()
     except IntegrityError as exc:  # a concurrent create with the same name won
-        _discard_logo(mp)
-        raise _name_clash(mp.name) from exc
+        logo_discard(miniprogram=mp)
+        raise name_clash(name=mp.name) from exc
     try:
         MiniProgramLanguage.objects.bulk_create(
             MiniProgramLanguage(
@@ -378,7 +161,7 @@ def miniprogram_create(
             },
         )
     except BaseException:
-        _discard_logo(mp)  # the row rolls back; the file must go too
+        logo_discard(miniprogram=mp)  # the row rolls back; the file must go too
         raise
     return mp
 
@@ -448,18 +231,18 @@ def miniprogram_update_profile(
     mp.service_email = profile.service_email.strip().lower()
     old_logo = mp.logo.name if mp.logo else ""
     if logo is not None:
-        _store_logo(mp, logo)
+        logo_store(miniprogram=mp, logo=logo)
     try:
         with transaction.atomic():
             mp.save()
             _replace_languages(mp, texts)
     except IntegrityError as exc:
         if logo is not None:
-            _discard_logo(mp)
-        raise _name_clash(mp.name) from exc
+            logo_discard(miniprogram=mp)
+        raise name_clash(name=mp.name) from exc
     released_logo = (mp.released_profile or {}).get("logo")
     if logo is not None and old_logo and old_logo != released_logo:
-        _delete_on_commit(mp.logo.storage, old_logo)
+        file_delete_on_commit(storage=mp.logo.storage, name=old_logo)
     after = draft_profile(mp)
     changed_before, changed_after = _diff(before, after)
     if changed_after:
@@ -472,6 +255,71 @@ def miniprogram_update_profile(
             target=mp,
             before=changed_before,
             after={**changed_after, "staged": True},
+        )
+    return mp
+
+
+# The profile fields a partial edit may change (the logo travels separately).
+PATCHABLE_FIELDS = frozenset(ProfileInput.__dataclass_fields__)
+
+
+def _current_profile(mp: MiniProgram) -> dict[str, Any]:
+    """The draft as :class:`ProfileInput` arguments."""
+    return {
+        "name": mp.name,
+        "tagline": mp.tagline,
+        "description": mp.description,
+        "industry": mp.industry.code,
+        "service_phone": mp.service_phone,
+        "service_email": mp.service_email,
+        "languages": tuple(
+            LanguageText(
+                language=row.language,
+                name=row.name,
+                tagline=row.tagline,
+                description=row.description,
+            )
+            for row in mp.languages.all()
+        ),
+    }
+
+
+@transaction.atomic
+def miniprogram_profile_patch(
+    *,
+    actor: Membership,
+    miniprogram: MiniProgram,
+    changes: Mapping[str, Any],
+    logo: UploadedFile | None = None,
+    host_app_ids: Iterable[int] | None = None,
+) -> MiniProgram:
+    """Edit only some of the draft: ``changes`` (profile fields by name, ``languages`` replacing
+    the whole set) over the current draft, a new ``logo`` and/or new "Release to" host apps
+    (``None``: unchanged). Needs DEVELOP on the mini program.
+
+    The row is locked before the draft is read, so two partial edits at once cannot undo each
+    other's fields. All of it applies, or none: the host apps are set first (a refusal there
+    comes before any logo file is stored), then the merged profile goes through
+    :func:`miniprogram_update_profile` with the same rules as creation.
+    """
+    unknown = set(changes) - PATCHABLE_FIELDS
+    if unknown:
+        raise TypeError(f"Not profile fields: {', '.join(sorted(unknown))}.")
+    authz.require(actor, Cap.DEVELOP_MINIPROGRAM, miniprogram)
+    mp = (
+        MiniProgram.objects.select_for_update(of=("self",))
+        .select_related("industry")
+        .prefetch_related("languages")
+        .get(pk=miniprogram.pk)
+    )
+    if host_app_ids is not None:
+        miniprogram_set_host_apps(actor=actor, miniprogram=mp, host_app_ids=host_app_ids)
+    if changes or logo is not None:
+        mp = miniprogram_update_profile(
+            actor=actor,
+            miniprogram=mp,
+            profile=ProfileInput(**{**_current_profile(mp), **changes}),
+            logo=logo,
         )
     return mp
 
@@ -498,7 +346,7 @@ def miniprogram_profile_release(*, miniprogram_id: int, actor: Membership | None
     mp.released_at = timezone.now()
     mp.save(update_fields=["released_profile", "released_at", "updated_at"])
     if old_logo and old_logo != draft["logo"]:
-        _delete_on_commit(mp.logo.storage, old_logo)
+        file_delete_on_commit(storage=mp.logo.storage, name=old_logo)
     changed_before, changed_after = _diff(previous, draft)
     audit_record(
         actor=actor.user if actor else None,

@@ -1,12 +1,24 @@
-"""Factories and builders for the miniprograms app's tests."""
+"""Factories and builders for the miniprograms app's tests, and what they read back."""
 
 from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
 
 from miniprograms.models import MiniProgram
 from miniprograms.profile import LanguageText, ProfileInput
 from miniprograms.services.profile import miniprogram_create
-from workspaces.models import Membership
+from workspaces.models import AuditEvent, Membership
 from workspaces.tests.images import image_upload
+
+# A complete Japanese translation of ``profile_input()``'s texts.
+JAPANESE = {
+    "language": "ja",
+    "name": "コーヒーコーナー",
+    "tagline": "事前に注文して待たずに受け取り",
+    "description": "コーヒーとペストリーを事前に注文して、待たずに受け取れるミニプログラムです。",
+}
 
 
 def profile_input(**overrides) -> ProfileInput:
@@ -42,3 +54,16 @@ def create_miniprogram(
         default_language=default_language,
         host_app_ids=host_app_ids,
     )
+
+
+def stored_files() -> list[str]:
+    """Every file in this test's storage, as storage keys."""
+    root = Path(settings.MEDIA_ROOT)
+    if not root.exists():
+        return []
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def audit(verb: str) -> list[AuditEvent]:
+    """The audit rows with ``verb``, oldest first."""
+    return list(AuditEvent.objects.filter(verb=verb).order_by("created_at", "id"))

@@ -17,7 +17,7 @@ from miniprograms.tests.factories import create_miniprogram, profile_input
 from workspaces import authz
 from workspaces.authz import GRANT_IMPLIES, Cap, CapabilityDenied, caps_for, has_cap
 from workspaces.models import Membership
-from workspaces.tests.factories import MembershipFactory, WorkspaceFactory
+from workspaces.tests.factories import MembershipFactory, WorkspaceFactory, fresh
 
 pytestmark = pytest.mark.django_db
 
@@ -32,27 +32,8 @@ ALL = frozenset(MP_CAPS)
 NONE: frozenset[Cap] = frozenset()
 
 
-def fresh(member: Membership) -> Membership:
-    return Membership.objects.select_related("workspace", "user").get(pk=member.pk)
-
-
 def mp_caps(member: Membership, mp: MiniProgram) -> frozenset[Cap]:
     return frozenset(cap for cap in MP_CAPS if has_cap(member, cap, mp))
-
-
-@pytest.fixture
-def tenant():
-    return WorkspaceFactory(kind="tenant", name="Acme Super App", slug="acme")
-
-
-@pytest.fixture
-def owner(tenant):
-    return MembershipFactory(workspace=tenant, role="owner")
-
-
-@pytest.fixture
-def mp(owner):
-    return create_miniprogram(owner)
 
 
 @pytest.mark.parametrize(

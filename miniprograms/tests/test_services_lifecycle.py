@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from guardian.models import Permission
 
@@ -33,54 +30,19 @@ from miniprograms.services.profile import (
     miniprogram_set_host_apps,
     miniprogram_update_profile,
 )
-from miniprograms.tests.factories import create_miniprogram, logo_upload, profile_input
+from miniprograms.tests.factories import (
+    JAPANESE,
+    audit,
+    create_miniprogram,
+    logo_upload,
+    profile_input,
+    stored_files,
+)
 from miniprograms.transitions import InvalidTransition
 from workspaces.authz import CapabilityDenied
-from workspaces.models import AuditEvent, Membership
-from workspaces.services.hostapps import host_app_create
-from workspaces.tests.factories import MembershipFactory, WorkspaceFactory
+from workspaces.tests.factories import MembershipFactory, WorkspaceFactory, fresh
 
 pytestmark = pytest.mark.django_db
-
-JAPANESE = {
-    "language": "ja",
-    "name": "コーヒーコーナー",
-    "tagline": "事前に注文して待たずに受け取り",
-    "description": "コーヒーとペストリーを事前に注文して、待たずに受け取れるミニプログラムです。",
-}
-
-
-def stored_files() -> list[str]:
-    root = Path(settings.MEDIA_ROOT)
-    if not root.exists():
-        return []
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
-
-
-def fresh(member: Membership) -> Membership:
-    return Membership.objects.select_related("workspace", "user").get(pk=member.pk)
-
-
-def audit(verb: str) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(verb=verb).order_by("created_at", "id"))
-
-
-@pytest.fixture
-def tenant():
-    return WorkspaceFactory(kind="tenant", name="Acme Super App", slug="acme")
-
-
-@pytest.fixture
-def admin(tenant):
-    return MembershipFactory(workspace=tenant, role="admin")
-
-
-@pytest.fixture
-def host_apps(admin):
-    return [
-        host_app_create(actor=admin, name=name, platforms={"android": f"com.acme.{i}"})[0]
-        for i, name in enumerate(("Acme Pay", "Acme Wallet"))
-    ]
 
 
 @pytest.fixture

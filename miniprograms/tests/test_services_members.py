@@ -24,39 +24,13 @@ from miniprograms.services.members import (
     miniprogram_testers_add,
     parse_tester_lines,
 )
-from miniprograms.tests.factories import create_miniprogram
+from miniprograms.tests.factories import audit, create_miniprogram
 from workspaces.authz import Cap, CapabilityDenied
-from workspaces.models import AuditEvent, Membership
+from workspaces.models import Membership
 from workspaces.services.members import membership_remove
-from workspaces.tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
+from workspaces.tests.factories import MembershipFactory, WorkspaceFactory, fresh
 
 pytestmark = pytest.mark.django_db
-
-
-def fresh(member: Membership) -> Membership:
-    """The membership as the next request sees it (grants are cached per instance)."""
-    return Membership.objects.select_related("workspace", "user").get(pk=member.pk)
-
-
-def audit(verb: str) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(verb=verb).order_by("created_at", "id"))
-
-
-@pytest.fixture
-def tenant():
-    return WorkspaceFactory(kind="tenant", name="Acme Super App", slug="acme")
-
-
-@pytest.fixture
-def admin(tenant):
-    return MembershipFactory(workspace=tenant, role="admin")
-
-
-@pytest.fixture
-def developer(tenant):
-    return MembershipFactory(
-        workspace=tenant, role="developer", user=UserFactory(email="dana@acme.test")
-    )
 
 
 @pytest.fixture

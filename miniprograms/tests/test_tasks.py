@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -13,15 +10,8 @@ from django.db import transaction
 from miniprograms.models import MiniProgram
 from miniprograms.services.lifecycle import miniprogram_delete
 from miniprograms.tasks import delete_files
-from miniprograms.tests.factories import create_miniprogram
+from miniprograms.tests.factories import create_miniprogram, stored_files
 from workspaces.tests.factories import MembershipFactory, WorkspaceFactory
-
-
-def stored_files() -> list[str]:
-    root = Path(settings.MEDIA_ROOT)
-    if not root.exists():
-        return []
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
 
 def test_delete_files_removes_each_key_once_and_a_second_run_removes_nothing():

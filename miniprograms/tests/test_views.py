@@ -33,16 +33,6 @@ MANAGE = {"owner", "admin"}
 
 
 @pytest.fixture
-def tenant():
-    return WorkspaceFactory(kind="tenant", name="Acme Super App")
-
-
-@pytest.fixture
-def owner(tenant):
-    return MembershipFactory(workspace=tenant, role="owner")
-
-
-@pytest.fixture
 def host_app(owner):
     app, _secret = host_app_create(actor=owner, name="Acme Wallet", platforms={"android": "a.b"})
     return app
@@ -61,6 +51,7 @@ def mp(owner, host_app):
 
 @pytest.fixture
 def developer(tenant, owner, mp):
+    """Overrides the shared ``developer``: this one is assigned to ``mp``."""
     member = MembershipFactory(workspace=tenant, role="developer")
     miniprogram_developer_assign(actor=owner, miniprogram=mp, user_id=member.user_id)
     return member

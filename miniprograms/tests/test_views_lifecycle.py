@@ -22,14 +22,14 @@ from workspaces.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
-# The world of test_views.py: a tenant, its owner, host apps, a mini program, its developer.
-tenant, owner, host_app, other_host_app = (
-    world.tenant,
-    world.owner,
+# The world of test_views.py: host apps, a mini program with one of them, its developer (the
+# tenant and its owner come from the project's conftest.py).
+host_app, other_host_app, mp, developer = (
     world.host_app,
     world.other_host_app,
+    world.mp,
+    world.developer,
 )
-mp, developer = world.mp, world.developer
 
 
 # --- role matrix -----------------------------------------------------------------------------

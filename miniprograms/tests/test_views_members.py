@@ -32,14 +32,9 @@ from workspaces.tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-# The world of test_views.py: a tenant, its owner, a host app, a mini program, its developer.
-tenant, owner, host_app, mp, developer = (
-    world.tenant,
-    world.owner,
-    world.host_app,
-    world.mp,
-    world.developer,
-)
+# The world of test_views.py: a host app, a mini program with it, its developer (the tenant and
+# its owner come from the project's conftest.py).
+host_app, mp, developer = world.host_app, world.mp, world.developer
 
 
 def txt(content: bytes, name: str = "testers.txt") -> SimpleUploadedFile:

@@ -19,8 +19,9 @@ from workspaces.tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
-tenant, owner, host_app = world.tenant, world.owner, world.host_app
-mp = world.mp
+# The world of test_views.py: a host app and a mini program with it (the tenant and its owner
+# come from the project's conftest.py).
+host_app, mp = world.host_app, world.mp
 
 
 def held_token(response) -> str:

@@ -23,12 +23,12 @@ from django.views.generic import TemplateView
 from console.forms import apply_service_errors
 from miniprograms.forms import DeleteForm, HostAppsForm, OfflineForm, ShelfForm
 from miniprograms.selectors import miniprogram_developer_list, miniprogram_tester_list
+from miniprograms.services.host_apps import host_apps_available, miniprogram_set_host_apps
 from miniprograms.services.lifecycle import (
     miniprogram_delete,
     miniprogram_set_shelf,
     miniprogram_take_offline,
 )
-from miniprograms.services.profile import host_apps_available, miniprogram_set_host_apps
 from miniprograms.views.base import MiniProgramMixin
 from workspaces.authz import Cap
 

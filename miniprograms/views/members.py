@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -36,13 +35,14 @@ from miniprograms.services.members import (
     MAX_TESTERS,
     miniprogram_developer_assign,
     miniprogram_developer_unassign,
+    miniprogram_team_add,
     miniprogram_tester_remove,
     miniprogram_testers_add,
 )
 from miniprograms.views.base import MiniProgramMixin
 from workspaces import authz
 from workspaces.authz import Cap
-from workspaces.services.invitations import INVITATION_TTL, invitation_create_batch
+from workspaces.services.invitations import INVITATION_TTL
 
 
 class MembersView(MiniProgramMixin, TemplateView):
@@ -223,36 +223,35 @@ class WizardMembersView(MiniProgramMixin, TemplateView):
         if form.is_valid():
             if form.is_empty:
                 return self.enter()
-            developer_ids = form.cleaned_data["developers"]
-            specs = form.invites.specs(app_id=self.miniprogram.app_id)
             try:
-                # Both or neither: a refused invitation must not leave half the team assigned.
-                with transaction.atomic():
-                    for user_id in developer_ids:
-                        miniprogram_developer_assign(
-                            actor=self.membership, miniprogram=self.miniprogram, user_id=user_id
-                        )
-                    if specs:
-                        invitation_create_batch(actor=self.membership, specs=specs)
+                # Both or neither: a refused invitation leaves nobody assigned.
+                added = miniprogram_team_add(
+                    actor=self.membership,
+                    miniprogram=self.miniprogram,
+                    developer_ids=form.cleaned_data["developers"],
+                    invitations=form.invites.specs(app_id=self.miniprogram.app_id),
+                )
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
                 parts = []
-                if developer_ids:
+                if added.assigned:
                     parts.append(
                         ngettext(
                             "Assigned %(count)d Developer.",
                             "Assigned %(count)d Developers.",
-                            len(developer_ids),
+                            len(added.assigned),
                         )
-                        % {"count": len(developer_ids)}
+                        % {"count": len(added.assigned)}
                     )
-                if specs:
+                if added.invited:
                     parts.append(
                         ngettext(
-                            "Invited %(count)d person.", "Invited %(count)d people.", len(specs)
+                            "Invited %(count)d person.",
+                            "Invited %(count)d people.",
+                            len(added.invited),
                         )
-                        % {"count": len(specs)}
+                        % {"count": len(added.invited)}
                     )
                 messages.success(request, " ".join(parts))
                 return self.enter()

@@ -26,11 +26,8 @@ from miniprograms.forms.logo_hold import logo_held
 from miniprograms.models import MiniProgram
 from miniprograms.profile import pending_fields, profile_changes
 from miniprograms.selectors import industry_groups, miniprogram_list
-from miniprograms.services.profile import (
-    host_apps_available,
-    miniprogram_create,
-    miniprogram_update_profile,
-)
+from miniprograms.services.host_apps import host_apps_available
+from miniprograms.services.profile import miniprogram_create, miniprogram_update_profile
 from miniprograms.views.base import MiniProgramMixin
 from workspaces import authz
 from workspaces.authz import Cap

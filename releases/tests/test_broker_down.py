@@ -19,7 +19,6 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from miniprograms.tests.factories import create_miniprogram
 from releases.models import PackageJob, Version, VersionFloor
 from releases.package import jobs
 from releases.tasks import run_job
@@ -34,12 +33,8 @@ State = PackageJob.State
 
 @pytest.fixture
 def owner(transactional_db) -> Membership:
+    """Overrides the shared ``owner``: these tests need real commits (on-commit publishing)."""
     return MembershipFactory(workspace=WorkspaceFactory(kind="tenant"), role="owner")
-
-
-@pytest.fixture
-def mp(owner):
-    return create_miniprogram(owner)
 
 
 def _package() -> io.BytesIO:

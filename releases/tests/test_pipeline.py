@@ -26,18 +26,6 @@ Status = Version.Status
 State = PackageJob.State
 
 
-@pytest.fixture
-def owner(db) -> Membership:
-    user = UserFactory()
-    workspace = workspace_create(owner=user, name="Pipeline Co", kind="tenant")
-    return Membership.objects.get(workspace=workspace, user=user)
-
-
-@pytest.fixture
-def mp(owner):
-    return create_miniprogram(owner)
-
-
 def upload(owner, mp, number="1.0.0", data: bytes | None = None, capture=None):
     package = ContentFile(zip_bytes() if data is None else data, name="pkg.zip")
     if capture is None:

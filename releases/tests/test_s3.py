@@ -23,18 +23,8 @@ from releases.models import Artifact, PackageJob, Version
 from releases.package.downloads import stored_file_response
 from releases.services.versions import version_upload
 from releases.tests.packages import DEFAULT_FILES, zip_bytes
-from workspaces.models import Membership
-from workspaces.services.workspaces import workspace_create
-from workspaces.tests.factories import UserFactory
 
 MB = 1024 * 1024
-
-
-@pytest.fixture
-def owner(db) -> Membership:
-    user = UserFactory()
-    workspace = workspace_create(owner=user, name="Bucket Co", kind="tenant")
-    return Membership.objects.get(workspace=workspace, user=user)
 
 
 @pytest.fixture

@@ -14,16 +14,7 @@ from releases.package.diff import diff_packages
 from releases.services.trial import trial_clear, trial_configure, version_pages
 from releases.services.versions import version_upload
 from releases.tests.packages import DEFAULT_FILES, with_files, zip_bytes
-from workspaces.models import AuditEvent, Membership
-from workspaces.services.workspaces import workspace_create
-from workspaces.tests.factories import UserFactory
-
-
-@pytest.fixture
-def owner(db) -> Membership:
-    user = UserFactory()
-    workspace = workspace_create(owner=user, name="Trial Co", kind="tenant")
-    return Membership.objects.get(workspace=workspace, user=user)
+from workspaces.models import AuditEvent
 
 
 @pytest.fixture

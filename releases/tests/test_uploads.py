@@ -18,32 +18,23 @@ import pytest
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.http.multipartparser import MultiPartParser
 from django.test import Client
-from django.test import client as django_test_client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from rest_framework.test import APIClient
 
-from miniprograms.tests.factories import create_miniprogram
 from releases.models import Version, VersionFloor
 from releases.package import uploads
 from releases.services import versions
 from releases.services.versions import LARGE_WARNING, TOO_LARGE_MESSAGE
 from releases.tests.packages import with_files, zip_bytes
-from workspaces.models import Membership
 from workspaces.services.tokens import token_create
 from workspaces.services.workspaces import workspace_create
 from workspaces.tests.factories import UserFactory
 
+# Upload handlers put their temporary files in ``temp_dir`` (checked to stay empty).
+pytestmark = pytest.mark.usefixtures("temp_dir")
+
 KB = 1024
 MB = 1024 * KB
-
-
-@pytest.fixture(autouse=True)
-def temp_dir(settings, tmp_path):
-    """Where upload handlers put temporary files during these tests (checked to stay empty)."""
-    path = tmp_path / "upload-tmp"
-    path.mkdir()
-    settings.FILE_UPLOAD_TEMP_DIR = str(path)
-    return path
 
 
 def leftovers(temp_dir) -> list[str]:
@@ -160,42 +151,9 @@ def test_other_file_parts_and_a_second_package_are_skipped(temp_dir):
 
 
 @pytest.fixture
-def owner(db) -> Membership:
-    user = UserFactory(email="owner@stream.test")
-    workspace = workspace_create(owner=user, name="Stream Co", kind="tenant")
-    return Membership.objects.get(workspace=workspace, user=user)
-
-
-@pytest.fixture
-def mp(owner):
-    return create_miniprogram(owner)
-
-
-@pytest.fixture
 def bearer(owner) -> dict[str, str]:
     _token, raw = token_create(user=owner.user, name="CLI")
     return {"Authorization": f"Bearer {raw}"}
-
-
-@pytest.fixture
-def payload_counter(monkeypatch):
-    """Count the bytes the test client's request body gives out (its ``wsgi.input``)."""
-
-    class CountingPayload(django_test_client.FakePayload):
-        consumed = 0
-
-        def read(self, size=-1, /):
-            chunk = super().read(size)
-            CountingPayload.consumed += len(chunk)
-            return chunk
-
-        def readline(self, size=-1, /):
-            line = super().readline(size)
-            CountingPayload.consumed += len(line)
-            return line
-
-    monkeypatch.setattr(django_test_client, "FakePayload", CountingPayload)
-    return CountingPayload
 
 
 def url_of(mp) -> str:

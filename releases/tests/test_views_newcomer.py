@@ -9,28 +9,12 @@ import io
 import pytest
 from django.urls import reverse
 
-from miniprograms.tests.factories import create_miniprogram
 from releases.models import Version
 from releases.tests.factories import upload_version
 from releases.tests.packages import DEFAULT_FILES, with_files, zip_bytes
-from workspaces.models import Membership
-from workspaces.services.workspaces import workspace_create
-from workspaces.tests.factories import UserFactory
 
 BANNER = DEFAULT_FILES["packageA/images/banner.png"]
 NOTES_ONLY = zip_bytes(with_files({"packageA/images/banner-copy.png": BANNER}))  # a duplicate
-
-
-@pytest.fixture
-def owner(db) -> Membership:
-    user = UserFactory(email="owner@newcomer.test", name="Nina Newcomer")
-    workspace = workspace_create(owner=user, name="Newcomer Co", kind="tenant")
-    return Membership.objects.get(workspace=workspace, user=user)
-
-
-@pytest.fixture
-def mp(owner):
-    return create_miniprogram(owner)
 
 
 def upload_page(mp) -> str:

@@ -16,36 +16,25 @@ import os
 import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
-from django.test import client as django_test_client
 from django.urls import reverse
 
 from miniprograms.services.members import miniprogram_developer_assign
-from miniprograms.tests.factories import create_miniprogram
 from releases.models import Version, VersionFloor
 from releases.package import uploads
 from releases.serializers import MISSING_PACKAGE
 from releases.services import versions
 from releases.services.versions import LARGE_WARNING, TOO_LARGE_MESSAGE, version_upload
 from releases.tests.packages import zip_bytes
-from workspaces.models import Membership
 from workspaces.services.workspaces import workspace_create
 from workspaces.tests.factories import MembershipFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# Upload handlers put their temporary files in ``temp_dir`` (checked to stay empty).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("temp_dir")]
 
 KB = 1024
 MB = 1024 * KB
 GOOD = zip_bytes()
 JSON = {"Accept": "application/json"}
-
-
-@pytest.fixture(autouse=True)
-def temp_dir(settings, tmp_path):
-    """Where upload handlers put temporary files during these tests (checked to stay empty)."""
-    path = tmp_path / "upload-tmp"
-    path.mkdir()
-    settings.FILE_UPLOAD_TEMP_DIR = str(path)
-    return path
 
 
 def leftovers(temp_dir) -> list[str]:
@@ -55,39 +44,6 @@ def leftovers(temp_dir) -> list[str]:
 def stored_packages(settings) -> list[str]:
     root = os.path.join(settings.MEDIA_ROOT, "packages")
     return [os.path.join(d, f) for d, _dirs, files in os.walk(root) for f in files]
-
-
-@pytest.fixture
-def owner(db) -> Membership:
-    user = UserFactory(email="owner@page.test", name="Olive Owner")
-    workspace = workspace_create(owner=user, name="Page Co", kind="tenant")
-    return Membership.objects.get(workspace=workspace, user=user)
-
-
-@pytest.fixture
-def mp(owner):
-    return create_miniprogram(owner)
-
-
-@pytest.fixture
-def payload_counter(monkeypatch):
-    """Count the bytes the test client's request body gives out (its ``wsgi.input``)."""
-
-    class CountingPayload(django_test_client.FakePayload):
-        consumed = 0
-
-        def read(self, size=-1, /):
-            chunk = super().read(size)
-            CountingPayload.consumed += len(chunk)
-            return chunk
-
-        def readline(self, size=-1, /):
-            line = super().readline(size)
-            CountingPayload.consumed += len(line)
-            return line
-
-    monkeypatch.setattr(django_test_client, "FakePayload", CountingPayload)
-    return CountingPayload
 
 
 def page_url(mp) -> str:

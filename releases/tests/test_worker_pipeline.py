@@ -19,14 +19,11 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from miniprograms.tests.factories import create_miniprogram
 from releases.models import Artifact, PackageJob, Version
 from releases.services.versions import version_upload
 from releases.tasks import run_job, sweep_jobs
 from releases.tests.packages import DEFAULT_FILES, large_package, zip_bytes
-from workspaces.models import AuditEvent, Membership
-from workspaces.services.workspaces import workspace_create
-from workspaces.tests.factories import UserFactory
+from workspaces.models import AuditEvent
 
 pytestmark = pytest.mark.services
 # The worker reads what the test committed (the project conftest puts back the industry
@@ -36,18 +33,6 @@ LIVE = pytest.mark.django_db(transaction=True)
 Status = Version.Status
 State = PackageJob.State
 LEASE_SECONDS = 3  # the killed worker's lease: the sweeper may hand its job over 3 s after
-
-
-@pytest.fixture
-def owner(db) -> Membership:
-    user = UserFactory()
-    workspace = workspace_create(owner=user, name="Worker Co", kind="tenant")
-    return Membership.objects.get(workspace=workspace, user=user)
-
-
-@pytest.fixture
-def mp(owner):
-    return create_miniprogram(owner)
 
 
 def _run_job_lines(log: str, outcome: str = "") -> list[str]:

@@ -40,3 +40,8 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     workspace = factory.SubFactory(WorkspaceFactory)
     role = Membership.Role.ADMIN
+
+
+def fresh(member: Membership) -> Membership:
+    """The membership as the next request sees it (grants are cached per instance)."""
+    return Membership.objects.select_related("workspace", "user").get(pk=member.pk)

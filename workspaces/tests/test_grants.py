@@ -24,13 +24,11 @@ from workspaces.models import (
 from workspaces.selectors import grant_candidate_list, grant_list
 from workspaces.services.grants import grant_add, grant_remove
 from workspaces.services.members import membership_remove
-from workspaces.tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
+from workspaces.tests.factories import MembershipFactory, UserFactory, WorkspaceFactory, fresh
+from workspaces.tests.matrix import EVERYONE, MANAGERS, assert_refused, login_as
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["owner", "admin", "reviewer", "developer"]
-EVERYONE = [*ROLES, "outsider", "anonymous"]
-MANAGERS = ("owner", "admin")
 NEVER_GRANTABLE = [
     Cap.MANAGE_MEMBERS,
     Cap.MANAGE_AUTHORIZATIONS,
@@ -40,25 +38,11 @@ NEVER_GRANTABLE = [
 
 
 @pytest.fixture
-def tenant():
-    return WorkspaceFactory(kind="tenant", name="Acme Super App", slug="acme")
-
-
-@pytest.fixture
-def owner(tenant):
-    return MembershipFactory(workspace=tenant, role="owner")
-
-
-@pytest.fixture
 def developer(tenant):
+    """Dana Dev <dana@x.test>, whom the pages and API answers below name."""
     return MembershipFactory(
         workspace=tenant, role="developer", user=UserFactory(name="Dana Dev", email="dana@x.test")
     )
-
-
-def fresh(member: Membership) -> Membership:
-    """The membership as the next request sees it (grants are cached per instance)."""
-    return Membership.objects.select_related("workspace", "user").get(pk=member.pk)
 
 
 def rows_of(member: Membership) -> list[str]:
@@ -71,27 +55,6 @@ def rows_of(member: Membership) -> list[str]:
 
 def _url(name, workspace, *args):
     return reverse(f"workspaces:{name}", args=[workspace.slug, *args])
-
-
-def _login_as(client, workspace, who):
-    if who == "anonymous":
-        return None
-    if who == "outsider":
-        member = MembershipFactory(workspace=WorkspaceFactory(kind="tenant"), role="owner")
-    else:
-        member = MembershipFactory(workspace=workspace, role=who)
-    client.force_login(member.user)
-    return member
-
-
-def _assert_refused(response, who):
-    if who == "anonymous":
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("accounts:login"))
-    elif who == "outsider":
-        assert response.status_code == 404
-    else:
-        assert response.status_code == 403
 
 
 # --- the grant adds access on top of the role -------------------------------------------------
@@ -366,7 +329,7 @@ def test_a_page_costs_one_grant_lookup_whatever_it_checks(
 
 @pytest.mark.parametrize("who", EVERYONE)
 def test_granting_from_the_console_needs_manage_authorizations(client, tenant, developer, who):
-    _login_as(client, tenant, who)
+    login_as(client, tenant, who)
     response = client.post(
         _url("authorization-grant-add", tenant),
         {"member": developer.pk, "cap": Cap.VIEW_AUDIT.value},
@@ -377,7 +340,7 @@ def test_granting_from_the_console_needs_manage_authorizations(client, tenant, d
         assert rows_of(developer) == ["view_auditevent"]
         assert AuditEvent.objects.filter(verb="grant.add", workspace=tenant).count() == 1
     else:
-        _assert_refused(response, who)
+        assert_refused(response, who)
         assert rows_of(developer) == []
 
 
@@ -386,7 +349,7 @@ def test_revoking_from_the_console_needs_manage_authorizations(client, tenant, d
     granter = MembershipFactory(workspace=tenant, role="admin")
     grant_add(actor=granter, user_id=developer.user_id, cap=Cap.VIEW_AUDIT, obj=tenant)
     grant = WorkspaceUserObjectPermission.objects.get()
-    _login_as(client, tenant, who)
+    login_as(client, tenant, who)
     response = client.post(_url("authorization-grant-revoke", tenant, grant.pk))
     if who in MANAGERS:
         assert response.status_code == 302
@@ -394,7 +357,7 @@ def test_revoking_from_the_console_needs_manage_authorizations(client, tenant, d
         assert rows_of(developer) == []
         assert AuditEvent.objects.filter(verb="grant.remove", workspace=tenant).count() == 1
     else:
-        _assert_refused(response, who)
+        assert_refused(response, who)
         assert rows_of(developer) == ["view_auditevent"]
 
 

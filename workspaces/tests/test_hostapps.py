@@ -18,11 +18,6 @@ from workspaces.tests.images import image_upload
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin():
-    return MembershipFactory(workspace=WorkspaceFactory(kind="tenant"), role="admin")
-
-
 def _create(admin, **extra):
     params = {
         "name": "Acme Wallet",

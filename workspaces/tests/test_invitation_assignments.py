@@ -41,14 +41,8 @@ DEVELOP = "develop_miniprogram"
 
 @pytest.fixture
 def tenant():
+    """Overrides the shared ``tenant``: the messages below name the workspace "Acme"."""
     return WorkspaceFactory(kind="tenant", name="Acme", slug="acme")
-
-
-@pytest.fixture
-def owner(tenant):
-    return MembershipFactory(
-        workspace=tenant, role="owner", user=UserFactory(name="Olga Owner", email="olga@acme.test")
-    )
 
 
 @pytest.fixture

@@ -24,27 +24,21 @@ from workspaces.tests.factories import MembershipFactory, UserFactory, Workspace
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin():
-    workspace = WorkspaceFactory(kind="tenant")
-    return MembershipFactory(workspace=workspace, role=Membership.Role.OWNER)
-
-
 def _token_from_mail(message) -> str:
     match = re.search(r"/invitations/([A-Za-z0-9]+)/", message.body)
     assert match, message.body
     return match.group(1)
 
 
-def _invite(admin, email="new@example.com", role="developer", capture=None):
+def _invite(owner, email="new@example.com", role="developer", capture=None):
     return invitation_create_batch(
-        actor=admin, specs=[InviteSpec(name="New Person", email=email, role=role)]
+        actor=owner, specs=[InviteSpec(name="New Person", email=email, role=role)]
     )
 
 
-def test_invite_sends_one_mail_with_a_single_use_link(admin, django_capture_on_commit_callbacks):
+def test_invite_sends_one_mail_with_a_single_use_link(owner, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        (invitation,) = _invite(admin, email="New@Example.com ")
+        (invitation,) = _invite(owner, email="New@Example.com ")
     assert invitation.email == "new@example.com"
     assert invitation.expires_at - timezone.now() > timedelta(days=2, hours=23)
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["new@example.com"]
@@ -53,7 +47,7 @@ def test_invite_sends_one_mail_with_a_single_use_link(admin, django_capture_on_c
 
     user = UserFactory(email="new@example.com")
     membership = invitation_accept(raw_token=token, user=user)
-    assert membership.role == "developer" and membership.workspace == admin.workspace
+    assert membership.role == "developer" and membership.workspace == owner.workspace
     invitation.refresh_from_db()
     assert invitation.status == Invitation.Status.ACCEPTED and invitation.accepted_by == user
     with pytest.raises(ValidationError, match="already been used"):
@@ -62,9 +56,9 @@ def test_invite_sends_one_mail_with_a_single_use_link(admin, django_capture_on_c
     assert {"invitation.create", "invitation.accept", "membership.add"} <= verbs
 
 
-def test_invitation_expires_after_three_days(admin, django_capture_on_commit_callbacks):
+def test_invitation_expires_after_three_days(owner, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        (invitation,) = _invite(admin)
+        (invitation,) = _invite(owner)
     token = _token_from_mail(mail.outbox[0])
     Invitation.objects.filter(pk=invitation.pk).update(
         expires_at=timezone.now() - timedelta(seconds=1)
@@ -75,9 +69,9 @@ def test_invitation_expires_after_three_days(admin, django_capture_on_commit_cal
     assert not Membership.objects.filter(user=user).exists()
 
 
-def test_accepting_requires_the_invited_email(admin, django_capture_on_commit_callbacks):
+def test_accepting_requires_the_invited_email(owner, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        _invite(admin)
+        _invite(owner)
     token = _token_from_mail(mail.outbox[0])
     stranger = UserFactory(email="someone-else@example.com")
     with pytest.raises(ValidationError, match=r"sent to new@example\.com"):
@@ -85,81 +79,82 @@ def test_accepting_requires_the_invited_email(admin, django_capture_on_commit_ca
     assert not Membership.objects.filter(user=stranger).exists()
 
 
-def test_at_most_ten_invitations_per_batch(admin):
+def test_at_most_ten_invitations_per_batch(owner):
     specs = [
         InviteSpec(name=f"P{i}", email=f"p{i}@example.com", role="developer") for i in range(11)
     ]
     with pytest.raises(ValidationError, match="at most 10"):
-        invitation_create_batch(actor=admin, specs=specs)
+        invitation_create_batch(actor=owner, specs=specs)
     assert not Invitation.objects.exists()
-    assert len(invitation_create_batch(actor=admin, specs=specs[:10])) == 10
+    assert len(invitation_create_batch(actor=owner, specs=specs[:10])) == 10
 
 
-def test_batch_is_all_or_nothing(admin):
-    member = MembershipFactory(workspace=admin.workspace, role="developer")
+def test_batch_is_all_or_nothing(owner):
+    member = MembershipFactory(workspace=owner.workspace, role="developer")
     specs = [
         InviteSpec(name="Ok", email="ok@example.com", role="developer"),
         InviteSpec(name="Dup", email=member.user.email, role="developer"),
     ]
     with pytest.raises(ValidationError, match="Already a member"):
-        invitation_create_batch(actor=admin, specs=specs)
+        invitation_create_batch(actor=owner, specs=specs)
     assert not Invitation.objects.exists()
     twice = [InviteSpec(name="A", email="a@example.com", role="admin")] * 2
     with pytest.raises(ValidationError, match="more than once"):
-        invitation_create_batch(actor=admin, specs=twice)
+        invitation_create_batch(actor=owner, specs=twice)
 
 
-def test_roles_follow_the_workspace_kind(admin):
+def test_roles_follow_the_workspace_kind(owner):
     developer_ws = WorkspaceFactory(kind="developer")
-    owner = MembershipFactory(workspace=developer_ws, role="owner")
+    developer_owner = MembershipFactory(workspace=developer_ws, role="owner")
     with pytest.raises(ValidationError, match="cannot be made Reviewer"):
         invitation_create_batch(
-            actor=owner, specs=[InviteSpec(name="R", email="r@example.com", role="reviewer")]
+            actor=developer_owner,
+            specs=[InviteSpec(name="R", email="r@example.com", role="reviewer")],
         )
     with pytest.raises(ValidationError, match="cannot be made Owner"):
         invitation_create_batch(
-            actor=admin, specs=[InviteSpec(name="O", email="o@example.com", role="owner")]
+            actor=owner, specs=[InviteSpec(name="O", email="o@example.com", role="owner")]
         )
 
 
-def test_developers_and_reviewers_cannot_invite(admin):
+def test_developers_and_reviewers_cannot_invite(owner):
     from django.core.exceptions import PermissionDenied
 
-    developer = MembershipFactory(workspace=admin.workspace, role="developer")
+    developer = MembershipFactory(workspace=owner.workspace, role="developer")
     with pytest.raises(PermissionDenied):
         _invite(developer)
 
 
-def test_pending_invitation_blocks_a_second_one_until_it_expires(admin):
-    (first,) = _invite(admin)
+def test_pending_invitation_blocks_a_second_one_until_it_expires(owner):
+    (first,) = _invite(owner)
     with pytest.raises(ValidationError, match="Already invited"):
-        _invite(admin)
+        _invite(owner)
     Invitation.objects.filter(pk=first.pk).update(expires_at=timezone.now() - timedelta(hours=1))
-    (second,) = _invite(admin)
+    (second,) = _invite(owner)
     first.refresh_from_db()
     assert first.status == Invitation.Status.WITHDRAWN and second.status == "pending"
 
 
-def test_withdrawn_invitation_link_stops_working(admin, django_capture_on_commit_callbacks):
+def test_withdrawn_invitation_link_stops_working(owner, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        (invitation,) = _invite(admin)
+        (invitation,) = _invite(owner)
     token = _token_from_mail(mail.outbox[0])
-    invitation_withdraw(actor=admin, invitation_id=invitation.pk)
-    invitation_withdraw(actor=admin, invitation_id=invitation.pk)  # a repeat is a no-op
+    invitation_withdraw(actor=owner, invitation_id=invitation.pk)
+    invitation_withdraw(actor=owner, invitation_id=invitation.pk)  # a repeat is a no-op
     assert AuditEvent.objects.filter(verb="invitation.withdraw").count() == 1
     with pytest.raises(ValidationError, match="withdrawn"):
         invitation_accept(raw_token=token, user=UserFactory(email="new@example.com"))
 
 
-def test_resend_after_expiry_issues_a_new_link(admin, django_capture_on_commit_callbacks):
+def test_resend_after_expiry_issues_a_new_link(owner, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        (invitation,) = _invite(admin)
+        (invitation,) = _invite(owner)
     old_token = _token_from_mail(mail.outbox[0])
     Invitation.objects.filter(pk=invitation.pk).update(
         expires_at=timezone.now() - timedelta(days=1)
     )
     with django_capture_on_commit_callbacks(execute=True):
-        invitation_resend(actor=admin, invitation_id=invitation.pk)
+        invitation_resend(actor=owner, invitation_id=invitation.pk)
     new_token = _token_from_mail(mail.outbox[1])
     assert new_token != old_token
     user = UserFactory(email="new@example.com")
@@ -170,9 +165,9 @@ def test_resend_after_expiry_issues_a_new_link(admin, django_capture_on_commit_c
     assert invitation.sent_count == 2
 
 
-def test_signup_from_invitation_creates_the_account(admin, django_capture_on_commit_callbacks):
+def test_signup_from_invitation_creates_the_account(owner, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        _invite(admin, email="fresh@example.com", role="reviewer")
+        _invite(owner, email="fresh@example.com", role="reviewer")
     token = _token_from_mail(mail.outbox[0])
     with pytest.raises(ValidationError):
         invitation_accept_with_signup(raw_token=token, name="Fresh", password="short")

@@ -17,7 +17,7 @@ from workspaces.services.invitations import (
     invitation_withdraw,
 )
 from workspaces.services.members import membership_set_blocked, membership_transition
-from workspaces.tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
+from workspaces.tests.factories import MembershipFactory, UserFactory
 from workspaces.transitions import INVITATION_ALLOWED, MEMBERSHIP_ALLOWED, InvalidTransition
 
 pytestmark = pytest.mark.django_db
@@ -26,15 +26,9 @@ InvitationStatus = Invitation.Status
 MembershipStatus = Membership.Status
 
 
-@pytest.fixture
-def admin():
-    workspace = WorkspaceFactory(kind="tenant")
-    return MembershipFactory(workspace=workspace, role=Membership.Role.OWNER)
-
-
-def invite(admin, email="new@example.com") -> Invitation:
+def invite(owner, email="new@example.com") -> Invitation:
     spec = InviteSpec(name="New Person", email=email, role=Membership.Role.REVIEWER)
-    return invitation_create_batch(actor=admin, specs=[spec])[0]
+    return invitation_create_batch(actor=owner, specs=[spec])[0]
 
 
 def audit_rows(verb: str) -> list[AuditEvent]:
@@ -49,47 +43,47 @@ def test_every_status_has_a_row_in_its_table():
     assert INVITATION_ALLOWED[InvitationStatus.WITHDRAWN] == frozenset()
 
 
-def test_closing_an_expired_invitation_to_invite_again_is_audited(admin):
-    old = invite(admin)
+def test_closing_an_expired_invitation_to_invite_again_is_audited(owner):
+    old = invite(owner)
     Invitation.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
 
-    fresh = invite(admin)
+    fresh = invite(owner)
 
     old.refresh_from_db()
     assert old.status == InvitationStatus.WITHDRAWN
     assert fresh.status == InvitationStatus.PENDING
     [row] = audit_rows("invitation.expire")
-    assert (row.actor, row.target_id, row.workspace) == (admin.user, str(old.pk), admin.workspace)
+    assert (row.actor, row.target_id, row.workspace) == (owner.user, str(old.pk), owner.workspace)
     assert row.before["status"] == "pending" and row.after["status"] == "withdrawn"
 
 
-def test_invitation_door_same_state_is_a_no_op_without_an_audit_row(admin):
-    invitation = invite(admin)
-    invitation_withdraw(actor=admin, invitation_id=invitation.pk)
+def test_invitation_door_same_state_is_a_no_op_without_an_audit_row(owner):
+    invitation = invite(owner)
+    invitation_withdraw(actor=owner, invitation_id=invitation.pk)
 
     _, changed = invitation_transition(
-        actor=admin.user, invitation_id=invitation.pk, to=InvitationStatus.WITHDRAWN
+        actor=owner.user, invitation_id=invitation.pk, to=InvitationStatus.WITHDRAWN
     )
 
     assert changed is False
     assert len(audit_rows("invitation.withdraw")) == 1
 
 
-def test_invitation_door_refuses_what_the_table_does_not_allow(admin):
-    invitation = invite(admin)
-    invitation_withdraw(actor=admin, invitation_id=invitation.pk)
+def test_invitation_door_refuses_what_the_table_does_not_allow(owner):
+    invitation = invite(owner)
+    invitation_withdraw(actor=owner, invitation_id=invitation.pk)
 
     with pytest.raises(InvalidTransition):
         invitation_transition(
-            actor=admin.user, invitation_id=invitation.pk, to=InvitationStatus.ACCEPTED
+            actor=owner.user, invitation_id=invitation.pk, to=InvitationStatus.ACCEPTED
         )
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.WITHDRAWN
     assert audit_rows("invitation.accept") == []
 
 
-def test_invitation_door_saves_extra_fields_and_audits(admin):
-    invitation = invite(admin)
+def test_invitation_door_saves_extra_fields_and_audits(owner):
+    invitation = invite(owner)
     user = UserFactory(email=invitation.email)
     now = timezone.now()
 
@@ -107,13 +101,13 @@ def test_invitation_door_saves_extra_fields_and_audits(admin):
     assert row.actor == user and row.after["status"] == "accepted"
 
 
-def test_membership_door_blocks_unblocks_and_audits_each_change_once(admin):
-    member = MembershipFactory(workspace=admin.workspace, role=Membership.Role.DEVELOPER)
+def test_membership_door_blocks_unblocks_and_audits_each_change_once(owner):
+    member = MembershipFactory(workspace=owner.workspace, role=Membership.Role.DEVELOPER)
 
-    membership_set_blocked(actor=admin, membership_id=member.pk, blocked=True)
-    membership_set_blocked(actor=admin, membership_id=member.pk, blocked=True)  # a double submit
+    membership_set_blocked(actor=owner, membership_id=member.pk, blocked=True)
+    membership_set_blocked(actor=owner, membership_id=member.pk, blocked=True)  # a double submit
     _, changed = membership_transition(
-        actor=admin.user, membership_id=member.pk, to=MembershipStatus.ACTIVE
+        actor=owner.user, membership_id=member.pk, to=MembershipStatus.ACTIVE
     )
 
     member.refresh_from_db()
@@ -123,11 +117,11 @@ def test_membership_door_blocks_unblocks_and_audits_each_change_once(admin):
     assert unblock.before["status"] == "blocked" and unblock.after["status"] == "active"
 
 
-def test_membership_door_refuses_a_status_not_in_the_table(admin):
-    member = MembershipFactory(workspace=admin.workspace, role=Membership.Role.DEVELOPER)
+def test_membership_door_refuses_a_status_not_in_the_table(owner):
+    member = MembershipFactory(workspace=owner.workspace, role=Membership.Role.DEVELOPER)
 
     with pytest.raises(InvalidTransition):
-        membership_transition(actor=admin.user, membership_id=member.pk, to="removed")
+        membership_transition(actor=owner.user, membership_id=member.pk, to="removed")
     member.refresh_from_db()
     assert member.status == MembershipStatus.ACTIVE
 

@@ -13,23 +13,11 @@ from workspaces.services.developer_workspaces import developer_workspace_create
 from workspaces.services.hostapps import host_app_authenticate, host_app_create
 from workspaces.tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
 from workspaces.tests.images import image_upload
+from workspaces.tests.matrix import EVERYONE, ROLES, assert_refused, login_as
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["owner", "admin", "reviewer", "developer"]
-EVERYONE = [*ROLES, "outsider", "anonymous"]
 SECRET_RE = re.compile(r'data-copy="([A-Za-z0-9]{40})"')
-
-
-@pytest.fixture
-def tenant():
-    return WorkspaceFactory(kind="tenant")
-
-
-@pytest.fixture
-def admin(tenant):
-    """The member who sets things up; the member under test is a different one."""
-    return MembershipFactory(workspace=tenant, role="admin")
 
 
 @pytest.fixture
@@ -42,28 +30,6 @@ def app(admin):
         icon=image_upload(size=(96, 96)),
     )
     return app
-
-
-def _login_as(client, workspace, who):
-    """Sign the client in as ``who``: a role in ``workspace``, an outsider, or nobody."""
-    if who == "anonymous":
-        return None
-    if who == "outsider":  # the owner of another tenant
-        member = MembershipFactory(workspace=WorkspaceFactory(kind="tenant"), role="owner")
-    else:
-        member = MembershipFactory(workspace=workspace, role=who)
-    client.force_login(member.user)
-    return member
-
-
-def _assert_refused(response, who):
-    if who == "anonymous":
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("accounts:login"))
-    elif who == "outsider":
-        assert response.status_code == 404
-    else:
-        assert response.status_code == 403
 
 
 def _url(name, workspace, *args):
@@ -87,29 +53,29 @@ def _form(**extra):
 
 @pytest.mark.parametrize("who", EVERYONE)
 def test_host_app_list_is_for_every_member(client, tenant, app, who):
-    _login_as(client, tenant, who)
+    login_as(client, tenant, who)
     response = client.get(_url("host-apps", tenant))
     if who in ROLES:
         assert response.status_code == 200
         assert app.app_key in response.content.decode()
     else:
-        _assert_refused(response, who)
+        assert_refused(response, who)
 
 
 @pytest.mark.parametrize("who", EVERYONE)
 def test_host_app_detail_is_for_every_member(client, tenant, app, who):
-    _login_as(client, tenant, who)
+    login_as(client, tenant, who)
     response = client.get(_url("host-app-detail", tenant, app.pk))
     if who in ROLES:
         assert response.status_code == 200
         assert "com.acme.wallet" in response.content.decode()
     else:
-        _assert_refused(response, who)
+        assert_refused(response, who)
 
 
 @pytest.mark.parametrize("who", EVERYONE)
 def test_adding_a_host_app_needs_manage_host_apps(client, tenant, who):
-    _login_as(client, tenant, who)
+    login_as(client, tenant, who)
     get = client.get(_url("host-app-create", tenant))
     post = client.post(_url("host-app-create", tenant), _form())
     created = HostApp.objects.filter(workspace=tenant, name="Acme Shop").first()
@@ -118,14 +84,14 @@ def test_adding_a_host_app_needs_manage_host_apps(client, tenant, who):
         assert created is not None
         assert {p.platform for p in created.platforms.all()} == {"android", "harmonyos"}
     else:
-        _assert_refused(get, who)
-        _assert_refused(post, who)
+        assert_refused(get, who)
+        assert_refused(post, who)
         assert created is None
 
 
 @pytest.mark.parametrize("who", EVERYONE)
 def test_editing_a_host_app_needs_manage_host_apps(client, tenant, app, who):
-    _login_as(client, tenant, who)
+    login_as(client, tenant, who)
     url = _url("host-app-edit", tenant, app.pk)
     get = client.get(url)
     post = client.post(url, _form(name="Acme Wallet 2"))
@@ -140,45 +106,45 @@ def test_editing_a_host_app_needs_manage_host_apps(client, tenant, app, who):
             "harmonyos": "com.acme.shop.harmony",
         }
     else:
-        _assert_refused(get, who)
-        _assert_refused(post, who)
+        assert_refused(get, who)
+        assert_refused(post, who)
         assert app.name == "Acme Wallet"
 
 
 @pytest.mark.parametrize("who", EVERYONE)
 def test_resetting_the_secret_needs_manage_host_apps(client, tenant, app, who):
     before = app.secret_hash
-    _login_as(client, tenant, who)
+    login_as(client, tenant, who)
     response = client.post(_url("host-app-reset-secret", tenant, app.pk))
     app.refresh_from_db()
     if who in ("owner", "admin"):
         assert response.status_code == 200
         assert app.secret_hash != before
     else:
-        _assert_refused(response, who)
+        assert_refused(response, who)
         assert app.secret_hash == before
 
 
 @pytest.mark.parametrize("who", EVERYONE)
 def test_the_icon_is_served_to_members_only(client, tenant, app, who):
-    _login_as(client, tenant, who)
+    login_as(client, tenant, who)
     response = client.get(_url("host-app-icon", tenant, app.pk))
     if who in ROLES:
         assert response.status_code == 200
         assert response["Content-Type"] == "image/png"
         assert b"".join(response.streaming_content).startswith(b"\x89PNG")
     else:
-        _assert_refused(response, who)
+        assert_refused(response, who)
 
 
 def test_reset_secret_only_accepts_post(client, tenant, app):
-    _login_as(client, tenant, "owner")
+    login_as(client, tenant, "owner")
     assert client.get(_url("host-app-reset-secret", tenant, app.pk)).status_code == 405
 
 
 def test_another_tenants_host_app_is_404_even_for_an_owner(client, tenant, app):
     other = WorkspaceFactory(kind="tenant")
-    _login_as(client, other, "owner")
+    login_as(client, other, "owner")
     for name in ("host-app-detail", "host-app-edit", "host-app-icon"):
         assert client.get(_url(name, other, app.pk)).status_code == 404
     assert client.post(_url("host-app-reset-secret", other, app.pk)).status_code == 404
@@ -191,7 +157,7 @@ def test_host_apps_and_developer_workspaces_do_not_exist_in_a_developer_workspac
     """Our choice: 404, not 403. No role of a developer workspace can ever use these pages,
     so a 403 "ask an admin" page would send people looking for something that isn't there."""
     developer = WorkspaceFactory(kind="developer", tenant=tenant)
-    _login_as(client, developer, role)
+    login_as(client, developer, role)
     for name, args in [
         ("host-apps", ()),
         ("host-app-create", ()),
@@ -211,7 +177,7 @@ def test_host_apps_and_developer_workspaces_do_not_exist_in_a_developer_workspac
 
 
 def test_a_new_host_app_shows_its_secret_once_and_the_secret_authenticates(client, tenant):
-    _login_as(client, tenant, "admin")
+    login_as(client, tenant, "admin")
     response = client.post(
         _url("host-app-create", tenant), _form(icon=image_upload(size=(128, 128)))
     )
@@ -231,7 +197,7 @@ def test_a_new_host_app_shows_its_secret_once_and_the_secret_authenticates(clien
 
 
 def test_resetting_shows_a_new_secret_once_and_the_old_one_stops_working(client, tenant):
-    member = _login_as(client, tenant, "owner")
+    member = login_as(client, tenant, "owner")
     app, old = host_app_create(actor=member, name="Pay", platforms={"ios": "com.acme.Pay"})
     response = client.post(_url("host-app-reset-secret", tenant, app.pk))
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
@@ -244,10 +210,10 @@ def test_resetting_shows_a_new_secret_once_and_the_old_one_stops_working(client,
 
 def test_the_detail_page_offers_reset_only_to_managers(client, tenant, app):
     reset_url = _url("host-app-reset-secret", tenant, app.pk)
-    _login_as(client, tenant, "reviewer")
+    login_as(client, tenant, "reviewer")
     assert reset_url not in client.get(_url("host-app-detail", tenant, app.pk)).content.decode()
     client.logout()
-    _login_as(client, tenant, "admin")
+    login_as(client, tenant, "admin")
     page = client.get(_url("host-app-detail", tenant, app.pk)).content.decode()
     assert reset_url in page and "stops working immediately" in page
 
@@ -264,7 +230,7 @@ def test_the_detail_page_offers_reset_only_to_managers(client, tenant, app):
     ids=["not-square", "gif-named-png"],
 )
 def test_an_invalid_icon_is_a_field_error_and_nothing_is_created(client, tenant, icon, message):
-    _login_as(client, tenant, "admin")
+    login_as(client, tenant, "admin")
     icon.seek(0)
     response = client.post(_url("host-app-create", tenant), _form(icon=icon))
     assert response.status_code == 200
@@ -275,7 +241,7 @@ def test_an_invalid_icon_is_a_field_error_and_nothing_is_created(client, tenant,
 
 
 def test_a_host_app_needs_at_least_one_platform(client, tenant):
-    _login_as(client, tenant, "admin")
+    login_as(client, tenant, "admin")
     response = client.post(
         _url("host-app-create", tenant),
         _form(platform_android="", platform_harmonyos=""),
@@ -286,7 +252,7 @@ def test_a_host_app_needs_at_least_one_platform(client, tenant):
 
 
 def test_a_duplicate_name_from_the_service_lands_on_the_name_field(client, tenant, app):
-    _login_as(client, tenant, "admin")
+    login_as(client, tenant, "admin")
     response = client.post(_url("host-app-create", tenant), _form(name="acme wallet"))
     assert response.status_code == 200
     assert "already exists" in str(response.context["form"].errors["name"])
@@ -294,12 +260,12 @@ def test_a_duplicate_name_from_the_service_lands_on_the_name_field(client, tenan
 
 
 def test_empty_host_app_list_explains_and_offers_the_first_action(client, tenant):
-    _login_as(client, tenant, "owner")
+    login_as(client, tenant, "owner")
     page = client.get(_url("host-apps", tenant)).content.decode()
     assert "No host apps yet — add your super app to release mini programs into it." in page
     assert _url("host-app-create", tenant) in page
     client.logout()
-    _login_as(client, tenant, "developer")
+    login_as(client, tenant, "developer")
     assert (
         _url("host-app-create", tenant)
         not in client.get(_url("host-apps", tenant)).content.decode()
@@ -326,7 +292,7 @@ def test_host_app_list_queries_do_not_grow_with_rows(
     client, tenant, rows, django_assert_max_num_queries
 ):
     _make_apps(tenant, rows)
-    _login_as(client, tenant, "developer")
+    login_as(client, tenant, "developer")
     # 8: a developer's page also looks up their object grants once (authz.has_cap).
     with django_assert_max_num_queries(8):
         response = client.get(_url("host-apps", tenant))
@@ -342,21 +308,21 @@ def test_developer_workspace_list_needs_manage_developer_workspaces(client, tena
     developer_workspace_create(
         actor=admin, name="Blue Bottle", owner_name="Mia", owner_email="mia@example.com"
     )
-    _login_as(client, tenant, who)
+    login_as(client, tenant, who)
     response = client.get(_url("developer-workspaces", tenant))
     if who in ("owner", "admin"):
         assert response.status_code == 200
         page = response.content.decode()
         assert "Blue Bottle" in page and "Invitation pending to mia@example.com" in page
     else:
-        _assert_refused(response, who)
+        assert_refused(response, who)
 
 
 @pytest.mark.parametrize("who", EVERYONE)
 def test_creating_a_developer_workspace_invites_its_owner(
     client, tenant, who, django_capture_on_commit_callbacks
 ):
-    _login_as(client, tenant, who)
+    login_as(client, tenant, who)
     get = client.get(_url("developer-workspace-create", tenant))
     with django_capture_on_commit_callbacks(execute=True):
         post = client.post(
@@ -375,8 +341,8 @@ def test_creating_a_developer_workspace_invites_its_owner(
         follow = client.get(post["Location"]).content.decode()
         assert "Created Blue Bottle and invited mia@example.com to own it" in follow
     else:
-        _assert_refused(get, who)
-        _assert_refused(post, who)
+        assert_refused(get, who)
+        assert_refused(post, who)
         assert created is None and mail.outbox == []
 
 
@@ -384,7 +350,7 @@ def test_developer_workspace_form_errors_keep_input(client, tenant, admin):
     developer_workspace_create(
         actor=admin, name="Blue Bottle", owner_name="Mia", owner_email="mia@example.com"
     )
-    _login_as(client, tenant, "admin")
+    login_as(client, tenant, "admin")
     response = client.post(
         _url("developer-workspace-create", tenant),
         {"name": "blue bottle", "owner_name": "Max", "owner_email": "max@example.com"},
@@ -408,7 +374,7 @@ def test_developer_workspace_list_shows_the_accepted_owner(client, tenant, admin
     Invitation.objects.filter(workspace=dev).update(status="accepted")
     MembershipFactory(workspace=dev, user=owner, role="owner")
     MembershipFactory(workspace=dev, role="developer")
-    _login_as(client, tenant, "admin")
+    login_as(client, tenant, "admin")
     response = client.get(_url("developer-workspaces", tenant))
     page = response.content.decode()
     assert "Mia Merchant" in page and "Invitation pending" not in page
@@ -432,7 +398,7 @@ def test_developer_workspace_list_queries_do_not_grow_with_rows(
             token_hash=f"hash{i}",
             expires_at="2999-01-01T00:00:00Z",
         )
-    _login_as(client, tenant, "owner")
+    login_as(client, tenant, "owner")
     with django_assert_max_num_queries(8):
         response = client.get(_url("developer-workspaces", tenant))
     assert response.status_code == 200

@@ -18,43 +18,9 @@ from workspaces.services.settings import PRIVACY_TEMPLATE, workspace_settings_up
 from workspaces.services.tokens import TokenRejected, token_authenticate, token_create
 from workspaces.tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
 from workspaces.tests.images import image_upload
+from workspaces.tests.matrix import EVERYONE, MANAGERS, ROLES, assert_refused, login_as
 
 pytestmark = pytest.mark.django_db
-
-ROLES = ["owner", "admin", "reviewer", "developer"]
-EVERYONE = [*ROLES, "outsider", "anonymous"]
-MANAGERS = ("owner", "admin")
-
-
-@pytest.fixture
-def tenant():
-    return WorkspaceFactory(kind="tenant", name="Acme Super App")
-
-
-@pytest.fixture
-def admin(tenant):
-    return MembershipFactory(workspace=tenant, role="admin")
-
-
-def _login_as(client, workspace, who):
-    if who == "anonymous":
-        return None
-    if who == "outsider":
-        member = MembershipFactory(workspace=WorkspaceFactory(kind="tenant"), role="owner")
-    else:
-        member = MembershipFactory(workspace=workspace, role=who)
-    client.force_login(member.user)
-    return member
-
-
-def _assert_refused(response, who):
-    if who == "anonymous":
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("accounts:login"))
-    elif who == "outsider":
-        assert response.status_code == 404
-    else:
-        assert response.status_code == 403
 
 
 def _url(name, workspace, *args):
@@ -82,7 +48,7 @@ def _settings_form(**extra):
 
 @pytest.mark.parametrize("who", EVERYONE)
 def test_settings_are_readable_by_members_and_changed_by_managers(client, tenant, who):
-    _login_as(client, tenant, who)
+    login_as(client, tenant, who)
     get = client.get(_url("settings", tenant))
     post = client.post(_url("settings", tenant), _settings_form())
     tenant.refresh_from_db()
@@ -90,14 +56,14 @@ def test_settings_are_readable_by_members_and_changed_by_managers(client, tenant
     if who in ROLES:
         assert get.status_code == 200
     else:
-        _assert_refused(get, who)
+        assert_refused(get, who)
     if who in MANAGERS:
         assert post.status_code == 302 and post["Location"] == _url("settings", tenant)
         assert (tenant.name, tenant.default_language) == ("Acme Renamed", "zh-hans")
         assert row.service_email == "help@acme.example" and row.email_preference == "important"
         assert AuditEvent.objects.filter(verb="workspace.update_settings").count() == 1
     else:
-        _assert_refused(post, who)
+        assert_refused(post, who)
         assert tenant.name == "Acme Super App"
         assert row is None or row.service_email == ""
         assert not AuditEvent.objects.filter(verb="workspace.update_settings").exists()
@@ -105,7 +71,7 @@ def test_settings_are_readable_by_members_and_changed_by_managers(client, tenant
 
 def test_a_developer_sees_settings_read_only(client, tenant, admin):
     workspace_settings_update(actor=admin, changes={"service_email": "help@acme.example"})
-    _login_as(client, tenant, "developer")
+    login_as(client, tenant, "developer")
     response = client.get(_url("settings", tenant))
     page = response.content.decode()
     assert response.context["form"] is None
@@ -114,13 +80,13 @@ def test_a_developer_sees_settings_read_only(client, tenant, admin):
     assert "<textarea" not in page and 'type="file"' not in page
     # Managers get the form, filled with the current values.
     client.logout()
-    _login_as(client, tenant, "admin")
+    login_as(client, tenant, "admin")
     page = client.get(_url("settings", tenant)).content.decode()
     assert 'id="settings-form"' in page and 'value="help@acme.example"' in page
 
 
 def test_settings_update_with_a_logo_shows_and_serves_it(client, tenant):
-    _login_as(client, tenant, "owner")
+    login_as(client, tenant, "owner")
     logo = image_upload(size=(128, 128), name="logo.html")  # a PNG whatever its name says
     response = client.post(_url("settings", tenant), _settings_form(logo=logo))
     assert response.status_code == 302
@@ -140,7 +106,7 @@ def test_settings_update_with_a_logo_shows_and_serves_it(client, tenant):
 
 def test_removing_the_logo(client, tenant, admin):
     workspace_settings_update(actor=admin, changes={}, logo=image_upload(size=(128, 128)))
-    _login_as(client, tenant, "owner")
+    login_as(client, tenant, "owner")
     response = client.post(_url("settings", tenant), _settings_form(clear_logo="on"))
     assert response.status_code == 302
     assert not WorkspaceSettings.objects.get(workspace=tenant).logo
@@ -152,16 +118,16 @@ def test_branding_images_are_served_to_members_only(client, tenant, admin, who):
     workspace_settings_update(
         actor=admin, changes={}, favicon=image_upload(size=(32, 32), name="f.png")
     )
-    _login_as(client, tenant, who)
+    login_as(client, tenant, who)
     response = client.get(_url("settings-asset", tenant, "favicon"))
     if who in ROLES:
         assert response.status_code == 200 and response["Content-Type"] == "image/png"
     else:
-        _assert_refused(response, who)
+        assert_refused(response, who)
 
 
 def test_an_invalid_logo_is_a_field_error_and_keeps_the_input(client, tenant):
-    _login_as(client, tenant, "admin")
+    login_as(client, tenant, "admin")
     response = client.post(
         _url("settings", tenant),
         _settings_form(logo=image_upload(size=(128, 64))),
@@ -175,7 +141,7 @@ def test_an_invalid_logo_is_a_field_error_and_keeps_the_input(client, tenant):
 
 
 def test_service_validation_errors_land_on_their_fields(client, tenant):
-    _login_as(client, tenant, "admin")
+    login_as(client, tenant, "admin")
     response = client.post(
         _url("settings", tenant), _settings_form(preferred_domain="https://acme.example/x")
     )
@@ -186,7 +152,7 @@ def test_service_validation_errors_land_on_their_fields(client, tenant):
 
 
 def test_start_from_template_fills_the_privacy_policy_without_saving(client, tenant):
-    _login_as(client, tenant, "admin")
+    login_as(client, tenant, "admin")
     response = client.post(
         _url("settings", tenant), {"use_privacy_template": "1", "service_email": "x@acme.example"}
     )
@@ -202,14 +168,14 @@ def test_start_from_template_fills_the_privacy_policy_without_saving(client, ten
 
 
 def test_a_developer_cannot_use_the_template_button_either(client, tenant):
-    _login_as(client, tenant, "developer")
+    login_as(client, tenant, "developer")
     response = client.post(_url("settings", tenant), {"use_privacy_template": "1"})
     assert response.status_code == 403
 
 
 def test_settings_in_a_developer_workspace(client):
     developer = WorkspaceFactory(kind="developer", tenant=WorkspaceFactory(kind="tenant"))
-    _login_as(client, developer, "owner")
+    login_as(client, developer, "owner")
     assert client.get(_url("settings", developer)).status_code == 200
     response = client.post(_url("settings", developer), _settings_form(name="Merchant"))
     assert response.status_code == 302
@@ -230,7 +196,7 @@ def member_token(tenant):
 @pytest.mark.parametrize("who", EVERYONE)
 def test_authorizations_page_needs_manage_authorizations(client, tenant, member_token, who):
     token, _ = member_token
-    _login_as(client, tenant, who)
+    login_as(client, tenant, who)
     response = client.get(_url("authorizations", tenant))
     if who in MANAGERS:
         assert response.status_code == 200
@@ -238,13 +204,13 @@ def test_authorizations_page_needs_manage_authorizations(client, tenant, member_
         assert "CI deploy" in page and f"mpp_{token.prefix}_" in page
         assert "and so do Developers assigned to mini programs" in page
     else:
-        _assert_refused(response, who)
+        assert_refused(response, who)
 
 
 @pytest.mark.parametrize("who", EVERYONE)
 def test_revoking_a_members_token_needs_manage_authorizations(client, tenant, member_token, who):
     token, raw = member_token
-    _login_as(client, tenant, who)
+    login_as(client, tenant, who)
     response = client.post(_url("authorization-token-revoke", tenant, token.pk))
     token.refresh_from_db()
     if who in MANAGERS:
@@ -256,7 +222,7 @@ def test_revoking_a_members_token_needs_manage_authorizations(client, tenant, me
         with pytest.raises(TokenRejected, match="revoked"):
             token_authenticate(raw=raw, ip=None)
     else:
-        _assert_refused(response, who)
+        assert_refused(response, who)
         assert token.revoked_at is None
 
 
@@ -269,7 +235,7 @@ def test_the_page_lists_only_active_tokens_of_members(client, tenant, member_tok
     ApiToken.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(days=1))
     blocked = MembershipFactory(workspace=tenant, role="developer", status="blocked")
     blocked_token, _ = token_create(user=blocked.user, name="Blocked member's CLI")
-    _login_as(client, tenant, "admin")
+    login_as(client, tenant, "admin")
     response = client.get(_url("authorizations", tenant))
     assert {t.pk for t in response.context["tokens"]} == {token.pk, blocked_token.pk}
     assert "Stranger" not in response.content.decode()
@@ -277,7 +243,7 @@ def test_the_page_lists_only_active_tokens_of_members(client, tenant, member_tok
 
 def test_an_admin_cannot_revoke_the_token_of_someone_outside_the_workspace(client, tenant):
     stranger_token, _ = token_create(user=UserFactory(), name="Stranger's laptop")
-    _login_as(client, tenant, "admin")
+    login_as(client, tenant, "admin")
     response = client.post(_url("authorization-token-revoke", tenant, stranger_token.pk))
     assert response.status_code == 404
     stranger_token.refresh_from_db()
@@ -311,7 +277,7 @@ def test_authorizations_queries_do_not_grow_with_rows(
         ApiToken(user=members[i % len(members)].user, name=f"t{i}", prefix=f"p{i:07}", key_hash="x")
         for i in range(rows)
     )
-    _login_as(client, tenant, "owner")
+    login_as(client, tenant, "owner")
     # +3 for the object grants section: the grant lists (on the workspace, on its mini
     # programs) and the grant form's member choices.
     with django_assert_max_num_queries(9):
@@ -324,19 +290,19 @@ def test_authorizations_queries_do_not_grow_with_rows(
 
 @pytest.mark.parametrize("who", EVERYONE)
 def test_roles_page_is_for_every_member(client, tenant, who):
-    _login_as(client, tenant, who)
+    login_as(client, tenant, who)
     response = client.get(_url("roles", tenant))
     if who in ROLES:
         assert response.status_code == 200
         assert "Workspace Admin" in response.content.decode()
     else:
-        _assert_refused(response, who)
+        assert_refused(response, who)
 
 
 @pytest.mark.parametrize("kind", ["tenant", "developer"])
 def test_every_cell_of_the_roles_page_matches_has_cap(client, kind):
     workspace = WorkspaceFactory(kind=kind)
-    _login_as(client, workspace, "owner")
+    login_as(client, workspace, "owner")
     response = client.get(_url("roles", workspace))
     roles = authz.ROLES_BY_KIND[kind]
     assert response.context["role_labels"] == [authz.role_label(r, kind) for r in roles]
@@ -356,7 +322,7 @@ def test_every_cell_of_the_roles_page_matches_has_cap(client, kind):
 
 
 def test_roles_page_is_generated_from_the_capability_table(client, tenant, monkeypatch):
-    _login_as(client, tenant, "developer")
+    login_as(client, tenant, "developer")
     before = client.get(_url("roles", tenant)).content.decode()
     assert "Reviewer: allowed" in before and "Reviewer: not allowed" in before
     monkeypatch.setitem(authz.ROLE_CAPS, "reviewer", frozenset(Cap))
@@ -369,17 +335,17 @@ def test_roles_page_is_generated_from_the_capability_table(client, tenant, monke
 
 def test_a_developer_workspace_has_no_reviewer_column_and_no_host_app_rows(client):
     workspace = WorkspaceFactory(kind="developer")
-    _login_as(client, workspace, "developer")
+    login_as(client, workspace, "developer")
     page = client.get(_url("roles", workspace)).content.decode()
     assert "Developer Admin" in page and "Reviewer" not in page
     assert Cap.VIEW_HOST_APPS.value not in page
 
 
 def test_settings_tabs_show_authorizations_only_to_those_who_can_open_it(client, tenant):
-    _login_as(client, tenant, "reviewer")
+    login_as(client, tenant, "reviewer")
     page = client.get(_url("roles", tenant)).content.decode()
     assert _url("settings", tenant) in page and _url("authorizations", tenant) not in page
     client.logout()
-    _login_as(client, tenant, "admin")
+    login_as(client, tenant, "admin")
     page = client.get(_url("roles", tenant)).content.decode()
     assert _url("authorizations", tenant) in page

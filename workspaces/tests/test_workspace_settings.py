@@ -17,11 +17,6 @@ from workspaces.tests.images import image_upload
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin():
-    return MembershipFactory(workspace=WorkspaceFactory(kind="tenant"), role="admin")
-
-
 def test_settings_update_is_audited_with_only_the_changed_fields(admin):
     workspace_settings_update(
         actor=admin,
