@@ -24,7 +24,7 @@ from workspaces.serializers_tenancy.hostapps import (
     HostAppUpdateSerializer,
     HostAppWithSecretSerializer,
 )
-from workspaces.services.hostapps import host_app_create, host_app_reset_secret, host_app_update
+from workspaces.services.hostapps import host_app_create, host_app_patch, host_app_reset_secret
 
 TAG_HOST_APPS = "host apps"
 HOST_APP_ID = id_parameter("host_app_id", "host app")
@@ -102,14 +102,12 @@ class HostAppDetailView(_HostAppObjectView):
     def patch(self, request: Request, workspace_slug: str, host_app_id: int) -> Response:
         app = self.host_app(host_app_id)
         data = self.body(HostAppUpdateSerializer, partial=True)
-        platforms = {p.platform: p.bundle_id for p in app.platforms.all()}
-        platforms.update({k: v or "" for k, v in data.get("platforms", {}).items()})
-        host_app_update(
+        host_app_patch(
             actor=self.membership,
             host_app_id=app.pk,
-            name=data.get("name", app.name),
-            description=data.get("description", app.description),
-            platforms=platforms,
+            name=data.get("name"),
+            description=data.get("description"),
+            platforms=data.get("platforms"),
             icon=data.get("icon"),
         )
         return self.out(HostAppSerializer, self.host_app(app.pk))

@@ -148,6 +148,36 @@ def host_app_update(
 
 
 @transaction.atomic
+def host_app_patch(
+    *,
+    actor: Membership,
+    host_app_id: int,
+    name: str | None = None,
+    description: str | None = None,
+    platforms: dict[str, str | None] | None = None,
+    icon: UploadedFile | None = None,
+) -> HostApp:
+    """A partial edit (the API's PATCH): what is not given keeps its value, and ``platforms``
+    changes only the platforms it names (an empty bundle id removes that one).
+
+    The current values are read under the row lock, so two partial edits at once cannot undo
+    each other; the rules and the audit row are :func:`host_app_update`'s.
+    """
+    authz.require(actor, Cap.MANAGE_HOST_APPS)
+    app = HostApp.objects.select_for_update().get(workspace=actor.workspace, pk=host_app_id)
+    merged = {p.platform: p.bundle_id for p in app.platforms.all()}
+    merged.update({platform: bundle or "" for platform, bundle in (platforms or {}).items()})
+    return host_app_update(
+        actor=actor,
+        host_app_id=app.pk,
+        name=app.name if name is None else name,
+        description=app.description if description is None else description,
+        platforms=merged,
+        icon=icon,
+    )
+
+
+@transaction.atomic
 def host_app_reset_secret(*, actor: Membership, host_app_id: int) -> tuple[HostApp, str]:
     """Issue a new SDK secret; the old one stops working at once. Returns the new secret."""
     authz.require(actor, Cap.MANAGE_HOST_APPS)

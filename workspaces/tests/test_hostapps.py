@@ -9,6 +9,7 @@ from workspaces.models import AuditEvent, HostApp
 from workspaces.services.hostapps import (
     host_app_authenticate,
     host_app_create,
+    host_app_patch,
     host_app_reset_secret,
     host_app_update,
 )
@@ -73,6 +74,30 @@ def test_update_changes_platforms_and_audits_before_after(admin):
     assert list(app.platforms.values_list("platform", flat=True)) == ["harmonyos"]
     event = AuditEvent.objects.get(verb="host_app.update")
     assert event.before["name"] == "Acme Wallet" and event.after["name"] == "Acme Pay"
+
+
+def test_a_partial_edit_keeps_what_it_does_not_name(admin):
+    app, _ = _create(admin)
+    host_app_patch(actor=admin, host_app_id=app.pk, platforms={"ios": "", "harmonyos": "com.a.h"})
+    app.refresh_from_db()
+    assert (app.name, app.description) == ("Acme Wallet", "The wallet app")
+    assert dict(app.platforms.values_list("platform", "bundle_id")) == {
+        "android": "com.acme.wallet",
+        "harmonyos": "com.a.h",
+    }
+    host_app_patch(actor=admin, host_app_id=app.pk, description="")
+    app.refresh_from_db()
+    assert (app.name, app.description) == ("Acme Wallet", "")
+    assert app.platforms.count() == 2
+
+
+def test_a_partial_edit_that_removes_the_last_platform_is_refused_and_changes_nothing(admin):
+    app, _ = _create(admin, platforms={"android": "com.acme.wallet"})
+    with pytest.raises(ValidationError, match="at least one platform"):
+        host_app_patch(actor=admin, host_app_id=app.pk, name="Acme Pay", platforms={"android": ""})
+    app.refresh_from_db()
+    assert app.name == "Acme Wallet" and app.platforms.count() == 1
+    assert not AuditEvent.objects.filter(verb="host_app.update").exists()
 
 
 def test_only_tenant_admins_manage_host_apps(admin):
