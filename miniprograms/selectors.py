@@ -43,7 +43,13 @@ def miniprogram_visible(*, member: Membership) -> QuerySet[MiniProgram]:
     return qs.filter(_granted(member.user_id, *VISIBLE_CODENAMES))
 
 
-SHELF_FILTERS = {"on_shelf": MiniProgram.Shelf.ON, "off_shelf": MiniProgram.Shelf.OFF}
+# The status filter matches the status badge (_shelf_badge.html): off shelf; on shelf once a
+# version was released; not released yet (on shelf, never released).
+SHELF_FILTERS: dict[str, Q] = {
+    "on_shelf": Q(shelf_status=MiniProgram.Shelf.ON, released_at__isnull=False),
+    "off_shelf": Q(shelf_status=MiniProgram.Shelf.OFF),
+    "not_released": Q(shelf_status=MiniProgram.Shelf.ON, released_at__isnull=True),
+}
 
 
 def miniprogram_list(
@@ -74,7 +80,7 @@ def _search_and_shelf(
     qs: QuerySet[MiniProgram], *, search: str, shelf: str
 ) -> QuerySet[MiniProgram]:
     """The filters both lists share: a name in any language or the App ID (or its first
-    digits), and on/off shelf (anything else: no filter)."""
+    digits), and the status badge's three states (anything else: no filter)."""
     search = (search or "").strip()
     if search:
         by_text = Q(name__icontains=search) | Q(languages__name__icontains=search)
@@ -82,7 +88,7 @@ def _search_and_shelf(
             by_text |= Q(app_id__startswith=search)
         qs = qs.filter(pk__in=MiniProgram.objects.filter(by_text).values("pk"))
     if shelf in SHELF_FILTERS:
-        qs = qs.filter(shelf_status=SHELF_FILTERS[shelf])
+        qs = qs.filter(SHELF_FILTERS[shelf])
     return qs
 
 

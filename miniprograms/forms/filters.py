@@ -40,6 +40,7 @@ class SearchStatusFilters(forms.Form):
         choices=(
             ("", _("All")),
             ("on_shelf", _("On shelf")),
+            ("not_released", _("Not released")),
             ("off_shelf", _("Off shelf")),
         ),
     )

@@ -226,7 +226,10 @@ class MiniProgramListQuerySerializer(QuerySerializer):
         help_text="Digits match the start of an App ID; text matches a name in any language.",
     )
     shelf = serializers.ChoiceField(
-        choices=list(SHELF_FILTERS), required=False, help_text="Only on- or off-shelf ones."
+        choices=list(SHELF_FILTERS),
+        required=False,
+        help_text="on_shelf: released and on shelf; not_released: on shelf, no version released "
+        "yet; off_shelf: taken off shelf.",
     )
     host_app = IdField(
         required=False, help_text="Only those released (and not offline) to this host app id."

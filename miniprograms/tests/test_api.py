@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from miniprograms import api_urls, validators
@@ -872,7 +873,12 @@ def test_list_filters_and_search(world):
     assert app_ids(search="コーヒー") == [world.mp.app_id]
     assert app_ids(search="corner") == [world.mp.app_id]
     assert app_ids(shelf="off_shelf") == [bakery.app_id]
+    # The filter follows the status badge: never released is "not released", not "on shelf".
+    assert app_ids(shelf="not_released") == [world.mp.app_id]
+    assert app_ids(shelf="on_shelf") == []
+    MiniProgram.objects.filter(pk=world.mp.pk).update(released_at=timezone.now())  # a release
     assert app_ids(shelf="on_shelf") == [world.mp.app_id]
+    assert app_ids(shelf="not_released") == []
     assert app_ids(host_app=world.go.pk) == [bakery.app_id]
     assert app_ids(assigned_to=world.people["developer"].user_id) == [world.mp.app_id]
     assert app_ids(assigned_to=world.people["unassigned"].user_id) == []

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from miniprograms import validators
@@ -263,6 +264,9 @@ def test_list_filters_by_search_status_host_app_and_assignee(
         [m.name for m in (tea, bikes) if m.app_id.startswith(bikes.app_id[:8])], reverse=True
     )
     assert names(status="off_shelf") == ["Bike Share"]
+    assert names(status="not_released") == ["Tea House"]  # as its badge says
+    assert names(status="on_shelf") == []
+    MiniProgram.objects.filter(pk=tea.pk).update(released_at=timezone.now())  # a release
     assert names(status="on_shelf") == ["Tea House"]
     assert names(host_app=host_app.pk) == ["Tea House"]
     assert names(assigned=dev.user_id) == ["Bike Share"]

@@ -14,6 +14,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from miniprograms.models import (
     Industry,
@@ -235,7 +236,10 @@ def test_status_filter(client, dana, acme, bean):
     miniprogram_set_shelf(actor=acme, miniprogram=tea, on_shelf=False, reason="Menu update")
     client.force_login(dana)
     assert names(client.get(URL, {"status": "off_shelf"})) == ["Acme Tea"]
-    assert names(client.get(URL, {"status": "on_shelf"})) == ["Bean Roastery", "Acme Coffee"]
+    assert names(client.get(URL, {"status": "not_released"})) == ["Bean Roastery", "Acme Coffee"]
+    assert names(client.get(URL, {"status": "on_shelf"})) == []
+    MiniProgram.objects.filter(name="Acme Coffee").update(released_at=timezone.now())
+    assert names(client.get(URL, {"status": "on_shelf"})) == ["Acme Coffee"]
     # an unknown status is no filter
     assert len(names(client.get(URL, {"status": "bogus"}))) == 3
 
