@@ -212,6 +212,7 @@ register_audit_target_label(
 )
 register_audit_target_label("workspaces.invitation", lambda i: person_label(i.name, i.email))
 register_audit_target_label("workspaces.workspace", lambda w: w.name)
+register_audit_target_label("workspaces.approvalrequest", lambda r: f"“{r.summary}”")
 
 register_audit_verbs(
     {
@@ -258,5 +259,11 @@ register_audit_verbs(
         "host_app.create": _("{actor} added the host app {target}"),
         "host_app.update": _("{actor} updated the host app {target}"),
         "host_app.reset_secret": _("{actor} reset the SDK secret of the host app {target}"),
+        # approvals (services/approvals.py)
+        "approval.open": _("{actor} asked {after_deciding_workspace} to approve {target}"),
+        "approval.approve": _("{actor} approved {target}"),
+        "approval.reject": _("{actor} rejected {target}: {after_reason}"),
+        "approval.withdraw": _("{actor} withdrew the request {target}"),
+        "approval.cancel": _("{actor} cancelled the request {target}: {after_reason}"),
     }
 )

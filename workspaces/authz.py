@@ -17,7 +17,7 @@ from django.http import Http404
 from guardian.models import UserObjectPermission, UserObjectPermissionBase
 from guardian.utils import get_direct_obj_perms_models
 
-from workspaces.models import Membership, User, Workspace
+from workspaces.models import ApprovalRequest, Membership, User, Workspace
 
 Role = Membership.Role
 Kind = Workspace.Kind
@@ -36,6 +36,7 @@ class Cap(StrEnum):
     MANAGE_HOST_APPS = "workspaces.manage_hostapps"
     MANAGE_DEVELOPER_WORKSPACES = "workspaces.manage_developer_workspaces"
     MANAGE_AUTHORIZATIONS = "workspaces.manage_authorizations"
+    DECIDE_APPROVALS = "workspaces.decide_approvalrequest"
     # mini programs (miniprograms/): a Developer holds these only on the mini programs they
     # are assigned to (object grants), everyone else through their role.
     VIEW_MINIPROGRAM = "miniprograms.view_miniprogram"
@@ -57,6 +58,8 @@ CAP_DESCRIPTIONS: dict[Cap, str] = {
     Cap.MANAGE_HOST_APPS: "Add and edit host apps; reset SDK secrets (tenant workspaces)",
     Cap.MANAGE_DEVELOPER_WORKSPACES: "Create developer workspaces for merchants (tenants)",
     Cap.MANAGE_AUTHORIZATIONS: "Review and revoke members' API tokens and object grants",
+    Cap.DECIDE_APPROVALS: "Approve or reject requests sent to the workspace: releases into its "
+    "host apps, sensitive JSAPIs, skipping domain verification (tenant workspaces)",
     Cap.VIEW_MINIPROGRAM: "See mini programs, their versions and settings",
     Cap.ADD_MINIPROGRAM: "Create mini programs",
     Cap.DEVELOP_MINIPROGRAM: "Edit a mini program's profile and testers; upload versions",
@@ -70,6 +73,9 @@ CAP_KINDS: dict[Cap, frozenset[str]] = {
     Cap.VIEW_HOST_APPS: frozenset({Kind.TENANT}),
     Cap.MANAGE_HOST_APPS: frozenset({Kind.TENANT}),
     Cap.MANAGE_DEVELOPER_WORKSPACES: frozenset({Kind.TENANT}),
+    # Requests are decided by the tenant whose host apps they concern; a developer workspace
+    # only asks.
+    Cap.DECIDE_APPROVALS: frozenset({Kind.TENANT}),
 }
 
 _EVERYONE = frozenset({Cap.VIEW_WORKSPACE, Cap.VIEW_MEMBERS, Cap.VIEW_HOST_APPS})
@@ -86,6 +92,7 @@ _ADMIN = _EVERYONE | frozenset(
         Cap.MANAGE_HOST_APPS,
         Cap.MANAGE_DEVELOPER_WORKSPACES,
         Cap.MANAGE_AUTHORIZATIONS,
+        Cap.DECIDE_APPROVALS,
     }
 )
 
@@ -94,8 +101,9 @@ _ADMIN = _EVERYONE | frozenset(
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.OWNER: frozenset(Cap),
     Role.ADMIN: _ADMIN,
-    # A Reviewer sees every mini program (it approves their releases) but changes none.
-    Role.REVIEWER: _EVERYONE | frozenset({Cap.VIEW_MINIPROGRAM}),
+    # A Reviewer sees every mini program and decides requests (it approves their releases) but
+    # changes none.
+    Role.REVIEWER: _EVERYONE | frozenset({Cap.VIEW_MINIPROGRAM, Cap.DECIDE_APPROVALS}),
     # A Developer works only on the mini programs assigned to them (grants on each one).
     Role.DEVELOPER: _EVERYONE,
 }
@@ -394,7 +402,8 @@ class CrossWorkspaceRequest(Protocol):
 def request_side(member: Membership | None, request: CrossWorkspaceRequest) -> Side | None:
     """The side of ``request`` the (active) membership is on, or ``None``: not its business.
 
-    A request never has one workspace on both sides; if it did, the member would be refused.
+    A workspace that asks itself (a tenant's own mini program into its own host app) is on both
+    sides: this answers ``None`` for it; :func:`request_sides` gives both, as approvals need.
     """
     if member is None or not member.is_active:
         return None
@@ -407,6 +416,56 @@ def request_side(member: Membership | None, request: CrossWorkspaceRequest) -> S
         if workspace_id == member.workspace_id
     ]
     return sides[0] if len(sides) == 1 else None
+
+
+def request_sides(member: Membership | None, request: CrossWorkspaceRequest) -> frozenset[Side]:
+    """Every side of ``request`` the (active) membership is on.
+
+    Both when a workspace asks itself: a tenant's own mini program released into its own host
+    app is still decided by its deciders (and never by the person who asked, a service rule).
+    """
+    if member is None or not member.is_active:
+        return frozenset()
+    return frozenset(
+        side
+        for side, workspace_id in (
+            (Side.REQUESTING, request.requesting_workspace_id),
+            (Side.DECIDING, request.deciding_workspace_id),
+        )
+        if workspace_id == member.workspace_id
+    )
+
+
+def approval_request_on_side(*, member: Membership, request_id: int, side: Side) -> ApprovalRequest:
+    """The approval request ``request_id`` if ``member`` (active) is on its ``side``, else 404:
+    the same answer for "missing", "not yours" and "yours, but from the other side"."""
+    request = (
+        ApprovalRequest.objects.select_related(
+            "requesting_workspace", "deciding_workspace", "requested_by", "decided_by"
+        )
+        .filter(pk=request_id)
+        .first()
+    )
+    if request is None or side not in request_sides(member, request):
+        raise Http404("No such request.")
+    return request
+
+
+def access_approval_request(
+    *, user: User, workspace: Workspace, request_id: int, side: Side, cap: Cap | None = None
+) -> tuple[ApprovalRequest, Membership]:
+    """Fetch an approval request as seen from ``workspace`` on ``side`` and authorize.
+
+    Not an active member of ``workspace``, or the request is not on that side of it → 404. A
+    member without ``cap`` (``Cap.DECIDE_APPROVALS`` on a decision page) → 403.
+    """
+    member = membership_get(user=user, workspace=workspace)
+    if member is None or not member.is_active:
+        raise Http404("No such request.")
+    request = approval_request_on_side(member=member, request_id=request_id, side=side)
+    if cap is not None:
+        require(member, cap)
+    return request, member
 
 
 class CapabilityDenied(PermissionDenied):

@@ -12,7 +12,13 @@ from typing import Any, Protocol
 
 from django.db.models import QuerySet
 
-from workspaces.models import Invitation, Membership, Workspace, WorkspaceUserObjectPermission
+from workspaces.models import (
+    ApprovalRequest,
+    Invitation,
+    Membership,
+    Workspace,
+    WorkspaceUserObjectPermission,
+)
 
 InvitationAccepted = Callable[..., None]  # (*, membership, invitation) -> None
 
@@ -108,3 +114,55 @@ def register_assignables(reads: AssignableReads) -> None:
 
 def assignables() -> AssignableReads:
     return _ASSIGNABLES[0] if _ASSIGNABLES else _NothingToAssign()
+
+
+# --- approval kinds ---------------------------------------------------------------------------
+# An approval request (``ApprovalRequest``) is generic; what it asks for and what a decision does
+# belong to the upper app that registered its kind (releases: "release_review"; later sensitive
+# JSAPIs, skip domain verification…). A request of a kind nobody registered cannot be opened.
+
+
+class ApprovalDecided(Protocol):
+    def __call__(self, *, request: ApprovalRequest, state: str) -> None:
+        """Apply the decision (``state``: approved, rejected, withdrawn or cancelled).
+
+        Called once per decision, inside the deciding transaction with the request row locked
+        and already saved in its new state: raising rolls the decision back.
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class ApprovalKind:
+    code: str
+    label: str  # how lists and filters name the kind ("Release review")
+    on_decided: ApprovalDecided
+
+
+_APPROVAL_KINDS: dict[str, ApprovalKind] = {}
+
+
+def register_approval_kind(code: str, *, label: str, on_decided: ApprovalDecided) -> ApprovalKind:
+    """Register a kind of approval request (once, from the upper app's ``AppConfig.ready()``;
+    registering a code again replaces it)."""
+    max_length = ApprovalRequest._meta.get_field("kind").max_length or 0
+    if not code or len(code) > max_length or not code.replace("_", "").isalnum():
+        raise ValueError(f"An approval kind code is 1 to {max_length} letters, digits or '_'.")
+    kind = ApprovalKind(code=code, label=label, on_decided=on_decided)
+    _APPROVAL_KINDS[code] = kind
+    return kind
+
+
+def unregister_approval_kind(code: str) -> None:
+    """Forget a kind (tests that register their own)."""
+    _APPROVAL_KINDS.pop(code, None)
+
+
+def approval_kind(code: str) -> ApprovalKind | None:
+    """The registered kind ``code``, or ``None`` if no app registered it."""
+    return _APPROVAL_KINDS.get(code)
+
+
+def approval_kinds() -> list[ApprovalKind]:
+    """Every registered kind, by label (a filter's choices)."""
+    return sorted(_APPROVAL_KINDS.values(), key=lambda kind: (kind.label, kind.code))

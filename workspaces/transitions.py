@@ -1,16 +1,17 @@
 """Status tables of the workspaces app, as data (STYLE.md §11 P1). No ORM calls here.
 
 The one door for each table is its ``*_transition`` service (``services/invitations.py``,
-``services/members.py``): it locks the row, treats a same-state request as a no-op, refuses
-anything not listed here and writes the audit row.
+``services/members.py``, ``services/approvals.py``): it locks the row, treats a same-state request
+as a no-op, refuses anything not listed here and writes the audit row.
 """
 
 from __future__ import annotations
 
-from workspaces.models import Invitation, Membership
+from workspaces.models import ApprovalRequest, Invitation, Membership
 
 InvitationStatus = Invitation.Status
 MembershipStatus = Membership.Status
+ApprovalState = ApprovalRequest.State
 
 # An invitation is used once or closed (withdrawn by an admin, or closed once expired, which is
 # recorded as withdrawn: expiry itself is read from the clock, ``Invitation.display_status``).
@@ -25,6 +26,24 @@ INVITATION_ALLOWED: dict[str, frozenset[str]] = {
 MEMBERSHIP_ALLOWED: dict[str, frozenset[str]] = {
     MembershipStatus.ACTIVE: frozenset({MembershipStatus.BLOCKED}),
     MembershipStatus.BLOCKED: frozenset({MembershipStatus.ACTIVE}),
+}
+
+# An approval request is decided once: approved or rejected by the deciding workspace, withdrawn
+# by the requesting one, or cancelled by the system (the subject went away: a version deleted, a
+# mini program taken offline). Every decision is final; asking again is a new request.
+APPROVAL_ALLOWED: dict[str, frozenset[str]] = {
+    ApprovalState.PROCESSING: frozenset(
+        {
+            ApprovalState.APPROVED,
+            ApprovalState.REJECTED,
+            ApprovalState.WITHDRAWN,
+            ApprovalState.CANCELLED,
+        }
+    ),
+    ApprovalState.APPROVED: frozenset(),
+    ApprovalState.REJECTED: frozenset(),
+    ApprovalState.WITHDRAWN: frozenset(),
+    ApprovalState.CANCELLED: frozenset(),
 }
 
 

@@ -1,4 +1,8 @@
-"""Accounts, workspaces, memberships, API tokens and the audit log."""
+"""Accounts, workspaces, memberships, API tokens and the audit log; approvals (``approvals.py``).
+
+Every model of the app is importable from ``workspaces.models``: the approvals model lives in its
+own module (``approvals.py``) and is re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
+
+from workspaces.models.approvals import ApprovalRequest
 
 
 class UserManager(BaseUserManager["User"]):
@@ -399,3 +405,20 @@ class WorkspaceUserObjectPermission(UserObjectPermissionBase):
     class Meta(UserObjectPermissionBase.Meta):
         verbose_name = _("workspace grant")
         verbose_name_plural = _("workspace grants")
+
+
+__all__ = [
+    "ApiToken",
+    "ApprovalRequest",
+    "AuditEvent",
+    "HostApp",
+    "HostAppPlatform",
+    "Invitation",
+    "Membership",
+    "User",
+    "UserManager",
+    "Workspace",
+    "WorkspaceSettings",
+    "WorkspaceUserObjectPermission",
+    "normalize_email",
+]
