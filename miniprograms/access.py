@@ -1,6 +1,6 @@
 """Fetch a mini program and authorize in one step (STYLE.md §4, P4).
 
-The rules themselves live in ``workspaces/authz.py`` (the capability table and grants); this is
+The rules themselves live in ``workspaces/authz/`` (the capability table and grants); this is
 the lookup that applies them to a mini program.
 """
 

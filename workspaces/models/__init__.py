@@ -133,7 +133,7 @@ class Workspace(models.Model):
 
 
 class Membership(models.Model):
-    """A user's role in one workspace: the unit of access (see workspaces/authz.py)."""
+    """A user's role in one workspace: the unit of access (see workspaces/authz/)."""
 
     class Role(models.TextChoices):
         OWNER = "owner", _("Owner")
@@ -389,7 +389,7 @@ class HostAppPlatform(models.Model):
         return f"{self.get_platform_display()}: {self.bundle_id}"
 
 
-# --- object grants (django-guardian, direct foreign keys; rules in workspaces/authz.py) ---------
+# --- object grants (django-guardian, direct foreign keys; rules in workspaces/authz/) ----------
 
 
 class WorkspaceUserObjectPermission(UserObjectPermissionBase):

@@ -4,7 +4,7 @@ A request names its *kind* (registered by the upper app that owns it: release re
 JSAPI, skip domain verification… — ``workspaces.extensions.register_approval_kind``), the
 requesting and the deciding workspace, and what is requested (``subject_key``). Its state changes
 only through ``workspaces.services.approvals.approval_transition`` (the table is
-``workspaces/transitions.py``); who may do what is ``workspaces/authz.py``.
+``workspaces/transitions.py``); who may do what is ``workspaces/authz/``.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ withdrawn by the requesting side (:func:`approval_withdraw`) or cancelled by the
 upper app (:func:`approval_cancel`). The state changes only through :func:`approval_transition`
 (the table is ``workspaces/transitions.py``), which also calls the kind's ``on_decided`` inside
 the same transaction, so what a decision does in the upper app happens with it or not at all.
-Access rules come from ``workspaces/authz.py``: the side a member is on, ``Cap.DECIDE_APPROVALS``.
+Access rules come from ``workspaces/authz/``: the side a member is on, ``Cap.DECIDE_APPROVALS``.
 """
 
 from __future__ import annotations

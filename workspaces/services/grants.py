@@ -2,7 +2,7 @@
 
 Stored with django-guardian's direct-foreign-key models (``WorkspaceUserObjectPermission`` for
 the workspace itself; mini programs add their own). What may be granted where is decided in
-``workspaces/authz.py`` (``GRANTABLE``); ``authz.has_cap`` reads the grants. Every change is
+``workspaces/authz/grants.py`` (``GRANTABLE``); ``authz.has_cap`` reads the grants. Every change is
 audited ("grant.add", "grant.remove").
 """
 

@@ -1,4 +1,4 @@
-"""Rules of ``workspaces/authz.py`` that are not about one app's objects."""
+"""Rules of ``workspaces/authz/`` that are not about one app's objects."""
 
 from __future__ import annotations
 

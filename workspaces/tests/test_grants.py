@@ -1,5 +1,5 @@
 """Object grants (django-guardian, direct foreign keys): one capability for one member on one
-object, on top of their role. Rules in workspaces/authz.py, writes in services/grants.py."""
+object, on top of their role. Rules in workspaces/authz/, writes in services/grants.py."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Every member may read the settings; changing them needs ``Cap.CHANGE_WORKSPACE`` (checked here
 for a clear 403 and again by the service). The roles page is generated from the capability
-table in ``workspaces/authz.py``, so the documentation cannot drift from the code.
+table in ``workspaces/authz/capabilities.py``, so the documentation cannot drift from the code.
 """
 
 from __future__ import annotations
