@@ -62,7 +62,7 @@ TYPED := workspaces/services workspaces/selectors.py workspaces/selectors_approv
 	miniprograms/services miniprograms/selectors.py miniprograms/access.py \
 	miniprograms/validators.py miniprograms/profile.py miniprograms/languages.py \
 	miniprograms/mixins.py miniprograms/endpoints.py \
-	releases/services releases/selectors.py releases/tasks.py releases/package \
+	releases/services releases/release releases/selectors.py releases/tasks.py releases/package \
 	console/outbox.py console/text.py console/clientip.py console/limits.py console/paging.py \
 	console/files.py console/forms.py console/throttles.py console/formats.py console/api.py
 

@@ -30,3 +30,12 @@ class ReleasesConfig(AppConfig):
                 "newest_version": version_newest(miniprogram=mp),
             },
         )
+
+        from releases.release.services import REVIEW_KIND, release_review_decided
+        from workspaces.extensions import register_approval_kind
+
+        # A production release waits for the review of the tenant that owns the host app; the
+        # decision moves the release (inside the deciding transaction).
+        register_approval_kind(
+            REVIEW_KIND, label="Release review", on_decided=release_review_decided
+        )

@@ -11,8 +11,24 @@ def register() -> None:
     register_audit_target_label(
         "releases.version", lambda v: f"version {v.number} of {v.miniprogram.name}"
     )
+    register_audit_target_label(
+        "releases.release",
+        lambda r: (
+            f"version {r.version.number} of {r.target.miniprogram.name} to "
+            f"{r.target.host_app.name} ({r.target.get_environment_display()})"
+        ),
+    )
     register_audit_verbs(
         {
+            "release.submit": _("{actor} submitted {target}"),
+            "release.auto_approve": _("{actor} approved {target} automatically (not production)"),
+            "release.approved": _("{actor} recorded the approval of {target}"),
+            "release.rejected": _("{actor} recorded the rejection of {target}"),
+            "release.withdrawn": _("{actor} withdrew {target}"),
+            "release.cancelled": _("{actor} cancelled {target}"),
+            "release.released": _("{actor} published {target}: it is online"),
+            "release.archived": _("{actor} archived {target}: a newer release replaced it"),
+            "release.rollback": _("{actor} rolled back to {target}"),
             "version.upload": _("{actor} uploaded {target}"),
             "version.scanning": _("{actor} sent {target} to be scanned"),
             "version.ready": _("{actor} finished checking {target}: it is ready"),

@@ -225,3 +225,140 @@ class TrialVersion(models.Model):
     @property
     def launch_path(self) -> str:
         return f"{self.page_path}?{self.query}" if self.query else self.page_path
+
+
+class ReleaseTarget(models.Model):
+    """Where a mini program is released: one host app in one environment (created on the first
+    submission there). Each target has at most one online release and one in-flight release
+    (the partial unique constraints on :class:`Release`); grayscale tasks will hang here too."""
+
+    class Environment(models.TextChoices):
+        DEVELOPMENT = "development", _("Development")
+        TEST = "test", _("Test")
+        SANDBOX = "sandbox", _("Sandbox")
+        PRODUCTION = "production", _("Production")
+
+    miniprogram = models.ForeignKey(
+        "miniprograms.MiniProgram", on_delete=models.CASCADE, related_name="release_targets"
+    )
+    # RESTRICT, not PROTECT: a host app with releases cannot be deleted on its own, but deleting
+    # the whole mini program (its targets cascade) still goes through.
+    host_app = models.ForeignKey(
+        "workspaces.HostApp", on_delete=models.RESTRICT, related_name="release_targets"
+    )
+    environment = models.CharField(max_length=16, choices=Environment.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["host_app__name", "environment", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["miniprogram", "host_app", "environment"], name="releasetarget_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(environment__in=["development", "test", "sandbox", "production"]),
+                name="releasetarget_environment_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.miniprogram_id} → {self.host_app_id} ({self.environment})"
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == self.Environment.PRODUCTION
+
+
+class Release(models.Model):
+    """One version released (or on its way) to one target. The state changes only through
+    ``releases.release.services.release_transition`` (the table is ``releases/transitions.py``).
+
+    Alipay+'s "new" is the moment of creation: a release is created ``under_review``
+    (production) or ``approved`` (other environments, approved automatically).
+    """
+
+    class State(models.TextChoices):
+        UNDER_REVIEW = "under_review", _("Under review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        CANCELLED = "cancelled", _("Cancelled")
+        # Grayscale states (next issue) slot in here, between APPROVED and RELEASED.
+        RELEASED = "released", _("Released")
+        ARCHIVED = "archived", _("Archived")
+
+    class Kind(models.TextChoices):
+        FULL = "full", _("Full release")
+        ROLLBACK = "rollback", _("Rollback")
+
+    OPEN_STATES = (State.UNDER_REVIEW, State.APPROVED)
+
+    target = models.ForeignKey(ReleaseTarget, on_delete=models.CASCADE, related_name="releases")
+    # RESTRICT: a released version cannot be deleted alone; the mini program's deletion cascades.
+    version = models.ForeignKey(Version, on_delete=models.RESTRICT, related_name="releases")
+    state = models.CharField(max_length=16, choices=State.choices)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.FULL)
+    # The release this one took over from when it went online (the archived one).
+    replaces = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approval = models.ForeignKey(
+        "workspaces.ApprovalRequest",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    notes = models.TextField(blank=True, max_length=1000)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    state__in=[
+                        "under_review",
+                        "approved",
+                        "rejected",
+                        "withdrawn",
+                        "cancelled",
+                        "released",
+                        "archived",
+                    ]
+                ),
+                name="release_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["full", "rollback"]), name="release_kind_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["target"],
+                condition=Q(state="released"),
+                name="release_one_online_per_target",
+            ),
+            models.UniqueConstraint(
+                fields=["target"],
+                condition=Q(state__in=["under_review", "approved"]),
+                name="release_one_open_per_target",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["target", "-created_at"], name="release_target_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"release {self.pk} of version {self.version_id} ({self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES

@@ -15,7 +15,15 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext
 
 from miniprograms.models import MiniProgram
-from releases.models import Artifact, PackageJob, TrialVersion, Version, VersionFloor
+from releases.models import (
+    Artifact,
+    PackageJob,
+    Release,
+    ReleaseTarget,
+    TrialVersion,
+    Version,
+    VersionFloor,
+)
 from releases.package.diff import PackageDiff, diff_packages
 from releases.package.versioning import parse_version
 from workspaces.models import AuditEvent
@@ -247,3 +255,41 @@ def version_recent_for_member(*, member, limit: int = 5) -> tuple[list[Version],
     )
     since = timezone.now() - timedelta(days=RECENT_VERSIONS_DAYS)
     return recent, visible.filter(created_at__gte=since).count()
+
+
+# --- releases -----------------------------------------------------------------------------------
+
+
+def release_target_list(*, miniprogram: MiniProgram) -> list[ReleaseTarget]:
+    """The mini program's release targets, by host app and environment, each with ``online``
+    (its released release or ``None``) and ``open_release`` (under review or approved, or
+    ``None``), versions loaded: two queries whatever the number of targets."""
+    targets: list[ReleaseTarget] = list(
+        ReleaseTarget.objects.filter(miniprogram=miniprogram)
+        .select_related("host_app")
+        .prefetch_related(
+            Prefetch(
+                "releases",
+                queryset=Release.objects.filter(
+                    state__in=(Release.State.RELEASED, *Release.OPEN_STATES)
+                ).select_related("version", "approval"),
+                to_attr="current_releases",
+            )
+        )
+    )
+    for target in targets:
+        current: list[Release] = target.current_releases  # type: ignore[attr-defined]
+        target.online = next(  # type: ignore[attr-defined]
+            (r for r in current if r.state == Release.State.RELEASED), None
+        )
+        target.open_release = next(  # type: ignore[attr-defined]
+            (r for r in current if r.is_open), None
+        )
+    return targets
+
+
+def release_history(*, target: ReleaseTarget) -> QuerySet[Release]:
+    """Every release of a target, newest first, with who and which version replaced which."""
+    return Release.objects.filter(target=target).select_related(
+        "version", "replaces__version", "submitted_by", "published_by", "approval"
+    )

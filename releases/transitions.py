@@ -6,7 +6,7 @@ and both delivery forms are stored. The quality review runs after that and never
 
 from __future__ import annotations
 
-from releases.models import Version
+from releases.models import Release, Version
 
 S = Version.Status
 
@@ -20,3 +20,20 @@ ALLOWED: dict[str, frozenset[str]] = {
 
 class InvalidTransition(Exception):
     """A status change the table does not allow (a programming error, not user input)."""
+
+
+R = Release.State
+
+# A release's lifecycle (Alipay+): created under review (or approved outside production), then
+# one decision; an approved release is published or cancelled; a newer release archives it.
+# Grayscale states will slot between APPROVED and RELEASED. UNDER_REVIEW → CANCELLED: the
+# approval was cancelled because its subject went away (taken offline from the host app).
+RELEASE_ALLOWED: dict[str, frozenset[str]] = {
+    R.UNDER_REVIEW: frozenset({R.APPROVED, R.REJECTED, R.WITHDRAWN, R.CANCELLED}),
+    R.APPROVED: frozenset({R.RELEASED, R.CANCELLED}),
+    R.RELEASED: frozenset({R.ARCHIVED}),
+    R.REJECTED: frozenset(),
+    R.WITHDRAWN: frozenset(),
+    R.CANCELLED: frozenset(),
+    R.ARCHIVED: frozenset(),
+}

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -155,3 +157,14 @@ def miniprogram_delete(*, actor: Membership, miniprogram: MiniProgram, confirm_n
     if keys:
         outbox_enqueue(task="miniprograms.delete_files", kwargs={"keys": keys})
     return app_id
+
+
+def miniprogram_released_at_set(*, miniprogram_id: int, released_at: datetime | None) -> None:
+    """Store the mini program's derived "last released" time (``released_at``).
+
+    The releases app derives it from its production releases (one service there computes it)
+    and calls this after every publish or rollback; nothing else writes it by hand.
+    """
+    MiniProgram.objects.filter(pk=miniprogram_id).update(
+        released_at=released_at, updated_at=timezone.now()
+    )
