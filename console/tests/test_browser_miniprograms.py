@@ -231,6 +231,9 @@ def test_first_run_card_leads_to_the_first_upload_keeping_the_logo(
     expect(page.locator("#id_tagline_error")).to_be_visible()
     held = page.locator("img[data-logo-held]")
     expect(held).to_be_visible()
+    # The <img> has its size in attributes, so it is "visible" before its bytes arrive: wait
+    # until the browser finished with it (loaded or failed), then check it decoded.
+    page.wait_for_function("document.querySelector('img[data-logo-held]').complete")
     assert page.evaluate("document.querySelector('img[data-logo-held]').naturalWidth") == 192
     expect(page.locator("[data-logo-kept]")).to_be_visible()
     expect(page.get_by_text("choose the logo file again")).to_have_count(0)
