@@ -6,7 +6,7 @@ versions by their number (``<semver:number>``), never by database ids.
 
 from django.urls import path
 
-from releases.api import diff, downloads, trial, versions
+from releases.api import diff, downloads, releases, trial, versions
 
 app_name = "releases-api"
 
@@ -32,4 +32,27 @@ urlpatterns = [
         name="version-artifact",
     ),
     path(f"{MP}/trial", trial.TrialView.as_view(), name="trial"),
+    # --- releases ---
+    path(f"{MP}/releases", releases.ReleaseTargetListView.as_view(), name="release-list"),
+    path(f"{ONE}/releases", releases.ReleaseSubmitView.as_view(), name="release-submit"),
+    path(
+        f"{MP}/releases/<int:release_id>/withdraw",
+        releases.ReleaseWithdrawView.as_view(),
+        name="release-withdraw",
+    ),
+    path(
+        f"{MP}/releases/<int:release_id>/publish",
+        releases.ReleasePublishView.as_view(),
+        name="release-publish",
+    ),
+    path(
+        f"{MP}/targets/<int:target_id>/rollback",
+        releases.TargetRollbackView.as_view(),
+        name="target-rollback",
+    ),
+    path(
+        f"{MP}/targets/<int:target_id>/history",
+        releases.TargetHistoryView.as_view(),
+        name="target-history",
+    ),
 ]

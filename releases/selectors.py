@@ -272,7 +272,7 @@ def release_target_list(*, miniprogram: MiniProgram) -> list[ReleaseTarget]:
                 "releases",
                 queryset=Release.objects.filter(
                     state__in=(Release.State.RELEASED, *Release.OPEN_STATES)
-                ).select_related("version", "approval"),
+                ).select_related("version", "approval", "submitted_by", "published_by"),
                 to_attr="current_releases",
             )
         )

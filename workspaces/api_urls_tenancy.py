@@ -1,13 +1,14 @@
 """``/api/v1/workspaces/…``: the tenancy API (``workspaces/api_tenancy/``, one module per feature).
 
 Path parameters use the same names as the console's URL map (``workspace_slug``,
-``membership_id``, ``invitation_id``, ``host_app_id``, ``grant_id``) so the isolation sweep
-can fill them.
+``membership_id``, ``invitation_id``, ``host_app_id``, ``grant_id``, ``request_id``) so the
+isolation sweep can fill them.
 """
 
 from django.urls import path
 
 from workspaces.api_tenancy import (
+    approvals,
     audit,
     developer_workspaces,
     grants,
@@ -71,4 +72,26 @@ urlpatterns = [
     path(f"{W}/grants/<int:grant_id>", grants.GrantDetailView.as_view(), name="grant-detail"),
     # --- audit log ---
     path(f"{W}/audit-events", audit.AuditEventListView.as_view(), name="audit-event-list"),
+    # --- approvals hub ---
+    path(f"{W}/approvals", approvals.ApprovalListView.as_view(), name="approval-list"),
+    path(
+        f"{W}/approvals/<int:request_id>",
+        approvals.ApprovalDetailView.as_view(),
+        name="approval-detail",
+    ),
+    path(
+        f"{W}/approvals/<int:request_id>/approve",
+        approvals.ApprovalApproveView.as_view(),
+        name="approval-approve",
+    ),
+    path(
+        f"{W}/approvals/<int:request_id>/reject",
+        approvals.ApprovalRejectView.as_view(),
+        name="approval-reject",
+    ),
+    path(
+        f"{W}/approvals/<int:request_id>/withdraw",
+        approvals.ApprovalWithdrawView.as_view(),
+        name="approval-withdraw",
+    ),
 ]

@@ -34,13 +34,15 @@ from miniprograms.models import (
 )
 from miniprograms.services.members import miniprogram_developer_assign, miniprogram_testers_add
 from miniprograms.tests.factories import create_miniprogram
-from releases.models import PackageJob, TrialVersion, Version
+from releases.models import PackageJob, Release, ReleaseTarget, TrialVersion, Version
+from releases.release.services import release_submit
 from releases.services.trial import trial_configure
 from releases.services.versions import version_upload
 from releases.tests.packages import zip_bytes
 from workspaces.authz import Cap
 from workspaces.models import (
     ApiToken,
+    ApprovalRequest,
     AuditEvent,
     HostApp,
     HostAppPlatform,
@@ -222,6 +224,13 @@ def world(db, django_capture_on_commit_callbacks) -> World:
     trial_configure(
         actor=b_owner, miniprogram=b_miniprogram, version=b_version, page_path="pages/index/index"
     )
+    # Submitted for release to B's host app in production: a release under B's own review.
+    [b_release] = release_submit(
+        actor=b_owner,
+        version=b_version,
+        host_app_ids=[b_host_app.pk],
+        environment=ReleaseTarget.Environment.PRODUCTION,
+    )
     return World(
         a=a,
         outsider=outsider,
@@ -238,6 +247,7 @@ def world(db, django_capture_on_commit_callbacks) -> World:
             "b_miniprogram": b_miniprogram,
             "b_tester": b_tester,
             "b_version": b_version,
+            "b_release": b_release,
         },
     )
 
@@ -266,6 +276,9 @@ app_id = lambda w: w.extra["b_miniprogram"].app_id  # noqa: E731
 b_developer_user = lambda w: w.b_member.user_id  # noqa: E731
 b_tester_pk = lambda w: w.extra["b_tester"].pk  # noqa: E731
 b_version_number = lambda w: w.extra["b_version"].number  # noqa: E731
+b_release = lambda w: w.extra["b_release"].pk  # noqa: E731
+b_target = lambda w: w.extra["b_release"].target_id  # noqa: E731
+b_approval = lambda w: w.extra["b_release"].approval_id  # noqa: E731
 
 
 def held_logo_token(w: World) -> str:
@@ -323,6 +336,11 @@ REGISTRY: dict[str, Build] = {
     "tenancy-api:host-app-reset-secret": _b(host_app_id=host_app),
     "tenancy-api:developer-workspace-list": _b(),
     "tenancy-api:audit-event-list": _b(),
+    "tenancy-api:approval-list": _b(),
+    "tenancy-api:approval-detail": _b(request_id=b_approval),
+    "tenancy-api:approval-approve": _b(request_id=b_approval),
+    "tenancy-api:approval-reject": _b(request_id=b_approval),
+    "tenancy-api:approval-withdraw": _b(request_id=b_approval),
     "tenancy-api:grant-list": _b(),
     "tenancy-api:grant-detail": _b(grant_id=grant),
     # --- mini program pages (miniprograms/urls.py) ---
@@ -366,6 +384,12 @@ REGISTRY: dict[str, Build] = {
         app_id=app_id, number=b_version_number, kind=lambda w: "complete"
     ),
     "releases-api:trial": _b(app_id=app_id),
+    "releases-api:release-list": _b(app_id=app_id),
+    "releases-api:release-submit": _b(app_id=app_id, number=b_version_number),
+    "releases-api:release-withdraw": _b(app_id=app_id, release_id=b_release),
+    "releases-api:release-publish": _b(app_id=app_id, release_id=b_release),
+    "releases-api:target-rollback": _b(app_id=app_id, target_id=b_target),
+    "releases-api:target-history": _b(app_id=app_id, target_id=b_target),
     # --- end of versions API ---
     # --- version pages (releases/urls.py) ---
     "releases:versions": _b(app_id=app_id),
@@ -406,7 +430,7 @@ EXEMPT: dict[str, str] = {
 }
 
 # The sweep may only grow: lower this only when patterns are deliberately removed.
-MIN_SWEPT_PATTERNS = 86
+MIN_SWEPT_PATTERNS = 97
 
 
 def _exempt(name: str) -> bool:
@@ -519,6 +543,15 @@ def snapshot_b(w: World) -> dict[str, Any]:
         ),
         "trial_versions": list(
             TrialVersion.objects.filter(miniprogram__workspace=w.b).order_by("pk").values()
+        ),
+        "release_targets": list(
+            ReleaseTarget.objects.filter(miniprogram__workspace=w.b).order_by("pk").values()
+        ),
+        "releases": list(
+            Release.objects.filter(target__miniprogram__workspace=w.b).order_by("pk").values()
+        ),
+        "approval_requests": list(
+            ApprovalRequest.objects.filter(requesting_workspace=w.b).order_by("pk").values()
         ),
         "audit_events": AuditEvent.objects.filter(
             workspace__in=[w.b, w.b_developer_workspace]

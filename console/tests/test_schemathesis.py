@@ -47,6 +47,8 @@ from schemathesis.specs.openapi.checks import (
 from miniprograms.models import MiniProgramTester, MiniProgramUserObjectPermission
 from miniprograms.services.members import miniprogram_developer_assign, miniprogram_testers_add
 from miniprograms.tests.factories import create_miniprogram
+from releases.models import ReleaseTarget
+from releases.release.services import release_submit
 from releases.services.trial import trial_configure
 from releases.tests.factories import GOOD, team, upload_version
 from workspaces.models import Invitation, Membership, Workspace, WorkspaceUserObjectPermission
@@ -121,6 +123,14 @@ def build_world(capture) -> World:
     ready = upload_version(owner, mp, "1.0.0", GOOD, capture, notes="First")
     upload_version(owner, mp, "1.1.0", GOOD, capture)
     trial_configure(actor=owner, miniprogram=mp, version=ready, page_path="pages/index/index")
+    # A production release under the tenant's own review, and an approved test release.
+    Env = ReleaseTarget.Environment
+    [reviewed] = release_submit(
+        actor=owner, version=ready, host_app_ids=[host_app.pk], environment=Env.PRODUCTION
+    )
+    [approved] = release_submit(
+        actor=owner, version=ready, host_app_ids=[host_app.pk], environment=Env.TEST
+    )
     invitation_create_batch(
         actor=owner,
         specs=[InviteSpec(name="Rita", email="rita@acme.test", role=Membership.Role.REVIEWER)],
@@ -150,6 +160,9 @@ def build_world(capture) -> World:
             "app_id": [mp.app_id, studio_mp.app_id],
             "number": ["1.0.0", "1.1.0", "2.0.0"],
             "host_app_id": [host_app.pk],
+            "release_id": [reviewed.pk, approved.pk],
+            "target_id": [reviewed.target_id, approved.target_id],
+            "request_id": [reviewed.approval_id],
             "membership_id": sorted(m.pk for m in members.values()),
             "invitation_id": list(Invitation.objects.values_list("pk", flat=True)),
             "user_id": [people["developer"].user_id, people["reviewer"].user_id],

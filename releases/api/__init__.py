@@ -10,7 +10,8 @@ the trial version need ``miniprograms.develop_miniprogram``. Writes call the con
 
 By feature: ``base`` (the versions endpoint base), ``versions`` (list, upload, read, retry the
 scan, restart the quality review, the quality report), ``diff``, ``downloads`` (package and
-built files) and ``trial``. The views are re-exported here for existing imports; the URL
+built files), ``trial`` and ``releases`` (the targets matrix, submit, withdraw, publish,
+roll back, a target's history). The views are re-exported here for existing imports; the URL
 module imports the feature modules.
 """
 

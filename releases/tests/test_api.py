@@ -27,13 +27,15 @@ from rest_framework.test import APIClient
 from miniprograms.services.members import miniprogram_developer_assign
 from miniprograms.tests.factories import create_miniprogram
 from releases import api_urls
-from releases.models import Artifact, PackageJob, TrialVersion, Version
+from releases.models import Artifact, PackageJob, Release, ReleaseTarget, TrialVersion, Version
+from releases.release.services import release_submit
 from releases.services.trial import trial_configure
 from releases.services.versions import LARGE_WARNING
 from releases.tests.factories import GOOD, team, upload_version
 from releases.tests.packages import with_files, zip_bytes
 from workspaces.authz import Cap
 from workspaces.models import AuditEvent, User, Workspace
+from workspaces.services.hostapps import host_app_create
 from workspaces.services.tokens import token_create
 from workspaces.tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
 from workspaces.tests.routes import openapi_schema, routed_methods
@@ -43,6 +45,7 @@ pytestmark = pytest.mark.django_db
 WHO = ["owner", "admin", "reviewer", "developer", "unassigned", "outsider", "anonymous"]
 DEVELOPERS = frozenset({"owner", "admin", "developer"})  # the developer is assigned
 VIEWERS = DEVELOPERS | {"reviewer"}
+MANAGERS = frozenset({"owner", "admin"})
 
 BROKEN = zip_bytes(with_files({"pages/cart/index.js": None}))  # app.json lists it
 MISSING_CART = "“pages/cart/index.js” is listed in app.json but missing from the package."
@@ -59,12 +62,22 @@ def world(django_capture_on_commit_callbacks):
     tenant = WorkspaceFactory(name="Acme", slug="acme", kind=Workspace.Kind.TENANT)
     people = team(tenant, titled=False)
     owner = people["owner"]
-    mp = create_miniprogram(owner)
+    app, _secret = host_app_create(actor=owner, name="Acme Wallet", platforms={"android": "a.w"})
+    mp = create_miniprogram(owner, host_app_ids=[app.pk])
     miniprogram_developer_assign(actor=owner, miniprogram=mp, user_id=people["developer"].user_id)
     capture = django_capture_on_commit_callbacks
     ready = upload_version(owner, mp, "1.0.0", GOOD, capture, notes="First")
     failed = upload_version(owner, mp, "1.1.0", BROKEN, capture)
     trial_configure(actor=owner, miniprogram=mp, version=ready, page_path="pages/index/index")
+    # Submitted by the owner: in production (under the tenant's own review), and in test
+    # (approved at once, publishable).
+    Env = ReleaseTarget.Environment
+    [reviewed] = release_submit(
+        actor=owner, version=ready, host_app_ids=[app.pk], environment=Env.PRODUCTION
+    )
+    [approved] = release_submit(
+        actor=owner, version=ready, host_app_ids=[app.pk], environment=Env.TEST
+    )
 
     other = WorkspaceFactory(name="Globex", slug="globex", kind=Workspace.Kind.TENANT)
     outsider = MembershipFactory(
@@ -77,6 +90,9 @@ def world(django_capture_on_commit_callbacks):
         people=people,
         owner=owner,
         mp=mp,
+        app=app,
+        reviewed=reviewed,
+        approved=approved,
         ready=ready,
         failed=failed,
         outsider=outsider,
@@ -104,6 +120,14 @@ def client_for(world, who: str) -> APIClient:
 def versions_url(world, suffix: str = "", *, mp=None) -> str:
     app_id = (mp or world.mp).app_id
     return f"/api/v1/workspaces/acme/miniprograms/{app_id}/versions{suffix}"
+
+
+def mp_url(world, suffix: str) -> str:
+    return f"/api/v1/workspaces/acme/miniprograms/{world.mp.app_id}{suffix}"
+
+
+def _release_state(name: str) -> Callable[[Any], str]:
+    return lambda w: Release.objects.get(pk=getattr(w, name).pk).state
 
 
 def trial_url(world) -> str:
@@ -146,6 +170,9 @@ class Case:
     format: str = "json"
     # The capability a refusal (403) names.
     cap: Cap | None = None
+    # What a role outside ``allowed`` gets (a 400 when a service rule, not a capability, says
+    # who may: withdrawing is the submitter's or an admin's).
+    denied: int = 403
 
     def __str__(self) -> str:
         return self.name
@@ -218,6 +245,51 @@ CASES = [
         state=_trial,
         cap=Cap.DEVELOP_MINIPROGRAM,
     ),
+    Case("release targets", "get", lambda w: mp_url(w, "/releases"), VIEWERS),
+    Case(
+        "release submit",
+        "post",
+        lambda w: versions_url(w, "/1.0.0/releases"),
+        DEVELOPERS,
+        status=201,
+        body=lambda w: {"host_app_ids": [w.app.pk], "environment": "sandbox", "notes": "Go"},
+        state=lambda w: Release.objects.count(),
+        cap=Cap.DEVELOP_MINIPROGRAM,
+    ),
+    Case(
+        "release withdraw",
+        "post",
+        lambda w: mp_url(w, f"/releases/{w.reviewed.pk}/withdraw"),
+        MANAGERS,  # the submitter (the owner) and an admin; the service refuses the others
+        state=_release_state("reviewed"),
+        denied=400,
+    ),
+    Case(
+        "release publish",
+        "post",
+        lambda w: mp_url(w, f"/releases/{w.approved.pk}/publish"),
+        MANAGERS,
+        state=_release_state("approved"),
+        cap=Cap.MANAGE_MINIPROGRAM,
+    ),
+    # Nothing is online there: the managers' answer is the service's 400 (the journey in
+    # test_api_releases.py rolls back for real); the others are refused before it.
+    Case(
+        "target rollback",
+        "post",
+        lambda w: mp_url(w, f"/targets/{w.approved.target_id}/rollback"),
+        MANAGERS,
+        status=400,
+        body=lambda w: {"note": "Back"},
+        state=lambda w: Release.objects.count(),
+        cap=Cap.MANAGE_MINIPROGRAM,
+    ),
+    Case(
+        "target history",
+        "get",
+        lambda w: mp_url(w, f"/targets/{w.reviewed.target_id}/history"),
+        VIEWERS,
+    ),
 ]
 
 
@@ -226,7 +298,7 @@ def _expected(case: Case, who: str) -> int:
         return 401
     if who in ("outsider", "unassigned"):
         return 404  # a developer never learns about mini programs they are not assigned to
-    return case.status if who in case.allowed else 403
+    return case.status if who in case.allowed else case.denied
 
 
 @pytest.mark.parametrize("who", WHO)
@@ -247,12 +319,21 @@ def test_role_matrix(world, case, who, settings):
         error = error_of(response)
         assert (
             error["code"]
-            == {401: "not_authenticated", 403: "permission_denied", 404: "not_found"}[expected]
+            == {
+                400: "invalid",
+                401: "not_authenticated",
+                403: "permission_denied",
+                404: "not_found",
+            }[expected]
         )
-        if expected == 403:
+        if expected == 403 and case.cap == Cap.DEVELOP_MINIPROGRAM:
             assert error["message"] == (
                 f"This needs the capability {case.cap.value}, held by: Owner or Workspace "
                 "Admin, or a Developer assigned to this mini program."
+            )
+        elif expected == 403:
+            assert error["message"] == (
+                f"This needs the capability {case.cap.value}, held by: Owner or Workspace Admin."
             )
         assert stored_files(settings) == files_before
     if case.state is not None:
@@ -786,7 +867,7 @@ def test_the_schema_documents_every_versions_endpoint(tmp_path, client):
     mine = {
         (method, url): op
         for url, ops in schema["paths"].items()
-        if "/versions" in url or url.endswith("/trial")
+        if ("/versions" in url or url.endswith("/trial")) and not url.endswith("/releases")
         for method, op in ops.items()
     }
     assert len(mine) == 12

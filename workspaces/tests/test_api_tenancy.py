@@ -24,7 +24,9 @@ from rest_framework.test import APIClient
 
 from workspaces import api_urls_tenancy as tenancy_urls
 from workspaces.authz import Cap
+from workspaces.extensions import register_approval_kind, unregister_approval_kind
 from workspaces.models import (
+    ApprovalRequest,
     AuditEvent,
     HostApp,
     Invitation,
@@ -34,6 +36,7 @@ from workspaces.models import (
     WorkspaceSettings,
     WorkspaceUserObjectPermission,
 )
+from workspaces.services.approvals import approval_request_open
 from workspaces.services.audit import audit_record
 from workspaces.services.grants import grant_add
 from workspaces.services.hostapps import host_app_authenticate, host_app_create
@@ -48,6 +51,7 @@ ROLES = ["owner", "admin", "reviewer", "developer"]
 EVERYONE = ["owner", "admin", "reviewer", "developer", "outsider", "anonymous"]
 MANAGERS = {"owner", "admin"}
 MEMBERS = set(ROLES)
+DECIDERS = {"owner", "admin", "reviewer"}
 
 
 def api(user: User | None = None) -> APIClient:
@@ -64,8 +68,19 @@ def error_of(response) -> dict[str, Any]:
     return body["error"]
 
 
+APPROVAL_KIND = "tenancy_api_test"
+
+
 @pytest.fixture
-def world():
+def approval_kind():
+    """A kind of approval request whose decisions change nothing else."""
+    register_approval_kind(APPROVAL_KIND, label="Tenancy test", on_decided=lambda **_: None)
+    yield APPROVAL_KIND
+    unregister_approval_kind(APPROVAL_KIND)
+
+
+@pytest.fixture
+def world(approval_kind):
     tenant = WorkspaceFactory(name="Acme", slug="acme", kind=Workspace.Kind.TENANT)
     members = {
         role: MembershipFactory(
@@ -102,7 +117,24 @@ def world():
     grant_add(actor=members["owner"], user_id=target.user_id, cap=Cap.VIEW_AUDIT, obj=tenant)
     other_dev = MembershipFactory(workspace=other, role="developer")
     grant_add(actor=outsider, user_id=other_dev.user_id, cap=Cap.VIEW_AUDIT, obj=other)
+    # Approval requests: one sent to acme to decide, one acme's owner sent to the other.
+    to_decide = approval_request_open(
+        actor=outsider,
+        kind=approval_kind,
+        deciding_workspace=tenant,
+        subject_key="thing:1",
+        summary="Globex asks Acme",
+    )
+    requested = approval_request_open(
+        actor=members["owner"],
+        kind=approval_kind,
+        deciding_workspace=other,
+        subject_key="thing:2",
+        summary="Acme asks Globex",
+    )
     return SimpleNamespace(
+        to_decide=to_decide,
+        requested=requested,
         tenant=tenant,
         members=members,
         target=target,
@@ -140,6 +172,8 @@ class Case:
     body: Callable[[Any], dict] | None = None
     # A snapshot of what the call may change; None for reads.
     state: Callable[[Any], Any] | None = None
+    # What a member outside ``allowed`` gets (a 400 when a service rule says who may).
+    denied: int = 403
 
     def __str__(self) -> str:
         return self.name
@@ -147,6 +181,10 @@ class Case:
 
 def _ws(suffix: str = "") -> Callable[[Any], str]:
     return lambda w: f"/api/v1/workspaces/{w.tenant.slug}{suffix}"
+
+
+def _approval_state(name: str) -> Callable[[Any], str]:
+    return lambda w: ApprovalRequest.objects.get(pk=getattr(w, name).pk).state
 
 
 def _member(w) -> Membership | None:
@@ -296,6 +334,37 @@ CASES = [
         status=204,
         state=lambda w: WorkspaceUserObjectPermission.objects.filter(pk=w.grant.pk).exists(),
     ),
+    Case("approval list", "get", _ws("/approvals"), frozenset(MEMBERS)),
+    Case(
+        "approval detail",
+        "get",
+        lambda w: f"/api/v1/workspaces/acme/approvals/{w.to_decide.pk}",
+        frozenset(DECIDERS),
+    ),
+    Case(
+        "approval approve",
+        "post",
+        lambda w: f"/api/v1/workspaces/acme/approvals/{w.to_decide.pk}/approve",
+        frozenset(DECIDERS),
+        body=lambda w: {"note": "Fine"},
+        state=_approval_state("to_decide"),
+    ),
+    Case(
+        "approval reject",
+        "post",
+        lambda w: f"/api/v1/workspaces/acme/approvals/{w.to_decide.pk}/reject",
+        frozenset(DECIDERS),
+        body=lambda w: {"reason": "Not now"},
+        state=_approval_state("to_decide"),
+    ),
+    Case(
+        "approval withdraw",
+        "post",
+        lambda w: f"/api/v1/workspaces/acme/approvals/{w.requested.pk}/withdraw",
+        frozenset(MANAGERS),  # the submitter (the owner) and an admin
+        state=_approval_state("requested"),
+        denied=400,  # the service's rule, not a capability
+    ),
 ]
 
 
@@ -304,7 +373,7 @@ def _expected(case: Case, who: str) -> int:
         return 401
     if who == "outsider":
         return 404
-    return case.status if who in case.allowed else 403
+    return case.status if who in case.allowed else case.denied
 
 
 @pytest.mark.parametrize("who", EVERYONE)
@@ -325,6 +394,7 @@ def test_role_matrix(world, case, who, django_capture_on_commit_callbacks):
         assert (
             error["code"]
             == {
+                400: "invalid",
                 401: "not_authenticated",
                 403: "permission_denied",
                 404: "not_found",
@@ -365,6 +435,7 @@ def test_options_describes_every_endpoint_without_error(world, pattern):
         "<int:invitation_id>": str(world.invitation.pk),
         "<int:host_app_id>": str(world.app.pk),
         "<int:grant_id>": str(world.grant.pk),
+        "<int:request_id>": str(world.to_decide.pk),
     }.items():
         route = route.replace(name, value)
     assert "<" not in route, route
@@ -1087,7 +1158,7 @@ def test_the_schema_generates_without_warnings_and_documents_every_endpoint(tmp_
         if url.startswith("/api/v1/workspaces") and "/miniprograms" not in url
         for method, op in ops.items()
     }
-    assert len(tags) == 24
+    assert len(tags) == 29
     assert set().union(*tags.values()) == {
         "workspaces",
         "members",
@@ -1095,6 +1166,7 @@ def test_the_schema_generates_without_warnings_and_documents_every_endpoint(tmp_
         "host apps",
         "audit",
         "grants",
+        "approvals",
     }
     components = schema["components"]["schemas"]
     assert "secret" not in components["HostApp"]["properties"]
