@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from miniprograms.models import MiniProgram, MiniProgramHostApp
+from workspaces.transitions import InvalidTransition as InvalidTransition  # one for all
 
 Shelf = MiniProgram.Shelf
 TargetStatus = MiniProgramHostApp.Status
@@ -18,7 +19,3 @@ TARGET_ALLOWED: dict[str, frozenset[str]] = {
     TargetStatus.ACTIVE: frozenset({TargetStatus.OFFLINE}),
     TargetStatus.OFFLINE: frozenset({TargetStatus.ACTIVE}),
 }
-
-
-class InvalidTransition(Exception):
-    """A status change the table does not allow (a programming error, not user input)."""

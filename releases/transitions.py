@@ -7,6 +7,7 @@ and both delivery forms are stored. The quality review runs after that and never
 from __future__ import annotations
 
 from releases.models import Release, Version
+from workspaces.transitions import InvalidTransition as InvalidTransition  # one for all
 
 S = Version.Status
 
@@ -16,10 +17,6 @@ ALLOWED: dict[str, frozenset[str]] = {
     S.SCAN_FAILED: frozenset({S.SCANNING}),  # the developer may re-run a failed scan
     S.READY: frozenset(),
 }
-
-
-class InvalidTransition(Exception):
-    """A status change the table does not allow (a programming error, not user input)."""
 
 
 R = Release.State

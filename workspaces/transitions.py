@@ -49,3 +49,14 @@ APPROVAL_ALLOWED: dict[str, frozenset[str]] = {
 
 class InvalidTransition(Exception):
     """A status change the table does not allow (a programming error, not user input)."""
+
+
+def transition_needed(table: dict[str, frozenset[str]], current: str, to: str) -> bool:
+    """The check every door makes first (STYLE.md P2), for every app's tables: ``False`` when
+    the row is already in ``to`` (a double submit, a redelivered task: the door does nothing),
+    ``True`` when ``table`` allows ``current → to``; anything else raises InvalidTransition."""
+    if current == to:
+        return False
+    if to not in table[current]:
+        raise InvalidTransition(f"{current} -> {to}")
+    return True

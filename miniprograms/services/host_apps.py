@@ -12,11 +12,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from miniprograms.models import MiniProgram, MiniProgramHostApp
-from miniprograms.transitions import TARGET_ALLOWED, InvalidTransition
+from miniprograms.transitions import TARGET_ALLOWED
 from workspaces import authz
 from workspaces.authz import Cap
 from workspaces.models import HostApp, Membership, Workspace
 from workspaces.services.audit import audit_record
+from workspaces.transitions import transition_needed
 
 
 def host_apps_available(*, workspace: Workspace) -> list[HostApp]:
@@ -51,10 +52,8 @@ def target_transition(
     *, actor: Membership, target: MiniProgramHostApp, to: str, reason: str = ""
 ) -> bool:
     """The one door for a target's status (P2): table check, update, audit. Same state: no-op."""
-    if target.status == to:
+    if not transition_needed(TARGET_ALLOWED, target.status, to):
         return False
-    if to not in TARGET_ALLOWED[target.status]:
-        raise InvalidTransition(f"{target.status} -> {to}")
     previous = target.status
     target.status = to
     target.offline_reason = reason if to == MiniProgramHostApp.Status.OFFLINE else ""

@@ -20,11 +20,12 @@ from console.outbox import outbox_enqueue
 from miniprograms.models import MiniProgram, MiniProgramHostApp
 from miniprograms.profile import draft_profile
 from miniprograms.services.host_apps import target_transition
-from miniprograms.transitions import SHELF_ALLOWED, InvalidTransition
+from miniprograms.transitions import SHELF_ALLOWED
 from workspaces import authz
 from workspaces.authz import Cap
 from workspaces.models import Membership
 from workspaces.services.audit import audit_record
+from workspaces.transitions import transition_needed
 
 REASON_MAX = 200
 
@@ -46,10 +47,8 @@ def miniprogram_shelf_transition(
 ) -> tuple[MiniProgram, bool]:
     """The one door for ``shelf_status`` (STYLE.md P2): returns (mini program, changed)."""
     mp = MiniProgram.objects.select_for_update().get(pk=miniprogram_id)
-    if mp.shelf_status == to:
+    if not transition_needed(SHELF_ALLOWED, mp.shelf_status, to):
         return mp, False  # a double submit
-    if to not in SHELF_ALLOWED[mp.shelf_status]:
-        raise InvalidTransition(f"{mp.shelf_status} -> {to}")
     previous = mp.shelf_status
     mp.shelf_status, mp.shelf_reason, mp.shelf_changed_at = to, reason, timezone.now()
     mp.save(update_fields=["shelf_status", "shelf_reason", "shelf_changed_at", "updated_at"])

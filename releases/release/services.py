@@ -25,12 +25,13 @@ from miniprograms.models import MiniProgram, MiniProgramHostApp
 from miniprograms.services.lifecycle import miniprogram_can_publish, miniprogram_released_at_set
 from miniprograms.services.profile import miniprogram_profile_release
 from releases.models import Release, ReleaseTarget, Version
-from releases.transitions import RELEASE_ALLOWED, InvalidTransition
+from releases.transitions import RELEASE_ALLOWED
 from workspaces import authz
 from workspaces.authz import Cap, CapabilityDenied
 from workspaces.models import ApprovalRequest, Membership, User
 from workspaces.services.approvals import approval_request_open, approval_withdraw
 from workspaces.services.audit import audit_record
+from workspaces.transitions import transition_needed
 
 # The approval kind of a production release review (codes are letters, digits and '_').
 REVIEW_KIND = "release_review"
@@ -99,10 +100,8 @@ def release_transition(
         .select_related("version", "target__miniprogram__workspace", "target__host_app")
         .get(pk=release_id)
     )
-    if release.state == to:
+    if not transition_needed(RELEASE_ALLOWED, release.state, to):
         return release, False
-    if to not in RELEASE_ALLOWED[release.state]:
-        raise InvalidTransition(f"{release.state} -> {to}")
     before = _snapshot(release)
     release.state = to
     for name, value in fields.items():

@@ -14,11 +14,12 @@ from miniprograms.models import MiniProgram
 from releases.models import PackageJob, Version, VersionFloor
 from releases.package import jobs
 from releases.package.versioning import SemVer, parse_version
-from releases.transitions import ALLOWED, InvalidTransition
+from releases.transitions import ALLOWED
 from workspaces import authz
 from workspaces.authz import Cap
 from workspaces.models import Membership, User
 from workspaces.services.audit import audit_record
+from workspaces.transitions import transition_needed
 
 MB = 1024 * 1024
 UPLOAD_LIMIT = 100 * MB  # ≥ this is refused (SPEC §5)
@@ -54,10 +55,8 @@ def version_transition(
         .select_related("miniprogram")
         .get(pk=version_id)
     )
-    if version.status == to:
+    if not transition_needed(ALLOWED, version.status, to):
         return version, False
-    if to not in ALLOWED[version.status]:
-        raise InvalidTransition(f"{version.status} -> {to}")
     previous = version.status
     version.status = to
     for name, value in fields.items():

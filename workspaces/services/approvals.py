@@ -23,7 +23,7 @@ from workspaces.authz import Cap, Side
 from workspaces.extensions import approval_kind
 from workspaces.models import ApprovalRequest, Membership, User, Workspace
 from workspaces.services.audit import audit_record
-from workspaces.transitions import APPROVAL_ALLOWED, InvalidTransition
+from workspaces.transitions import APPROVAL_ALLOWED, transition_needed
 
 State = ApprovalRequest.State
 
@@ -151,10 +151,8 @@ def approval_transition(
         .select_related("requesting_workspace", "deciding_workspace")
         .get(pk=request_id)
     )
-    if request.state == to:
+    if not transition_needed(APPROVAL_ALLOWED, request.state, to):
         return request, False
-    if to not in APPROVAL_ALLOWED[request.state]:
-        raise InvalidTransition(f"{request.state} -> {to}")
     kind = approval_kind(request.kind)
     if kind is None and to in (State.APPROVED, State.REJECTED):
         # Nothing would apply the decision: refuse rather than record one that has no effect.

@@ -25,7 +25,7 @@ from workspaces.authz import Cap
 from workspaces.extensions import assignables
 from workspaces.models import Invitation, Membership, User, Workspace, normalize_email
 from workspaces.services.audit import audit_record
-from workspaces.transitions import INVITATION_ALLOWED, InvalidTransition
+from workspaces.transitions import INVITATION_ALLOWED, transition_needed
 
 INVITATION_TTL = timedelta(days=3)
 MAX_INVITATIONS_PER_BATCH = 10
@@ -80,10 +80,8 @@ def invitation_transition(
         .select_related("workspace")
         .get(pk=invitation_id)
     )
-    if invitation.status == to:
+    if not transition_needed(INVITATION_ALLOWED, invitation.status, to):
         return invitation, False
-    if to not in INVITATION_ALLOWED[invitation.status]:
-        raise InvalidTransition(f"{invitation.status} -> {to}")
     before = _snapshot(invitation)
     invitation.status = to
     extra = fields or {}

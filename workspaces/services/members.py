@@ -15,7 +15,7 @@ from workspaces.authz import Cap
 from workspaces.models import Membership, User
 from workspaces.services.audit import audit_record
 from workspaces.services.grants import grants_drop_for_member
-from workspaces.transitions import MEMBERSHIP_ALLOWED, InvalidTransition
+from workspaces.transitions import MEMBERSHIP_ALLOWED, transition_needed
 
 # The audit verb of each status a membership moves to.
 MEMBERSHIP_VERBS: dict[str, str] = {
@@ -62,10 +62,8 @@ def membership_transition(
         .select_related("user", "workspace")
         .get(pk=membership_id)
     )
-    if member.status == to:
+    if not transition_needed(MEMBERSHIP_ALLOWED, member.status, to):
         return member, False
-    if to not in MEMBERSHIP_ALLOWED[member.status]:
-        raise InvalidTransition(f"{member.status} -> {to}")
     before = _snapshot(member)
     member.status = to
     member.save(update_fields=["status", "updated_at"])
