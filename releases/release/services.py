@@ -226,7 +226,15 @@ def release_submit(
                 summary=f"Version {version.number} of {miniprogram.name} to "
                 f"{target.host_app.name} (production)",
                 notes=notes,
-                payload={"release_id": release.pk},
+                payload={
+                    "release_id": release.pk,
+                    # Facets the approvals hub filters by (the core knows no releases).
+                    "environment": environment,
+                    "host_app_id": target.host_app_id,
+                    "host_app": target.host_app.name,
+                    "app_id": miniprogram.app_id,
+                    "version": version.number,
+                },
             )
             release.approval = request
             release.save(update_fields=["approval", "updated_at"])

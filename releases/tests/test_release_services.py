@@ -113,7 +113,8 @@ def test_production_is_reviewed_by_the_tenant_then_published_online(
         f"release:{release.pk}",
     )
     assert request.summary == f"Version 1.0.0 of {shop.name} to Acme Wallet (production)"
-    assert request.payload == {"release_id": release.pk}
+    assert request.payload["release_id"] == release.pk
+    assert (request.payload["environment"], request.payload["version"]) == ("production", "1.0.0")
 
     approval_approve(actor=reviewer, request_id=request.pk)
     release.refresh_from_db()

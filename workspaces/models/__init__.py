@@ -348,6 +348,10 @@ class HostApp(models.Model):
     app_key = models.CharField(max_length=32, unique=True)
     secret_hash = models.CharField(max_length=64)
     secret_rotated_at = models.DateTimeField(default=timezone.now)
+    # Releases: sandbox releases are approved at once unless this is on (as Alipay+; off by
+    # default); a reviewer's preview QR code opens ``<preview_scheme>://preview?…`` on a phone.
+    sandbox_needs_review = models.BooleanField(default=False)
+    preview_scheme = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
