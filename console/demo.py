@@ -1,6 +1,8 @@
 """The demo data set that ``make run`` loads: two workspaces of each kind, a user per role,
 host apps of Acme and mini programs in every state the console shows (released, with staged
-edits, off shelf, with another language, a merchant's released into Acme's host apps).
+edits, off shelf, with another language, a merchant's released into Acme's host apps), and
+releases in every state of the review loop (online, rolled forward, waiting for Acme's
+reviewers, rejected with a reason).
 
 Kept as data so the README, the terminal output of ``seed_demo`` and the tests agree.
 """
@@ -67,9 +69,10 @@ class DemoLanguage:
 class DemoMiniProgram:
     """A mini program and what happened to it since it was created.
 
-    ``released`` copies the draft profile to what host apps show (as a release will);
-    ``staged`` then edits the draft, so the detail page has "pending until the next release"
-    fields to show. Edits change texts, never the name: the name is how the seed finds it again.
+    Its releases are in :data:`RELEASES` (a production release copies the draft profile to what
+    host apps show); ``staged`` then edits the draft, so the detail page has "pending until the
+    next release" fields to show. Edits change texts, never the name: the name is how the seed
+    finds it again.
     """
 
     workspace: str
@@ -85,7 +88,6 @@ class DemoMiniProgram:
     languages: tuple[DemoLanguage, ...] = ()
     developers: tuple[str, ...] = ()  # emails of Developers assigned to it
     testers: tuple[str, ...] = ()  # host-app accounts on the tester whitelist
-    released: bool = False
     staged: tuple[tuple[str, str], ...] = ()  # (field, new draft value) after the release
     off_shelf_reason: str = ""
 
@@ -119,7 +121,6 @@ MINIPROGRAMS: tuple[DemoMiniProgram, ...] = (
         host_apps=("Acme Super App", "Acme Wallet"),
         developers=("developer@example.com",),
         testers=("13800138000", "13800138001", "qa-lead@acme.example"),
-        released=True,
         staged=(
             ("tagline", "Daily deals, same-day delivery"),
             (
@@ -150,7 +151,6 @@ MINIPROGRAMS: tuple[DemoMiniProgram, ...] = (
             ),
         ),
         testers=("13900139000",),
-        released=True,
     ),
     DemoMiniProgram(
         workspace="acme",
@@ -187,7 +187,6 @@ MINIPROGRAMS: tuple[DemoMiniProgram, ...] = (
         ),
         developers=("merchant-dev@example.com",),
         testers=("13700137000", "barista@bluebottle.example"),
-        released=True,
     ),
 )
 
@@ -241,11 +240,119 @@ VERSIONS: tuple[DemoVersion, ...] = (
         missing=("pages/coupons/index",),
     ),
     DemoVersion(
+        "极速外卖",
+        "1.0.0",
+        "首个版本：附近餐厅、下单和骑手追踪。",
+        "owner@example.com",
+        pages=("pages/index/index", "pages/restaurant/index", "pages/track/index"),
+    ),
+    DemoVersion(
         "Blue Bottle Order Ahead",
         "0.9.0",
         "Menu and order ahead for the beta cafés.",
         "merchant-dev@example.com",
         pages=("pages/menu/index", "pages/order/index"),
+    ),
+    DemoVersion(
+        "Blue Bottle Order Ahead",
+        "1.0.0",
+        "Loyalty stamps, and every café instead of the beta ones.",
+        "merchant-dev@example.com",
+        pages=("pages/menu/index", "pages/order/index", "pages/stamps/index"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoRelease:
+    """A version submitted for release, in order, and what happened to it.
+
+    ``decision`` is ``"approve"``, ``"reject"`` or ``""`` (production only: still waiting for
+    the tenant's reviewers; outside production releases are approved at once);
+    ``published_by`` publishes it once approved.
+    """
+
+    miniprogram: str
+    version: str
+    host_apps: tuple[str, ...]
+    environment: str
+    submitted_by: str
+    notes: str
+    decision: str = ""
+    decided_by: str = ""
+    reason: str = ""
+    published_by: str = ""
+
+
+RELEASES: tuple[DemoRelease, ...] = (
+    DemoRelease(
+        "Acme Mall",
+        "1.0.0",
+        ("Acme Super App", "Acme Wallet"),
+        "production",
+        "developer@example.com",
+        "First release of the mall.",
+        decision="approve",
+        decided_by="reviewer@example.com",
+        published_by="admin@example.com",
+    ),
+    DemoRelease(
+        "Acme Mall",
+        "1.1.0",
+        ("Acme Super App",),
+        "sandbox",
+        "developer@example.com",
+        "Order tracking, for the sandbox testers.",
+        published_by="admin@example.com",
+    ),
+    DemoRelease(
+        "Acme Mall",
+        "1.1.0",
+        ("Acme Super App",),
+        "production",
+        "developer@example.com",
+        "Order tracking moves to a subpackage; tested in the sandbox for a week.",
+    ),
+    DemoRelease(
+        "极速外卖",
+        "1.0.0",
+        ("Acme Super App",),
+        "production",
+        "owner@example.com",
+        "首个版本。",
+        decision="approve",
+        decided_by="reviewer@example.com",
+        published_by="owner@example.com",
+    ),
+    DemoRelease(
+        "Blue Bottle Order Ahead",
+        "0.9.0",
+        ("Acme Super App",),
+        "production",
+        "merchant-dev@example.com",
+        "Beta cafés only.",
+        decision="approve",
+        decided_by="reviewer@example.com",
+        published_by="merchant@example.com",
+    ),
+    DemoRelease(
+        "Blue Bottle Order Ahead",
+        "0.9.0",
+        ("Acme Wallet",),
+        "production",
+        "merchant-dev@example.com",
+        "Beta cafés only, in the Wallet too.",
+        decision="reject",
+        decided_by="admin@example.com",
+        reason="The privacy policy link on the order page answers 404: fix it and resubmit.",
+    ),
+    DemoRelease(
+        "Blue Bottle Order Ahead",
+        "1.0.0",
+        ("Acme Super App", "Acme Wallet"),
+        "production",
+        "merchant-dev@example.com",
+        "Loyalty stamps; the privacy policy link is fixed.",
     ),
 )
 

@@ -70,11 +70,22 @@ def _stored_files() -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
 
+def _seed_twice(capture) -> None:
+    """Seed as ``make run`` twice would: the scans run after each upload commits, so the
+    second run finds the versions ready and replays the releases."""
+    for _ in range(2):
+        with capture(execute=True):
+            call_command("seed_demo", stdout=StringIO())
+
+
 @pytest.mark.django_db
-def test_seed_demo_mini_programs_are_idempotent_and_show_every_state():
-    call_command("seed_demo", stdout=StringIO())
+def test_seed_demo_mini_programs_are_idempotent_and_show_every_state(
+    django_capture_on_commit_callbacks,
+):
+    _seed_twice(django_capture_on_commit_callbacks)
     counts = _miniprogram_counts()
-    call_command("seed_demo", stdout=StringIO())
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=StringIO())
     assert _miniprogram_counts() == counts
 
     acme, bluebottle = Workspace.objects.get(slug="acme"), Workspace.objects.get(slug="bluebottle")
@@ -155,5 +166,52 @@ def test_seed_demo_uploads_versions_once_and_sets_the_trial(django_capture_on_co
         "1.1.0",
         "orders/pages/list/index?from=demo",
     )
-    merchant = Version.objects.get(miniprogram__name="Blue Bottle Order Ahead")
-    assert (merchant.number, merchant.status) == ("0.9.0", "ready")
+    merchant = Version.objects.filter(miniprogram__name="Blue Bottle Order Ahead")
+    assert sorted(merchant.values_list("number", "status")) == [
+        ("0.9.0", "ready"),
+        ("1.0.0", "ready"),
+    ]
+
+
+@pytest.mark.django_db
+def test_seed_demo_replays_the_review_loop(django_capture_on_commit_callbacks):
+    from releases.models import Release
+    from workspaces.models import ApprovalRequest
+
+    _seed_twice(django_capture_on_commit_callbacks)
+
+    def rows(name: str) -> list[tuple[str, str, str, str]]:
+        return sorted(
+            Release.objects.filter(version__miniprogram__name=name).values_list(
+                "version__number", "target__host_app__name", "target__environment", "state"
+            )
+        )
+
+    assert rows("Acme Mall") == [
+        ("1.0.0", "Acme Super App", "production", "released"),
+        ("1.0.0", "Acme Wallet", "production", "released"),
+        ("1.1.0", "Acme Super App", "production", "under_review"),
+        ("1.1.0", "Acme Super App", "sandbox", "released"),
+    ]
+    assert rows("Blue Bottle Order Ahead") == [
+        ("0.9.0", "Acme Super App", "production", "released"),
+        ("0.9.0", "Acme Wallet", "production", "rejected"),
+        ("1.0.0", "Acme Super App", "production", "under_review"),
+        ("1.0.0", "Acme Wallet", "production", "under_review"),
+    ]
+    # Acme's reviewer finds three requests waiting, two of them from the merchant.
+    waiting = ApprovalRequest.objects.filter(state="processing", deciding_workspace__slug="acme")
+    assert waiting.count() == 3
+    assert waiting.filter(requesting_workspace__slug="bluebottle").count() == 2
+    rejected = ApprovalRequest.objects.get(state="rejected")
+    assert rejected.decided_by.email == "admin@example.com"
+    assert "privacy policy" in rejected.reason
+    # Released for real: "last released" comes from the production releases.
+    mall = MiniProgram.objects.get(name="Acme Mall")
+    assert mall.released_at == (
+        Release.objects.filter(version__miniprogram=mall, target__environment="production")
+        .exclude(published_at=None)
+        .latest("published_at")
+        .published_at
+    )
+    assert MiniProgram.objects.get(name="Acme Parking").released_at is None

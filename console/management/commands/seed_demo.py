@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from dataclasses import replace
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -17,17 +16,15 @@ from miniprograms.models import MiniProgram
 from miniprograms.profile import LanguageText, ProfileInput
 from miniprograms.services.lifecycle import miniprogram_set_shelf
 from miniprograms.services.members import miniprogram_developer_assign, miniprogram_testers_add
-from miniprograms.services.profile import (
-    miniprogram_create,
-    miniprogram_profile_release,
-    miniprogram_update_profile,
-)
-from releases.models import TrialVersion, Version, VersionFloor
+from miniprograms.services.profile import miniprogram_create, miniprogram_profile_patch
+from releases.models import Release, TrialVersion, Version, VersionFloor
 from releases.package.versioning import parse_version
+from releases.release.services import release_publish, release_submit
 from releases.services.trial import trial_configure
 from releases.services.versions import version_upload
 from workspaces.authz import role_label
 from workspaces.models import HostApp, Membership, User, Workspace
+from workspaces.services.approvals import approval_approve, approval_reject
 from workspaces.services.hostapps import host_app_create
 from workspaces.services.workspaces import membership_add, workspace_create
 
@@ -58,6 +55,7 @@ class Command(BaseCommand):
         # Outside the seed's transaction: each upload commits, so its scan runs (in-process
         # without REDIS_URL) before the trial version is chosen among the ready ones.
         created += self._seed_versions()
+        created += self._seed_releases()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new objects)."))
         self.stdout.write(self.logins_table())
 
@@ -161,6 +159,71 @@ class Command(BaseCommand):
         return created
 
     @staticmethod
+    def _member(workspace_id: int, email: str) -> Membership:
+        return Membership.objects.select_related("workspace", "user").get(
+            workspace_id=workspace_id, user__email=email
+        )
+
+    @classmethod
+    @transaction.atomic
+    def _seed_releases(cls) -> int:
+        """Replay :data:`demo.RELEASES` through the release services, then stage the profile
+        edits of the mini programs released this run. A release already there is skipped, and
+        so is one whose version is not ready yet (tasks on a worker: a re-run finishes it)."""
+        created = 0
+        released: set[int] = set()
+        workspaces = Workspace.objects.filter(slug__in=[w.slug for w in demo.WORKSPACES])
+        for spec in demo.RELEASES:
+            mp = MiniProgram.objects.select_related("workspace").get(
+                workspace__in=workspaces, name__iexact=spec.miniprogram
+            )
+            version = Version.objects.filter(miniprogram=mp, number=spec.version).first()
+            if version is None or version.status != Version.Status.READY:
+                continue
+            host_owner_id = mp.workspace.pk if mp.workspace.is_tenant else mp.workspace.tenant_id
+            host_apps = HostApp.objects.filter(workspace_id=host_owner_id, name__in=spec.host_apps)
+            if Release.objects.filter(
+                version=version,
+                target__environment=spec.environment,
+                target__host_app__in=host_apps,
+            ).exists():
+                continue
+            releases = release_submit(
+                actor=cls._member(mp.workspace_id, spec.submitted_by),
+                version=version,
+                host_app_ids=[h.pk for h in host_apps],
+                environment=spec.environment,
+                notes=spec.notes,
+            )
+            created += len(releases)
+            for release in releases:
+                if spec.decision and release.approval_id is not None:
+                    decider = cls._member(host_owner_id, spec.decided_by)
+                    if spec.decision == "approve":
+                        approval_approve(actor=decider, request_id=release.approval_id)
+                    else:
+                        approval_reject(
+                            actor=decider, request_id=release.approval_id, reason=spec.reason
+                        )
+                if spec.published_by:
+                    release_publish(
+                        actor=cls._member(mp.workspace_id, spec.published_by),
+                        release_id=release.pk,
+                    )
+                    released.add(mp.pk)
+        for mp_spec in demo.MINIPROGRAMS:
+            if not mp_spec.staged:
+                continue
+            mp = MiniProgram.objects.get(workspace__in=workspaces, name__iexact=mp_spec.name)
+            if mp.pk not in released:
+                continue
+            owner = Membership.objects.select_related("workspace", "user").get(
+                workspace=mp.workspace, role=Membership.Role.OWNER
+            )
+            miniprogram_profile_patch(actor=owner, miniprogram=mp, changes=dict(mp_spec.staged))
+        return created
+
+    @staticmethod
     def _seed_miniprogram(
         spec: demo.DemoMiniProgram, *, owner: Membership, users: dict[str, User]
     ) -> MiniProgram:
@@ -196,12 +259,6 @@ class Command(BaseCommand):
         if spec.testers:
             miniprogram_testers_add(
                 actor=owner, miniprogram=mp, accounts=spec.testers, note="Demo testers"
-            )
-        if spec.released:
-            miniprogram_profile_release(miniprogram_id=mp.pk, actor=owner)
-        if spec.staged:
-            mp = miniprogram_update_profile(
-                actor=owner, miniprogram=mp, profile=replace(profile, **dict(spec.staged))
             )
         if spec.off_shelf_reason:
             mp = miniprogram_set_shelf(
