@@ -59,10 +59,12 @@ TYPED := workspaces/services workspaces/selectors.py workspaces/selectors_approv
 	workspaces/models/approvals.py workspaces/authz workspaces/keys.py \
 	workspaces/images.py workspaces/transitions.py workspaces/extensions.py \
 	workspaces/auditlog.py workspaces/endpoints.py workspaces/mixins.py \
+	workspaces/selectors_webhooks.py workspaces/models/webhooks.py workspaces/webhook_transport.py \
+	workspaces/tasks.py \
 	miniprograms/services miniprograms/selectors.py miniprograms/access.py \
 	miniprograms/validators.py miniprograms/profile.py miniprograms/languages.py \
 	miniprograms/mixins.py miniprograms/endpoints.py \
-	releases/services releases/release releases/selectors.py releases/tasks.py releases/package \
+	releases/services releases/release releases/review releases/selectors.py releases/tasks.py releases/package \
 	console/outbox.py console/text.py console/clientip.py console/limits.py console/paging.py \
 	console/files.py console/forms.py console/throttles.py console/formats.py console/api.py
 

@@ -55,6 +55,7 @@ class DemoHostApp:
     name: str
     description: str
     platforms: tuple[tuple[str, str], ...]  # (platform, bundle id)
+    preview_scheme: str = ""  # the reviewer's preview QR code opens <scheme>://preview?…
 
 
 @dataclass(frozen=True)
@@ -98,12 +99,14 @@ HOST_APPS: tuple[DemoHostApp, ...] = (
         "Acme Super App",
         "The flagship super app: payments, shopping and services.",
         (("android", "com.acme.superapp"), ("ios", "com.acme.SuperApp")),
+        preview_scheme="acmesuperapp",
     ),
     DemoHostApp(
         "acme",
         "Acme Wallet",
         "The lightweight wallet for top-ups and bill payment.",
         (("android", "com.acme.wallet"), ("harmonyos", "com.acme.wallet.harmony")),
+        preview_scheme="acmewallet",
     ),
 )
 

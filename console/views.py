@@ -19,6 +19,7 @@ from workspaces.authz import (
     Cap,
     CapabilityDenied,
     caps_for,
+    has_cap,
     has_role_cap,
     role_label,
     roles_with,
@@ -29,6 +30,7 @@ from workspaces.selectors import (
     membership_admin_list,
     membership_list_for_user,
 )
+from workspaces.selectors_approvals import approval_oldest_in_review, approval_oldest_waiting
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -53,6 +55,7 @@ class DashboardView(WorkspaceMixin, TemplateView):
     template_name = "console/dashboard.html"
     RECENT_MINIPROGRAMS = 5
     RECENT_VERSIONS = 5
+    OLDEST_APPROVALS = 5
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -70,6 +73,14 @@ class DashboardView(WorkspaceMixin, TemplateView):
             recent_versions=recent_versions,
             recent_version_count=recent_version_count,
             sees_all_miniprograms=has_role_cap(self.membership, Cap.VIEW_MINIPROGRAM),
+        )
+        # "My pending approvals": a decider's oldest requests waiting for them; everyone
+        # else's workspace requests still in review (what they wait for).
+        decides = has_cap(self.membership, Cap.DECIDE_APPROVALS)
+        oldest = approval_oldest_waiting if decides else approval_oldest_in_review
+        approvals, approval_count = oldest(member=self.membership, limit=self.OLDEST_APPROVALS)
+        context.update(
+            approvals_decides=decides, approvals=approvals, approval_count=approval_count
         )
         return context
 

@@ -7,7 +7,7 @@ sweep can fill them; mini programs are addressed by their public App ID.
 
 from django.urls import path
 
-from miniprograms.api import industries, lifecycle, members, programs
+from miniprograms.api import hosted, industries, lifecycle, members, programs
 
 app_name = "miniprograms-api"
 
@@ -44,5 +44,16 @@ urlpatterns = [
         f"{MP}/testers/<int:tester_id>",
         members.MiniProgramTesterDetailView.as_view(),
         name="miniprogram-tester-detail",
+    ),
+    # --- a tenant's mini programs from developers (read-only) ---
+    path(
+        f"{W}/hosted-miniprograms",
+        hosted.HostedMiniProgramListView.as_view(),
+        name="hosted-miniprogram-list",
+    ),
+    path(
+        f"{W}/hosted-miniprograms/<appid:app_id>",
+        hosted.HostedMiniProgramDetailView.as_view(),
+        name="hosted-miniprogram-detail",
     ),
 ]

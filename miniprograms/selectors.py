@@ -180,6 +180,81 @@ def miniprogram_hosted_by(*, host_workspace: Workspace) -> QuerySet[MiniProgram]
     )
 
 
+def _reads_as_host(member: Membership) -> bool:
+    """Does ``member`` read the merchant mini programs of its workspace's host apps? The
+    condition ``authz.has_cap_as_host`` sets on the member's side (an active member of a tenant
+    whose role sees mini programs); the object's side is :func:`miniprogram_hosted_by`'s."""
+    return (
+        member.is_active
+        and member.workspace.is_tenant
+        and Cap.VIEW_MINIPROGRAM in authz.HOST_CAPS
+        and authz.has_role_cap(member, Cap.VIEW_MINIPROGRAM)
+    )
+
+
+def miniprogram_hosted_list(
+    *,
+    member: Membership,
+    search: str = "",
+    shelf: str = "",
+    host_app_id: int | None = None,
+    developer_slug: str = "",
+) -> QuerySet[MiniProgram]:
+    """The tenant's "From developers" list (console and API): the merchant mini programs that
+    target one of the host apps of ``member``'s tenant, newest first, each with its developer
+    workspace and only the tenant's host apps (active or offline) prefetched; nothing for a
+    member whose role does not see mini programs, or outside a tenant.
+
+    ``search`` and ``shelf`` as in :func:`miniprogram_list`; ``host_app_id`` keeps those
+    linked to that host app of the tenant (active or offline there: the link is what makes them
+    visible); ``developer_slug`` those of one developer workspace.
+    """
+    if not _reads_as_host(member):
+        return MiniProgram.objects.none()
+    tenant = member.workspace
+    qs = _search_and_shelf(miniprogram_hosted_by(host_workspace=tenant), search=search, shelf=shelf)
+    if host_app_id is not None:
+        qs = qs.filter(
+            Exists(
+                MiniProgramHostApp.objects.filter(
+                    miniprogram=OuterRef("pk"), host_app_id=host_app_id, host_app__workspace=tenant
+                )
+            )
+        )
+    if developer_slug:
+        qs = qs.filter(workspace__slug=developer_slug)
+    return (
+        qs.select_related("industry__parent", "workspace")
+        .prefetch_related(_host_targets(tenant))
+        .order_by("-created_at", "-id")
+    )
+
+
+def hosted_developer_workspaces(*, member: Membership) -> list[Workspace]:
+    """The developer workspaces with a mini program in the tenant's "From developers" list (the
+    list's filter), by name; one query."""
+    if not _reads_as_host(member):
+        return []
+    linked = MiniProgramHostApp.objects.filter(
+        miniprogram__workspace=OuterRef("pk"), host_app__workspace_id=member.workspace_id
+    )
+    return list(
+        Workspace.objects.filter(Exists(linked), kind=Workspace.Kind.DEVELOPER)
+        .exclude(pk=member.workspace_id)
+        .order_by("name", "pk")
+    )
+
+
+def _host_targets(host_workspace: Workspace) -> Prefetch:
+    """A mini program's targets as its host tenant sees them: only the tenant's host apps."""
+    return Prefetch(
+        "targets",
+        queryset=MiniProgramHostApp.objects.filter(host_app__workspace=host_workspace)
+        .select_related("host_app")
+        .order_by("host_app__name", "id"),
+    )
+
+
 def miniprogram_get_as_host(*, host_workspace: Workspace, app_id: str) -> MiniProgram | None:
     """A merchant's mini program by App ID, if it targets a host app of ``host_workspace``; its
     targets prefetched are only those of ``host_workspace`` (the tenant sees no other's)."""
@@ -188,16 +263,8 @@ def miniprogram_get_as_host(*, host_workspace: Workspace, app_id: str) -> MiniPr
     return (
         miniprogram_hosted_by(host_workspace=host_workspace)
         .filter(app_id=app_id)
-        .select_related("industry__parent")
-        .prefetch_related(
-            "languages",
-            Prefetch(
-                "targets",
-                queryset=MiniProgramHostApp.objects.filter(host_app__workspace=host_workspace)
-                .select_related("host_app")
-                .order_by("host_app__name", "id"),
-            ),
-        )
+        .select_related("industry__parent", "created_by")
+        .prefetch_related("languages", _host_targets(host_workspace))
         .first()
     )
 

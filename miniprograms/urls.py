@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from miniprograms.views import actions, members, pages
+from miniprograms.views import actions, hosted, members, pages
 
 app_name = "miniprograms"
 
 urlpatterns = [
     path("", pages.MiniProgramListView.as_view(), name="list"),
+    path("from-developers/", hosted.HostedListView.as_view(), name="hosted"),
     path("new/", pages.MiniProgramCreateView.as_view(), name="create"),
     path("quick-start/", pages.WizardBasicsView.as_view(), name="wizard"),
     path("logo-held/<str:token>/", pages.HeldLogoView.as_view(), name="logo-held"),

@@ -6,7 +6,7 @@ versions by their number (``<semver:number>``), never by database ids.
 
 from django.urls import path
 
-from releases.api import diff, downloads, releases, trial, versions
+from releases.api import diff, downloads, offline, releases, trial, versions
 
 app_name = "releases-api"
 
@@ -31,6 +31,7 @@ urlpatterns = [
         downloads.VersionArtifactView.as_view(),
         name="version-artifact",
     ),
+    path(f"{ONE}/offline-package", offline.OfflinePackageView.as_view(), name="offline-package"),
     path(f"{MP}/trial", trial.TrialView.as_view(), name="trial"),
     # --- releases ---
     path(f"{MP}/releases", releases.ReleaseTargetListView.as_view(), name="release-list"),

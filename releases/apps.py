@@ -31,11 +31,30 @@ class ReleasesConfig(AppConfig):
             },
         )
 
+        from releases.release.selectors import release_summary
+
+        # Its "Online version" and "Last released", from the releases (one query).
+        register_overview_context(
+            "releases.summary", lambda mp: {"release_summary": release_summary(miniprogram=mp)}
+        )
+
         from releases.release.services import REVIEW_KIND, release_review_decided
+        from releases.review.detail import review_detail
         from workspaces.extensions import register_approval_kind
 
         # A production release waits for the review of the tenant that owns the host app; the
-        # decision moves the release (inside the deciding transaction).
+        # decision moves the release (inside the deciding transaction). The request page shows
+        # the version, its reports, the diff and the reviewer's preview (``review_detail``).
         register_approval_kind(
-            REVIEW_KIND, label="Release review", on_decided=release_review_decided
+            REVIEW_KIND,
+            label="Release review",
+            on_decided=release_review_decided,
+            detail=review_detail,
         )
+
+        from miniprograms.extensions import register_take_offline
+        from releases.release.services import release_cancel_offline
+
+        # Taking a mini program offline from a host app cancels its reviews and approved,
+        # unpublished releases there first (in the same transaction).
+        register_take_offline("releases", release_cancel_offline)

@@ -13,11 +13,13 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from releases.models import Version
+from releases.models import ReleaseTarget, Version
 from releases.package.versioning import parse_version
+from releases.release.services import NOTES_MAX as RELEASE_NOTES_MAX
 from releases.serializers import MISSING_PACKAGE
 from releases.services.trial import QUERY_MAX, version_pages
 from releases.services.versions import NOTES_MAX, UPLOAD_LIMIT
+from workspaces.models import HostApp
 
 FIRST_VERSION = "1.0.0"  # what the first upload of a mini program is offered
 
@@ -129,3 +131,57 @@ def refuse_package(form: UploadForm, message: str) -> UploadForm:
     form.errors.clear()
     form.add_error("package", message)
     return form
+
+
+class _ChoiceGroup:
+    """A radio or checkbox group whose ``id_for_label`` names the group (its fieldset), so the
+    error summary's link jumps to it (Django's answers "" for a whole group)."""
+
+    def id_for_label(self, id_: str, index: str | None = None) -> str:
+        if index is None:
+            return id_
+        return super().id_for_label(id_, index)  # type: ignore[misc]
+
+
+class _Radios(_ChoiceGroup, forms.RadioSelect):
+    pass
+
+
+class _Checkboxes(_ChoiceGroup, forms.CheckboxSelectMultiple):
+    pass
+
+
+class SubmitForm(forms.Form):
+    """Submit a ready version for release: one environment, some of the mini program's active
+    host apps, notes for the reviewers. The rules (ready, active host apps, a target without a
+    release in progress, 1,000 characters of notes) are ``release_submit``'s; its refusals come
+    back here by field."""
+
+    environment = forms.ChoiceField(
+        label=_("Environment"),
+        choices=ReleaseTarget.Environment.choices,
+        widget=_Radios,
+        error_messages={"required": _("Choose the environment to release to.")},
+    )
+    host_app_ids = forms.TypedMultipleChoiceField(
+        label=_("Host apps"),
+        coerce=int,
+        widget=_Checkboxes,
+        error_messages={"required": _("Choose at least one host app to release to.")},
+    )
+    notes = forms.CharField(
+        label=_("Notes for the reviewers"),
+        required=False,
+        # No max_length here: the service counts the cleaned text and says so in its words.
+        widget=forms.Textarea(
+            attrs={"rows": 4, "maxlength": RELEASE_NOTES_MAX, "data-counter": "chars"}
+        ),
+        help_text=_("What changed and what to check; up to 1,000 characters."),
+    )
+
+    def __init__(self, *args: Any, host_apps: list[HostApp], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        host_app_field = self.fields["host_app_ids"]
+        assert isinstance(host_app_field, forms.TypedMultipleChoiceField)
+        host_app_field.choices = [(app.pk, app.name) for app in host_apps]
+        self.fields["notes"].widget.attrs["data-max"] = RELEASE_NOTES_MAX

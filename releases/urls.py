@@ -1,9 +1,11 @@
-"""Version pages: ``/w/<workspace_slug>/miniprograms/<app_id>/versions/…`` and ``…/trial/``
-(namespace ``releases``). Versions are addressed by their number (``<semver:number>``)."""
+"""Version pages: ``/w/<workspace_slug>/miniprograms/<app_id>/versions/…`` and ``…/trial/``, and
+the Releases tab ``…/releases/`` with its actions (namespace ``releases``). Versions are
+addressed by their number (``<semver:number>``), releases and targets by id (looked up inside
+the mini program)."""
 
 from django.urls import path
 
-from releases.views import actions, pages, trial, upload
+from releases.views import actions, offline, pages, releases, trial, upload
 
 app_name = "releases"
 
@@ -27,6 +29,24 @@ urlpatterns = [
         pages.VersionArtifactView.as_view(),
         name="version-artifact",
     ),
+    path(f"{ONE}offline-package/", offline.OfflinePackageView.as_view(), name="offline-package"),
+    path(f"{ONE}submit/", releases.VersionSubmitView.as_view(), name="version-submit"),
     path("trial/", trial.TrialView.as_view(), name="trial"),
     path("trial/clear/", trial.TrialClearView.as_view(), name="trial-clear"),
+    path("releases/", releases.ReleasesView.as_view(), name="releases"),
+    path(
+        "releases/<int:release_id>/publish/",
+        releases.ReleasePublishView.as_view(),
+        name="release-publish",
+    ),
+    path(
+        "releases/<int:release_id>/withdraw/",
+        releases.ReleaseWithdrawView.as_view(),
+        name="release-withdraw",
+    ),
+    path(
+        "targets/<int:target_id>/rollback/",
+        releases.TargetRollbackView.as_view(),
+        name="target-rollback",
+    ),
 ]

@@ -1,8 +1,8 @@
 """``/api/v1/workspaces/…``: the tenancy API (``workspaces/api_tenancy/``, one module per feature).
 
 Path parameters use the same names as the console's URL map (``workspace_slug``,
-``membership_id``, ``invitation_id``, ``host_app_id``, ``grant_id``, ``request_id``) so the
-isolation sweep can fill them.
+``membership_id``, ``invitation_id``, ``host_app_id``, ``grant_id``, ``request_id``,
+``endpoint_id``, ``delivery_id``) so the isolation sweep can fill them.
 """
 
 from django.urls import path
@@ -15,6 +15,7 @@ from workspaces.api_tenancy import (
     hostapps,
     invitations,
     members,
+    webhooks,
     workspaces,
 )
 
@@ -72,6 +73,33 @@ urlpatterns = [
     path(f"{W}/grants/<int:grant_id>", grants.GrantDetailView.as_view(), name="grant-detail"),
     # --- audit log ---
     path(f"{W}/audit-events", audit.AuditEventListView.as_view(), name="audit-event-list"),
+    # --- webhooks ---
+    path(f"{W}/webhooks", webhooks.WebhookListView.as_view(), name="webhook-list"),
+    path(
+        f"{W}/webhooks/<int:endpoint_id>",
+        webhooks.WebhookDetailView.as_view(),
+        name="webhook-detail",
+    ),
+    path(
+        f"{W}/webhooks/<int:endpoint_id>/rotate-secret",
+        webhooks.WebhookRotateSecretView.as_view(),
+        name="webhook-rotate-secret",
+    ),
+    path(
+        f"{W}/webhooks/<int:endpoint_id>/test",
+        webhooks.WebhookTestView.as_view(),
+        name="webhook-test",
+    ),
+    path(
+        f"{W}/webhooks/<int:endpoint_id>/deliveries",
+        webhooks.WebhookDeliveryListView.as_view(),
+        name="webhook-delivery-list",
+    ),
+    path(
+        f"{W}/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>",
+        webhooks.WebhookDeliveryDetailView.as_view(),
+        name="webhook-delivery-detail",
+    ),
     # --- approvals hub ---
     path(f"{W}/approvals", approvals.ApprovalListView.as_view(), name="approval-list"),
     path(

@@ -259,6 +259,14 @@ register_audit_verbs(
         "host_app.create": _("{actor} added the host app {target}"),
         "host_app.update": _("{actor} updated the host app {target}"),
         "host_app.reset_secret": _("{actor} reset the SDK secret of the host app {target}"),
+        # webhooks (services/webhooks.py)
+        "webhook.create": _("{actor} added the webhook endpoint {target}"),
+        "webhook.update": _("{actor} updated the webhook endpoint {target}"),
+        "webhook.delete": _("{actor} deleted the webhook endpoint {target}"),
+        "webhook.rotate_secret": _(
+            "{actor} rotated the signing secret of the webhook endpoint {target}"
+        ),
+        "webhook.test": _("{actor} sent a test event to the webhook endpoint {target}"),
         # approvals (services/approvals.py)
         "approval.open": _("{actor} asked {after_deciding_workspace} to approve {target}"),
         "approval.approve": _("{actor} approved {target}"),

@@ -6,9 +6,10 @@ happens here is registered by that app, once, from its ``AppConfig.ready()``.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol, cast
 
 from django.db.models import QuerySet
 
@@ -16,6 +17,7 @@ from workspaces.models import (
     ApprovalRequest,
     Invitation,
     Membership,
+    User,
     Workspace,
     WorkspaceUserObjectPermission,
 )
@@ -132,23 +134,85 @@ class ApprovalDecided(Protocol):
         ...
 
 
+class ApprovalDecidedBy(Protocol):
+    def __call__(self, *, request: ApprovalRequest, state: str, actor: User | None) -> None:
+        """:class:`ApprovalDecided` that also receives who acted: the decider, the member who
+        withdrew, or whoever cancelled (``None`` for the system)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ApprovalDetail:
+    """What a kind adds to a request's page: a template included under the request, rendered
+    with ``context`` as ``detail`` (``{% include detail_template with detail=… %}``)."""
+
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+class ApprovalDetailProvider(Protocol):
+    def __call__(self, *, request: ApprovalRequest, member: Membership) -> ApprovalDetail | None:
+        """The kind's section of the request page, as ``member`` sees it (from the requesting
+        or the deciding side: the page authorized the member on the request already, and the
+        provider reads only what the request names). ``None``: nothing to add."""
+        ...
+
+
+def _accepts_actor(function: Callable[..., None]) -> bool:
+    """Does ``function`` take an ``actor`` keyword (by name or through ``**kwargs``)?"""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # a builtin or a C callable without a signature
+        return False
+    return any(
+        (p.name == "actor" and p.kind != p.POSITIONAL_ONLY) or p.kind == p.VAR_KEYWORD
+        for p in parameters
+    )
+
+
 @dataclass(frozen=True)
 class ApprovalKind:
     code: str
     label: str  # how lists and filters name the kind ("Release review")
-    on_decided: ApprovalDecided
+    on_decided: ApprovalDecided | ApprovalDecidedBy
+    detail: ApprovalDetailProvider | None = None
+    passes_actor: bool = False  # ``on_decided`` takes ``actor`` (found at registration)
+
+    def decided(self, *, request: ApprovalRequest, state: str, actor: User | None) -> None:
+        """Call ``on_decided``, with ``actor`` when it takes one (older hooks do not)."""
+        if self.passes_actor:
+            cast(ApprovalDecidedBy, self.on_decided)(request=request, state=state, actor=actor)
+        else:
+            cast(ApprovalDecided, self.on_decided)(request=request, state=state)
 
 
 _APPROVAL_KINDS: dict[str, ApprovalKind] = {}
 
 
-def register_approval_kind(code: str, *, label: str, on_decided: ApprovalDecided) -> ApprovalKind:
+def register_approval_kind(
+    code: str,
+    *,
+    label: str,
+    on_decided: ApprovalDecided | ApprovalDecidedBy,
+    detail: ApprovalDetailProvider | None = None,
+) -> ApprovalKind:
     """Register a kind of approval request (once, from the upper app's ``AppConfig.ready()``;
-    registering a code again replaces it)."""
+    registering a code again replaces it).
+
+    ``on_decided`` applies a decision; it is given the acting user as ``actor`` when its
+    signature takes that keyword. ``detail`` (optional) gives the kind's section of the request
+    page (:class:`ApprovalDetailProvider`).
+    """
     max_length = ApprovalRequest._meta.get_field("kind").max_length or 0
     if not code or len(code) > max_length or not code.replace("_", "").isalnum():
         raise ValueError(f"An approval kind code is 1 to {max_length} letters, digits or '_'.")
-    kind = ApprovalKind(code=code, label=label, on_decided=on_decided)
+    kind = ApprovalKind(
+        code=code,
+        label=label,
+        on_decided=on_decided,
+        detail=detail,
+        passes_actor=_accepts_actor(on_decided),
+    )
     _APPROVAL_KINDS[code] = kind
     return kind
 

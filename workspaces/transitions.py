@@ -7,11 +7,12 @@ as a no-op, refuses anything not listed here and writes the audit row.
 
 from __future__ import annotations
 
-from workspaces.models import ApprovalRequest, Invitation, Membership
+from workspaces.models import ApprovalRequest, Invitation, Membership, WebhookDelivery
 
 InvitationStatus = Invitation.Status
 MembershipStatus = Membership.Status
 ApprovalState = ApprovalRequest.State
+DeliveryState = WebhookDelivery.State
 
 # An invitation is used once or closed (withdrawn by an admin, or closed once expired, which is
 # recorded as withdrawn: expiry itself is read from the clock, ``Invitation.display_status``).
@@ -44,6 +45,15 @@ APPROVAL_ALLOWED: dict[str, frozenset[str]] = {
     ApprovalState.REJECTED: frozenset(),
     ApprovalState.WITHDRAWN: frozenset(),
     ApprovalState.CANCELLED: frozenset(),
+}
+
+
+# A webhook delivery is pending while attempts are left (a failed attempt keeps it pending and
+# is retried), then delivered (a 2xx answer) or failed (out of attempts, or its URL refused).
+WEBHOOK_DELIVERY_ALLOWED: dict[str, frozenset[str]] = {
+    DeliveryState.PENDING: frozenset({DeliveryState.DELIVERED, DeliveryState.FAILED}),
+    DeliveryState.DELIVERED: frozenset(),
+    DeliveryState.FAILED: frozenset(),
 }
 
 

@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from workspaces.views import audit, developer_workspaces, hostapps, members, settings
+from workspaces.views import (
+    approvals,
+    audit,
+    developer_workspaces,
+    hostapps,
+    members,
+    settings,
+    webhooks,
+)
 
 app_name = "workspaces"
 
@@ -106,6 +114,61 @@ urlpatterns = [
         "settings/assets/<str:asset>/",
         settings.SettingsAssetView.as_view(),
         name="settings-asset",
+    ),
+    # --- the approvals hub (workspaces/views/approvals.py) ---
+    path("approvals/", approvals.ApprovalListView.as_view(), name="approvals"),
+    path(
+        "approvals/<int:request_id>/",
+        approvals.ApprovalDetailView.as_view(),
+        name="approval",
+    ),
+    path(
+        "approvals/<int:request_id>/approve/",
+        approvals.ApprovalApproveView.as_view(),
+        name="approval-approve",
+    ),
+    path(
+        "approvals/<int:request_id>/reject/",
+        approvals.ApprovalRejectView.as_view(),
+        name="approval-reject",
+    ),
+    path(
+        "approvals/<int:request_id>/withdraw/",
+        approvals.ApprovalWithdrawView.as_view(),
+        name="approval-withdraw",
+    ),
+    # --- webhooks, under settings (workspaces/views/webhooks.py) ---
+    path("settings/webhooks/", webhooks.WebhookListView.as_view(), name="webhooks"),
+    path("settings/webhooks/new/", webhooks.WebhookCreateView.as_view(), name="webhook-create"),
+    path(
+        "settings/webhooks/<int:endpoint_id>/",
+        webhooks.WebhookDetailView.as_view(),
+        name="webhook-detail",
+    ),
+    path(
+        "settings/webhooks/<int:endpoint_id>/edit/",
+        webhooks.WebhookEditView.as_view(),
+        name="webhook-edit",
+    ),
+    path(
+        "settings/webhooks/<int:endpoint_id>/rotate-secret/",
+        webhooks.WebhookRotateSecretView.as_view(),
+        name="webhook-rotate-secret",
+    ),
+    path(
+        "settings/webhooks/<int:endpoint_id>/delete/",
+        webhooks.WebhookDeleteView.as_view(),
+        name="webhook-delete",
+    ),
+    path(
+        "settings/webhooks/<int:endpoint_id>/test/",
+        webhooks.WebhookTestView.as_view(),
+        name="webhook-test",
+    ),
+    path(
+        "settings/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/",
+        webhooks.WebhookDeliveryView.as_view(),
+        name="webhook-delivery",
     ),
     # --- audit log (workspaces/views/audit.py) ---
     path("audit/", audit.AuditLogView.as_view(), name="audit"),

@@ -171,7 +171,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "console.sweep_outbox",
         "schedule": timedelta(minutes=1),
     },
+    # Webhook deliveries: fail those stuck pending, forget those past 30 days.
+    "workspaces-sweep-webhooks": {
+        "task": "workspaces.sweep_webhooks",
+        "schedule": timedelta(hours=1),
+    },
 }
+# Webhooks (workspaces/webhook_transport.py): hosts that may be called over plain HTTP and at
+# private addresses (none in production), and the timeout of one delivery attempt.
+WEBHOOK_ALLOW_HTTP_HOSTS = env.list("WEBHOOK_ALLOW_HTTP_HOSTS", default=[])
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 
 # --- Storage --------------------------------------------------------------------------------
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
@@ -334,6 +343,7 @@ SPECTACULAR_SETTINGS = {
         "InvitationStatusEnum": "workspaces.serializers_tenancy.common.INVITATION_STATUSES",
         "MiniProgramKindEnum": "miniprograms.models.MiniProgram.Kind",
         "VersionStatusEnum": "releases.models.Version.Status",
+        "WebhookDeliveryStateEnum": "workspaces.models.WebhookDelivery.State",
     },
 }
 API_TOKEN_LAST_USED_RESOLUTION = timedelta(seconds=60)

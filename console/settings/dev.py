@@ -11,3 +11,6 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
     "console.views.DevelopmentNotFoundMiddleware",
 )
+
+# Webhooks to a receiver on this machine (plain HTTP, loopback) are fine while developing.
+WEBHOOK_ALLOW_HTTP_HOSTS = env.list("WEBHOOK_ALLOW_HTTP_HOSTS", default=["127.0.0.1", "localhost"])

@@ -11,3 +11,5 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 LOGGING["root"] = {"handlers": ["console"], "level": "WARNING"}  # noqa: F405
+# Webhook tests post to a real HTTP server on 127.0.0.1 (workspaces/tests/test_webhooks*.py).
+WEBHOOK_ALLOW_HTTP_HOSTS = ["127.0.0.1", "localhost"]

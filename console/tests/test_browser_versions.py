@@ -98,7 +98,7 @@ def test_developer_uploads_a_version_and_watches_the_scan_finish(
     page.wait_for_url(re.compile(rf"/{mp.app_id}/versions/$"))
     expect(tabs.get_by_role("link", name="Versions")).to_have_attribute("aria-current", "page")
     expect(page.locator(".versions-table tbody tr")).to_have_count(1)
-    expect(page.locator(".version-strip")).to_contain_text("Comes with review & release")
+    expect(page.locator("[data-strip-online]")).to_contain_text("Not online")
     shot("list")
 
     # 2. Upload 1.1.0 through the page: choose the file, watch the progress bar (the upload is

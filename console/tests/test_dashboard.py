@@ -29,10 +29,10 @@ def test_placeholder_cards_show_no_fake_zeros(client, owner):
     body = dashboard(client, owner)
     approvals = body.split("My pending approvals")[1].split("</section>")[0]
     alerts = body.split(">Alerts<")[1].split("</section>")[0]
-    for card in (approvals, alerts):
-        assert 'class="stat"' not in card and ">0<" not in card
-    assert "Approvals arrive with the review & release feature" in approvals
+    assert 'class="stat"' not in alerts and ">0<" not in alerts
     assert "Alerts arrive with analytics" in alerts
+    # The approvals card is real (workspaces/tests/test_views_approvals.py): a true zero.
+    assert '<p class="stat">0</p>' in approvals and "Nothing waiting for you" in approvals
 
 
 def test_first_run_card_creates_a_mini_program_then_opens_its_upload(client, owner):

@@ -49,6 +49,8 @@ from workspaces.models import (
     Invitation,
     Membership,
     User,
+    WebhookDelivery,
+    WebhookEndpoint,
     Workspace,
     WorkspaceSettings,
     WorkspaceUserObjectPermission,
@@ -59,6 +61,7 @@ from workspaces.services.hostapps import host_app_create
 from workspaces.services.invitations import InviteSpec, invitation_create_batch
 from workspaces.services.settings import workspace_settings_update
 from workspaces.services.tokens import token_create
+from workspaces.services.webhooks import webhook_endpoint_create, webhook_endpoint_test
 from workspaces.services.workspaces import membership_add, workspace_create
 from workspaces.tests.factories import UserFactory
 from workspaces.tests.images import image_upload
@@ -231,6 +234,21 @@ def world(db, django_capture_on_commit_callbacks) -> World:
         host_app_ids=[b_host_app.pk],
         environment=ReleaseTarget.Environment.PRODUCTION,
     )
+    # A merchant's mini program (B's developer workspace), released to B's host app: B reads it
+    # (the "From developers" pages), and nobody else does.
+    merchant_lead = membership_add(
+        workspace=b_developer_workspace,
+        user=UserFactory(email="lead@bravo-merchant.example"),
+        role="admin",
+    )
+    b_hosted = create_miniprogram(
+        merchant_lead, name="Bravo Merchant Cafe", host_app_ids=[b_host_app.pk]
+    )
+    # A webhook endpoint of B with one delivery (a test event, queued, never sent here).
+    b_webhook, _secret = webhook_endpoint_create(
+        actor=b_owner, url="https://93.184.216.34/bravo-hook", events=["release.published"]
+    )
+    b_webhook_delivery = webhook_endpoint_test(actor=b_owner, endpoint_id=b_webhook.pk)
     return World(
         a=a,
         outsider=outsider,
@@ -248,6 +266,9 @@ def world(db, django_capture_on_commit_callbacks) -> World:
             "b_tester": b_tester,
             "b_version": b_version,
             "b_release": b_release,
+            "b_hosted": b_hosted,
+            "b_webhook": b_webhook,
+            "b_webhook_delivery": b_webhook_delivery,
         },
     )
 
@@ -279,6 +300,9 @@ b_version_number = lambda w: w.extra["b_version"].number  # noqa: E731
 b_release = lambda w: w.extra["b_release"].pk  # noqa: E731
 b_target = lambda w: w.extra["b_release"].target_id  # noqa: E731
 b_approval = lambda w: w.extra["b_release"].approval_id  # noqa: E731
+b_hosted_app_id = lambda w: w.extra["b_hosted"].app_id  # noqa: E731
+b_webhook = lambda w: w.extra["b_webhook"].pk  # noqa: E731
+b_webhook_delivery = lambda w: w.extra["b_webhook_delivery"].pk  # noqa: E731
 
 
 def held_logo_token(w: World) -> str:
@@ -320,6 +344,21 @@ REGISTRY: dict[str, Build] = {
     # audit log (pages)
     "workspaces:audit": _b(),
     "workspaces:audit-export": _b(),
+    # approvals hub (pages)
+    "workspaces:approvals": _b(),
+    "workspaces:approval": _b(request_id=b_approval),
+    "workspaces:approval-approve": _b(request_id=b_approval),
+    "workspaces:approval-reject": _b(request_id=b_approval),
+    "workspaces:approval-withdraw": _b(request_id=b_approval),
+    # webhooks (pages, under settings)
+    "workspaces:webhooks": _b(),
+    "workspaces:webhook-create": _b(),
+    "workspaces:webhook-detail": _b(endpoint_id=b_webhook),
+    "workspaces:webhook-edit": _b(endpoint_id=b_webhook),
+    "workspaces:webhook-rotate-secret": _b(endpoint_id=b_webhook),
+    "workspaces:webhook-delete": _b(endpoint_id=b_webhook),
+    "workspaces:webhook-test": _b(endpoint_id=b_webhook),
+    "workspaces:webhook-delivery": _b(endpoint_id=b_webhook, delivery_id=b_webhook_delivery),
     # personal tokens of a member of B (user-scoped, no slug)
     "accounts:token-revoke": _only(token_id=token),
     "workspaces-api:token-detail": _only(id=token),
@@ -343,8 +382,17 @@ REGISTRY: dict[str, Build] = {
     "tenancy-api:approval-withdraw": _b(request_id=b_approval),
     "tenancy-api:grant-list": _b(),
     "tenancy-api:grant-detail": _b(grant_id=grant),
+    "tenancy-api:webhook-list": _b(),
+    "tenancy-api:webhook-detail": _b(endpoint_id=b_webhook),
+    "tenancy-api:webhook-rotate-secret": _b(endpoint_id=b_webhook),
+    "tenancy-api:webhook-test": _b(endpoint_id=b_webhook),
+    "tenancy-api:webhook-delivery-list": _b(endpoint_id=b_webhook),
+    "tenancy-api:webhook-delivery-detail": _b(
+        endpoint_id=b_webhook, delivery_id=b_webhook_delivery
+    ),
     # --- mini program pages (miniprograms/urls.py) ---
     "miniprograms:list": _b(),
+    "miniprograms:hosted": _b(),
     "miniprograms:create": _b(),
     "miniprograms:wizard": _b(),
     "miniprograms:wizard-members": _b(app_id=app_id),
@@ -371,6 +419,8 @@ REGISTRY: dict[str, Build] = {
     "miniprograms-api:miniprogram-developer-detail": _b(app_id=app_id, user_id=b_developer_user),
     "miniprograms-api:miniprogram-tester-list": _b(app_id=app_id),
     "miniprograms-api:miniprogram-tester-detail": _b(app_id=app_id, tester_id=b_tester_pk),
+    "miniprograms-api:hosted-miniprogram-list": _b(),
+    "miniprograms-api:hosted-miniprogram-detail": _b(app_id=b_hosted_app_id),
     # --- end of mini programs API ---
     # --- versions API (releases/api_urls.py) ---
     "releases-api:version-list": _b(app_id=app_id),
@@ -383,6 +433,7 @@ REGISTRY: dict[str, Build] = {
     "releases-api:version-artifact": _b(
         app_id=app_id, number=b_version_number, kind=lambda w: "complete"
     ),
+    "releases-api:offline-package": _b(app_id=app_id, number=b_version_number),
     "releases-api:trial": _b(app_id=app_id),
     "releases-api:release-list": _b(app_id=app_id),
     "releases-api:release-submit": _b(app_id=app_id, number=b_version_number),
@@ -403,8 +454,14 @@ REGISTRY: dict[str, Build] = {
     "releases:version-artifact": _b(
         app_id=app_id, number=b_version_number, kind=lambda w: "complete"
     ),
+    "releases:offline-package": _b(app_id=app_id, number=b_version_number),
     "releases:trial": _b(app_id=app_id),
     "releases:trial-clear": _b(app_id=app_id),
+    "releases:version-submit": _b(app_id=app_id, number=b_version_number),
+    "releases:releases": _b(app_id=app_id),
+    "releases:release-publish": _b(app_id=app_id, release_id=b_release),
+    "releases:release-withdraw": _b(app_id=app_id, release_id=b_release),
+    "releases:target-rollback": _b(app_id=app_id, target_id=b_target),
     # --- end of version pages ---
 }
 
@@ -553,6 +610,10 @@ def snapshot_b(w: World) -> dict[str, Any]:
         "approval_requests": list(
             ApprovalRequest.objects.filter(requesting_workspace=w.b).order_by("pk").values()
         ),
+        "webhook_endpoints": list(
+            WebhookEndpoint.objects.filter(workspace=w.b).order_by("pk").values()
+        ),
+        "webhook_deliveries": WebhookDelivery.objects.filter(workspace=w.b).count(),
         "audit_events": AuditEvent.objects.filter(
             workspace__in=[w.b, w.b_developer_workspace]
         ).count(),
@@ -746,9 +807,8 @@ def test_a_sweep_catches_an_object_lookup_that_ignores_the_workspace(client, wor
 
 # --- across workspaces: the host side (authz.has_cap_as_host) ---------------------------------
 #
-# No route reads a merchant's mini program from the tenant's side yet; until one does, the access
-# helper itself is swept: the tenant whose host app is targeted reads it, and a third workspace
-# (A) — through either helper, under either slug — does not.
+# The access helper itself: the tenant whose host app is targeted reads it, and a third workspace
+# (A) — through either helper, under either slug — does not. The routes: further below.
 
 
 def test_a_merchant_program_is_read_by_its_tenant_and_by_no_third_workspace(world):
@@ -795,3 +855,291 @@ def test_a_merchant_program_is_read_by_its_tenant_and_by_no_third_workspace(worl
     ):
         with pytest.raises(Http404):
             attempt()
+
+
+# --- the host side, swept over the URL map ----------------------------------------------------
+#
+# Every pattern about one mini program (an ``app_id`` in its route) is requested for a merchant's
+# mini program (of B's developer workspace, released to B's host app) by B's own members, under
+# B's slug — the tenant that hosts it — and by A, under every slug. What B's members may do is
+# classified below: "read" answers a GET (< 400) and refuses every other method (403); "write"
+# refuses every method (403: a form or an action that changes it); "hidden" answers 404 to every
+# method (the merchant's team: its members and testers). A new pattern with an ``app_id`` fails
+# ``test_every_miniprogram_pattern_is_classified_for_the_host`` until it is classified here.
+
+READ, WRITE, HIDDEN = "read", "write", "hidden"
+HOST_ACCESS: dict[str, str] = {
+    # mini program pages
+    "miniprograms:detail": READ,
+    "miniprograms:logo": READ,
+    "miniprograms:edit": WRITE,
+    "miniprograms:host-apps": WRITE,
+    "miniprograms:host-app-offline": WRITE,
+    "miniprograms:shelf": WRITE,
+    "miniprograms:delete": WRITE,
+    "miniprograms:wizard-members": HIDDEN,
+    "miniprograms:members": HIDDEN,
+    "miniprograms:developer-assign": HIDDEN,
+    "miniprograms:developer-unassign": HIDDEN,
+    "miniprograms:testers-add": HIDDEN,
+    "miniprograms:tester-remove": HIDDEN,
+    # mini programs API
+    "miniprograms-api:miniprogram-detail": READ,
+    "miniprograms-api:miniprogram-shelf": WRITE,
+    "miniprograms-api:miniprogram-host-app-offline": WRITE,
+    "miniprograms-api:miniprogram-developer-list": HIDDEN,
+    "miniprograms-api:miniprogram-developer-detail": HIDDEN,
+    "miniprograms-api:miniprogram-tester-list": HIDDEN,
+    "miniprograms-api:miniprogram-tester-detail": HIDDEN,
+    "miniprograms-api:hosted-miniprogram-detail": READ,
+    # version and release pages
+    "releases:versions": READ,
+    "releases:upload": WRITE,
+    "releases:version": READ,
+    "releases:version-status": READ,
+    "releases:version-diff": READ,
+    "releases:version-retry-scan": WRITE,
+    "releases:version-restart-quality": WRITE,
+    "releases:version-package": READ,
+    "releases:version-artifact": READ,
+    "releases:offline-package": READ,
+    "releases:version-submit": WRITE,
+    "releases:trial": READ,
+    "releases:trial-clear": WRITE,
+    "releases:releases": READ,
+    "releases:release-publish": WRITE,
+    "releases:release-withdraw": WRITE,
+    "releases:target-rollback": WRITE,
+    # versions and releases API
+    "releases-api:version-list": READ,
+    "releases-api:version-detail": READ,
+    "releases-api:version-retry-scan": WRITE,
+    "releases-api:version-restart-quality": WRITE,
+    "releases-api:version-quality": READ,
+    "releases-api:version-diff": READ,
+    "releases-api:version-package": READ,
+    "releases-api:version-artifact": READ,
+    "releases-api:offline-package": READ,
+    "releases-api:trial": READ,
+    "releases-api:release-list": READ,
+    "releases-api:release-submit": WRITE,
+    "releases-api:release-withdraw": WRITE,
+    "releases-api:release-publish": WRITE,
+    "releases-api:target-rollback": WRITE,
+    "releases-api:target-history": READ,
+}
+
+
+def _miniprogram_routes(*, swept: bool = True) -> dict[str, Route]:
+    """Patterns about one mini program (those REGISTRY can build, when ``swept``: a pattern
+    missing there fails ``test_every_pattern_with_url_kwargs_is_swept_or_exempt`` already)."""
+    return {
+        n: r
+        for n, r in routes().items()
+        if "app_id" in r.kwargs and not _exempt(n) and (n in REGISTRY or not swept)
+    }
+
+
+def test_every_miniprogram_pattern_is_classified_for_the_host():
+    names = set(_miniprogram_routes(swept=False))
+    missing = sorted(names - set(HOST_ACCESS))
+    stale = sorted(set(HOST_ACCESS) - names)
+    assert not missing, (
+        "URL patterns about one mini program that say nothing of what the tenant hosting a "
+        "merchant's mini program may do there; classify each in HOST_ACCESS in "
+        "console/tests/test_isolation.py (read / write / hidden):\n  " + "\n  ".join(missing)
+    )
+    assert not stale, f"no such URL pattern any more: {stale}"
+
+
+@dataclass
+class Hosted:
+    w: World  # the world, pointed at the merchant's mini program: REGISTRY builds its URLs
+    coffee: MiniProgram
+    merchant: Workspace
+    secrets: tuple[str, ...]  # of the merchant's team: never in an answer to the tenant
+
+
+@pytest.fixture
+def hosted(world, django_capture_on_commit_callbacks) -> Hosted:
+    """B's developer workspace (a merchant) with a mini program released to B's host app: a
+    version (scanned and built), a tester, an assigned Developer and a production release under
+    B's review."""
+    from dataclasses import replace
+
+    merchant = world.b_developer_workspace
+    lead = membership_add(
+        workspace=merchant, user=UserFactory(email="lead@merchant.example"), role="admin"
+    )
+    secret_dev = membership_add(
+        workspace=merchant,
+        user=UserFactory(email="hidden-dev@merchant.example", name="Hidden Dev"),
+        role="developer",
+    )
+    coffee = create_miniprogram(lead, name="Merchant Coffee", host_app_ids=[world.b_host_app.pk])
+    miniprogram_developer_assign(actor=lead, miniprogram=coffee, user_id=secret_dev.user_id)
+    [tester] = miniprogram_testers_add(
+        actor=lead, miniprogram=coffee, accounts=["hidden-tester-7"]
+    ).added
+    with django_capture_on_commit_callbacks(execute=True):
+        version = version_upload(
+            actor=lead,
+            miniprogram=coffee,
+            number="2.0.0",
+            package=ContentFile(zip_bytes(), name="coffee.zip"),
+        )
+    version.refresh_from_db()
+    [release] = release_submit(
+        actor=lead,
+        version=version,
+        host_app_ids=[world.b_host_app.pk],
+        environment=ReleaseTarget.Environment.PRODUCTION,
+    )
+    pointed = replace(
+        world,
+        b_member=secret_dev,
+        extra={
+            **world.extra,
+            "b_miniprogram": coffee,
+            "b_tester": tester,
+            "b_version": version,
+            "b_release": release,
+        },
+    )
+    return Hosted(
+        w=pointed,
+        coffee=coffee,
+        merchant=merchant,
+        secrets=("hidden-dev@merchant.example", "Hidden Dev", "hidden-tester-7"),
+    )
+
+
+def snapshot_merchant(h: Hosted) -> dict[str, Any]:
+    """Everything of the merchant's mini program a tenant's request could change."""
+    mp = h.coffee
+    return {
+        "miniprogram": list(MiniProgram.objects.filter(pk=mp.pk).values()),
+        "languages": list(MiniProgramLanguage.objects.filter(miniprogram=mp).values()),
+        "targets": list(MiniProgramHostApp.objects.filter(miniprogram=mp).values()),
+        "testers": list(MiniProgramTester.objects.filter(miniprogram=mp).values()),
+        "grants": list(MiniProgramUserObjectPermission.objects.filter(content_object=mp).values()),
+        "versions": list(Version.objects.filter(miniprogram=mp).values()),
+        "jobs": list(PackageJob.objects.filter(version__miniprogram=mp).values()),
+        "trial": list(TrialVersion.objects.filter(miniprogram=mp).values()),
+        "release_targets": list(ReleaseTarget.objects.filter(miniprogram=mp).values()),
+        "releases": list(Release.objects.filter(target__miniprogram=mp).values()),
+        "approvals": list(ApprovalRequest.objects.filter(requesting_workspace=h.merchant).values()),
+        "audit": AuditEvent.objects.filter(workspace=h.merchant).count(),
+    }
+
+
+def _host_answers(client, h: Hosted, names: list[str], *, headers) -> list[str]:
+    """Every method of every pattern, under B's slug, for B's member signed in on ``client``;
+    returns what differs from ``HOST_ACCESS``."""
+    table = routes()
+    wrong = []
+    for name in names:
+        route = table[name]
+        url = reverse(name, kwargs=REGISTRY[name](h.w))
+        for method in route.methods:
+            response = _request(
+                client, method, url, _payload(h.w), is_api=route.is_api, headers=headers
+            )
+            body = _body(response)
+            expected = HOST_ACCESS[name]
+            if expected == HIDDEN:
+                ok = response.status_code == 404
+            elif expected == READ and method == "get":
+                # Read: never refused for who asks (a business answer is fine: the diff of a
+                # first version, the offline package of one not online yet).
+                ok = response.status_code not in (401, 403, 404) and response.status_code < 500
+            else:
+                ok = response.status_code == 403
+            if not ok:
+                wrong.append(
+                    f"{method.upper()} {url} [{name}, {expected}] -> {response.status_code}"
+                )
+            leaked = [s for s in h.secrets if s.encode() in body]
+            if leaked:
+                wrong.append(f"{method.upper()} {url} [{name}] shows {leaked}")
+    return wrong
+
+
+@pytest.mark.parametrize("auth", ["session", "token"])
+def test_the_host_tenant_reads_its_merchants_program_and_changes_nothing(client, hosted, auth):
+    names = sorted(n for n in _miniprogram_routes() if auth == "session" or routes()[n].is_api)
+    headers = {}
+    if auth == "token":
+        _token, raw = token_create(user=hosted.w.b_owner, name="Bravo reader")
+        headers = {"Authorization": f"Bearer {raw}"}
+    else:
+        client.force_login(hosted.w.b_owner)
+    before = snapshot_merchant(hosted)
+
+    wrong = _host_answers(client, hosted, names, headers=headers)
+
+    assert not wrong, "the host tenant's answers differ from HOST_ACCESS:\n" + "\n".join(wrong)
+    assert snapshot_merchant(hosted) == before, "the host tenant changed the merchant's program"
+
+
+@pytest.mark.parametrize("role", ["admin", "reviewer"])
+def test_every_reading_role_of_the_host_gets_the_same_answers(client, hosted, role):
+    member = membership_add(
+        workspace=hosted.w.b, user=UserFactory(email=f"{role}2@bravo.example"), role=role
+    )
+    client.force_login(member.user)
+    names = sorted(n for n in _miniprogram_routes() if not routes()[n].is_api)
+    before = snapshot_merchant(hosted)
+    assert not _host_answers(client, hosted, names, headers={})
+    assert snapshot_merchant(hosted) == before
+
+
+def test_the_hosts_developer_and_every_other_workspace_get_404(client, hosted):
+    """B's Developer (its role sees no mini program but its assigned ones) and A's Owner, under
+    A's, B's and the merchant's slugs: 404 for every method of every mini program pattern (the
+    hosted detail endpoint answers B's Developer 403 for its role, whatever the App ID:
+    test_hosted_api.py)."""
+    names = sorted(set(_miniprogram_routes()) - {"miniprograms-api:hosted-miniprogram-detail"})
+    table = routes()
+    before = snapshot_merchant(hosted)
+    leaks = []
+    developer = Membership.objects.get(workspace=hosted.w.b, role="developer").user
+    for user, slugs in (
+        (developer, [hosted.w.b.slug]),
+        (hosted.w.outsider, [hosted.w.a.slug, hosted.w.b.slug, hosted.merchant.slug]),
+    ):
+        client.force_login(user)
+        for name in names:
+            route = table[name]
+            kwargs = REGISTRY[name](hosted.w)
+            for slug in slugs:
+                url = reverse(name, kwargs={**kwargs, "workspace_slug": slug})
+                for method in route.methods:
+                    response = _request(
+                        client, method, url, _payload(hosted.w), is_api=route.is_api, headers={}
+                    )
+                    body = _body(response)
+                    if response.status_code != 404 or hosted.coffee.name.encode() in body:
+                        leaks.append(
+                            f"{user.email} {method.upper()} {url} -> {response.status_code}"
+                        )
+    assert not leaks, "\n".join(leaks)
+    assert snapshot_merchant(hosted) == before
+
+
+def test_the_host_list_shows_the_merchants_program_to_b_only(client, hosted):
+    b_list = reverse("miniprograms:hosted", args=[hosted.w.b.slug])
+    api_list = reverse("miniprograms-api:hosted-miniprogram-list", args=[hosted.w.b.slug])
+    client.force_login(hosted.w.b_owner)
+    assert hosted.coffee.app_id in client.get(b_list).content.decode()
+    assert hosted.coffee.app_id in client.get(api_list).content.decode()
+    client.force_login(hosted.w.outsider)
+    assert client.get(b_list).status_code == 404
+    assert client.get(api_list).status_code == 404
+    for url in (
+        reverse("miniprograms:hosted", args=[hosted.w.a.slug]),
+        reverse("miniprograms-api:hosted-miniprogram-list", args=[hosted.w.a.slug]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert hosted.coffee.app_id not in response.content.decode()

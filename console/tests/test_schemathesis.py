@@ -55,6 +55,7 @@ from workspaces.models import Invitation, Membership, Workspace, WorkspaceUserOb
 from workspaces.services.hostapps import host_app_create
 from workspaces.services.invitations import InviteSpec, invitation_create_batch
 from workspaces.services.tokens import token_create
+from workspaces.services.webhooks import webhook_endpoint_create, webhook_endpoint_test
 from workspaces.tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
 
 pytestmark = pytest.mark.django_db
@@ -135,6 +136,11 @@ def build_world(capture) -> World:
         actor=owner,
         specs=[InviteSpec(name="Rita", email="rita@acme.test", role=Membership.Role.REVIEWER)],
     )
+    # A webhook endpoint with a queued test event (never sent: nothing here commits).
+    webhook, _secret = webhook_endpoint_create(
+        actor=owner, url="https://93.184.216.34/hook", events=["release.published"]
+    )
+    ping = webhook_endpoint_test(actor=owner, endpoint_id=webhook.pk)
 
     studio = WorkspaceFactory(
         name="Studio", slug="studio", kind=Workspace.Kind.DEVELOPER, tenant=tenant
@@ -174,6 +180,8 @@ def build_world(capture) -> World:
                 }
             ),
             "id": token_ids,
+            "endpoint_id": [webhook.pk],
+            "delivery_id": [ping.pk],
         },
     )
 

@@ -203,6 +203,10 @@ def test_seed_demo_replays_the_review_loop(django_capture_on_commit_callbacks):
     waiting = ApprovalRequest.objects.filter(state="processing", deciding_workspace__slug="acme")
     assert waiting.count() == 3
     assert waiting.filter(requesting_workspace__slug="bluebottle").count() == 2
+    assert set(HostApp.objects.values_list("preview_scheme", flat=True)) == {
+        "acmesuperapp",
+        "acmewallet",
+    }
     rejected = ApprovalRequest.objects.get(state="rejected")
     assert rejected.decided_by.email == "admin@example.com"
     assert "privacy policy" in rejected.reason

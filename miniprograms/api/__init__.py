@@ -8,7 +8,8 @@ missing), and every write calls the service the console calls. A service's ``Val
 becomes a 400 with the console's messages in ``error.fields`` (``console.api``).
 
 By feature: ``industries``, ``programs`` (list, create, read, edit, delete), ``lifecycle``
-(shelf, offline from a host app) and ``members`` (assigned Developers, testers). The views are
+(shelf, offline from a host app), ``members`` (assigned Developers, testers) and ``hosted`` (a
+tenant's mini programs from developers, read-only). The views are
 re-exported here for existing imports; the URL module imports the feature modules.
 """
 

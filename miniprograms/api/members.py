@@ -55,6 +55,7 @@ def _fields_renamed(**names: str) -> Iterator[None]:
 
 
 class MiniProgramDeveloperListView(MiniProgramAPIView):
+    host_readable = False  # a host tenant never sees the merchant's team (404)
     serializer_class = DeveloperAssignSerializer
 
     @extend_schema(
@@ -89,6 +90,8 @@ class MiniProgramDeveloperListView(MiniProgramAPIView):
 
 
 class MiniProgramDeveloperDetailView(MiniProgramAPIView):
+    host_readable = False  # a host tenant never sees the merchant's team (404)
+
     @extend_schema(
         tags=[TAG_MEMBERS],
         summary="Unassign a Developer",
@@ -106,6 +109,7 @@ class MiniProgramDeveloperDetailView(MiniProgramAPIView):
 
 
 class MiniProgramTesterListView(MiniProgramAPIView):
+    host_readable = False  # a host tenant never sees the merchant's team (404)
     serializer_class = AddTestersSerializer
 
     @extend_schema(
@@ -151,6 +155,8 @@ class MiniProgramTesterListView(MiniProgramAPIView):
 
 
 class MiniProgramTesterDetailView(MiniProgramAPIView):
+    host_readable = False  # a host tenant never sees the merchant's team (404)
+
     @extend_schema(
         tags=[TAG_MEMBERS],
         summary="Remove a tester",

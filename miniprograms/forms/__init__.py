@@ -9,6 +9,7 @@ offline, delete; ``members``: Developers, testers, the quick start's members ste
 
 from miniprograms.forms.filters import (
     AllTeamsFilterForm,
+    HostedFilterForm,
     MiniProgramFilterForm,
     TesterFilterForm,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "DeleteForm",
     "DeveloperAssignForm",
     "HostAppsForm",
+    "HostedFilterForm",
     "MiniProgramFilterForm",
     "OfflineForm",
     "ProfileForm",

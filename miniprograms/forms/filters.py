@@ -82,6 +82,40 @@ class MiniProgramFilterForm(SearchStatusFilters):
         }
 
 
+class HostedFilterForm(SearchStatusFilters):
+    """The filters above a tenant's "From developers" list (GET): search, status, one of the
+    tenant's host apps, one developer workspace. Unknown values fall back to "all"."""
+
+    host_app = forms.TypedChoiceField(label=_("Host app"), required=False, coerce=int)
+    developer = forms.ChoiceField(label=_("Developer"), required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        host_apps: Sequence[HostApp],
+        developers: Sequence[Workspace],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["host_app"].choices = [("", gettext("Any")), *host_app_choices(host_apps)]
+        self.fields["developer"].choices = [
+            ("", gettext("Any")),
+            *((w.slug, w.name) for w in developers),
+        ]
+
+    def values(self) -> dict[str, Any]:
+        """Keyword arguments for ``miniprogram_hosted_list`` (invalid input: no filter)."""
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "search": (data.get("q") or "").strip(),
+            "shelf": data.get("status") or "",
+            "host_app_id": data.get("host_app") or None,
+            "developer_slug": data.get("developer") or "",
+        }
+
+
 class AllTeamsFilterForm(SearchStatusFilters):
     """The filters above the all-teams list (GET): one of the user's teams, search, status.
 

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from console.outbox import outbox_enqueue
+from miniprograms.extensions import taking_offline
 from miniprograms.models import MiniProgram, MiniProgramHostApp
 from miniprograms.profile import draft_profile
 from miniprograms.services.host_apps import target_transition
@@ -90,7 +91,8 @@ def miniprogram_take_offline(
     """Stop one host app from getting the mini program; data is kept. Needs MANAGE.
 
     Releasing it there again is adding the host app back (``miniprogram_set_host_apps``).
-    The release issue cancels any in-flight review or grayscale in that host app here, first.
+    What the apps above have in flight there is cancelled first, in this transaction (the
+    ``register_take_offline`` hooks: releases cancels open reviews and approved releases).
     """
     authz.require(actor, Cap.MANAGE_MINIPROGRAM, miniprogram)
     reason = _clean_reason(reason, required=False, what="taking it offline")
@@ -104,6 +106,7 @@ def miniprogram_take_offline(
         raise ValidationError("The mini program is not released to this host app.")
     if not target.is_active:
         raise ValidationError(f"The mini program is already offline in {target.host_app.name}.")
+    taking_offline(actor=actor, target=target, reason=reason)  # cancels reviews in flight there
     target_transition(
         actor=actor, target=target, to=MiniProgramHostApp.Status.OFFLINE, reason=reason
     )

@@ -189,6 +189,19 @@ def _assigned(w) -> list[int]:
     )
 
 
+def _hosted(w) -> MiniProgram:
+    """A merchant's mini program targeting Acme Wallet (made on first use, for the hosted
+    endpoints' cases only: the other tests' world stays as it is)."""
+    if not hasattr(w, "hosted"):
+        merchant = WorkspaceFactory(name="Blue", slug="blue", kind="developer", tenant=w.tenant)
+        merchant_owner = MembershipFactory(workspace=merchant, role="owner")
+        w.hosted = create_miniprogram(merchant_owner, name="Blue Order", host_app_ids=[w.wallet.pk])
+    return w.hosted
+
+
+# Who reads the tenant's mini programs from developers: the roles that see mini programs.
+HOST_READERS = VIEWERS - {"developer"}
+
 CASES = [
     Case(
         "industry list",
@@ -293,6 +306,22 @@ CASES = [
         status=204,
         state=lambda w: MiniProgramTester.objects.filter(pk=w.tester.pk).exists(),
         cap=Cap.DEVELOP_MINIPROGRAM,
+    ),
+    Case(
+        "hosted mini program list",
+        "get",
+        lambda w: "/api/v1/workspaces/acme/hosted-miniprograms",
+        HOST_READERS,
+        workspace_level=True,
+        cap=Cap.VIEW_MINIPROGRAM,
+    ),
+    Case(
+        "hosted mini program detail",
+        "get",
+        lambda w: f"/api/v1/workspaces/acme/hosted-miniprograms/{_hosted(w).app_id}",
+        HOST_READERS,
+        workspace_level=True,
+        cap=Cap.VIEW_MINIPROGRAM,
     ),
 ]
 

@@ -51,6 +51,7 @@ class MembersView(MiniProgramMixin, TemplateView):
 
     template_name = "miniprograms/members.html"
     tab = "members"
+    host_readable = False  # a host tenant never sees the merchant's team (404)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -117,6 +118,7 @@ class DeveloperAssignView(MembersView):
 class DeveloperUnassignView(MiniProgramMixin, View):
     """Take a Developer off the mini program (Owner and Admins). POST only."""
 
+    host_readable = False
     http_method_names = ["post"]
     miniprogram_cap = Cap.MANAGE_MINIPROGRAM
 
@@ -173,6 +175,7 @@ class TestersAddView(MembersView):
 class TesterRemoveView(MiniProgramMixin, View):
     """Remove one account from the whitelist (DEVELOP). POST only."""
 
+    host_readable = False
     http_method_names = ["post"]
     miniprogram_cap = Cap.DEVELOP_MINIPROGRAM
 
@@ -196,6 +199,7 @@ class WizardMembersView(MiniProgramMixin, TemplateView):
     Developers are assigned to this mini program when they join); then "Enter console"."""
 
     template_name = "miniprograms/wizard_members.html"
+    host_readable = False
     miniprogram_cap = Cap.MANAGE_MINIPROGRAM
 
     def _form(self, data=None) -> WizardMembersForm:

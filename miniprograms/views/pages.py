@@ -25,10 +25,11 @@ from miniprograms.forms import HostAppsForm, MiniProgramFilterForm, ProfileForm
 from miniprograms.forms.logo_hold import logo_held
 from miniprograms.models import MiniProgram
 from miniprograms.profile import pending_fields, profile_changes
-from miniprograms.selectors import industry_groups, miniprogram_list
+from miniprograms.selectors import industry_groups, miniprogram_hosted_list, miniprogram_list
 from miniprograms.services.host_apps import host_apps_available
 from miniprograms.services.profile import miniprogram_create, miniprogram_update_profile
 from miniprograms.views.base import MiniProgramMixin
+from miniprograms.views.hosted import reads_hosted
 from workspaces import authz
 from workspaces.authz import Cap
 from workspaces.mixins import WorkspaceMixin
@@ -119,12 +120,21 @@ class MiniProgramListView(WorkspaceMixin, TemplateView):
         )
         values = filters.values()
         page = paginate(miniprogram_list(member=self.membership, **values), self.request)
+        hosted_tab = reads_hosted(self.membership)
+        search = values.get("search", "")
         context.update(
             filters=filters,
             is_filtered=any(values.values()),
             page_obj=page,
             miniprograms=list(page.object_list),
             is_developer_view=not authz.has_role_cap(self.membership, Cap.VIEW_MINIPROGRAM),
+            list_tab="own",
+            hosted_tab=hosted_tab,
+            # A search (the top bar's too) also says how many merchant mini programs match.
+            hosted_matches=miniprogram_hosted_list(member=self.membership, search=search).count()
+            if hosted_tab and search
+            else 0,
+            search=search,
         )
         return context
 

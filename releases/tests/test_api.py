@@ -226,6 +226,14 @@ CASES = [
         lambda w: versions_url(w, "/1.0.0/artifacts/complete"),
         VIEWERS,
     ),
+    # 1.0.0 is approved, not online: readers get the 409 (test_offline_package.py downloads).
+    Case(
+        "offline package",
+        "get",
+        lambda w: versions_url(w, "/1.0.0/offline-package"),
+        VIEWERS,
+        status=409,
+    ),
     Case("trial get", "get", trial_url, VIEWERS),
     Case(
         "trial set",
@@ -324,6 +332,7 @@ def test_role_matrix(world, case, who, settings):
                 401: "not_authenticated",
                 403: "permission_denied",
                 404: "not_found",
+                409: "conflict",
             }[expected]
         )
         if expected == 403 and case.cap == Cap.DEVELOP_MINIPROGRAM:
@@ -870,7 +879,7 @@ def test_the_schema_documents_every_versions_endpoint(tmp_path, client):
         if ("/versions" in url or url.endswith("/trial")) and not url.endswith("/releases")
         for method, op in ops.items()
     }
-    assert len(mine) == 12
+    assert len(mine) == 13
     assert {tag for op in mine.values() for tag in op["tags"]} == {"versions", "trial version"}
     assert all(op.get("summary") for op in mine.values())
     base = "/api/v1/workspaces/{workspace_slug}/miniprograms/{app_id}/versions"

@@ -240,7 +240,8 @@ def test_versions_tab_lists_versions_highest_first_with_status_size_and_quality(
     assert "Cart fixes" in body and "First release candidate" in body
     assert "Scanning · 0%" in body and "Some versions are still being scanned." in body
     assert response.context["development"].version == scanning
-    assert "Comes with review & release" in body  # in review and online: placeholders
+    # In review and online: nothing submitted yet (the Releases tab's tests cover the rest).
+    assert "data-strip-review" in body and "Not online" in body
     assert "pages/index/index" in body  # the trial version in the strip
     assert "Upload version" not in body  # a Reviewer reads but does not upload
     assert flagged.is_large is False

@@ -21,11 +21,17 @@ from django.views.generic import TemplateView
 from console.paging import paginate
 from releases import selectors
 from releases.forms import DiffForm
-from releases.models import Artifact, Version
+from releases.models import Artifact, Release, Version
 from releases.package.downloads import JSON, ZIP, stored_file_response
+from releases.release import selectors as release_selectors
 from releases.services.versions import LARGE_WARNING
 from releases.views.base import VersionsMixin
 from releases.views.display.diff import file_rows, part_rows, signed_size
+from releases.views.display.releases import (
+    release_steps,
+    version_badges,
+    version_places,
+)
 from releases.views.display.report import finding_groups, size_chart
 from releases.views.display.status import is_active, status_json, status_signature
 from releases.views.display.table import version_row
@@ -44,6 +50,8 @@ class VersionListView(VersionsMixin, TemplateView):
         versions = selectors.version_list_with_jobs(miniprogram=self.miniprogram)
         page = paginate(versions, self.request)
         rows = [version_row(v) for v in page.object_list]
+        # Where each version of the page is online or in review: one query for all rows.
+        current = release_selectors.release_current_by_version(versions=page.object_list)
         newest = rows[0] if rows and page.number == 1 else None
         if newest is None and page.paginator.count:
             latest = selectors.version_newest(miniprogram=self.miniprogram)
@@ -55,6 +63,8 @@ class VersionListView(VersionsMixin, TemplateView):
             trial=selectors.trial_get(miniprogram=self.miniprogram),
             any_scanning=any(row.step for row in rows),
             any_active=any(row.is_active for row in rows),
+            table=[(row, version_badges(current.get(row.version.pk, []))) for row in rows],
+            summary=release_selectors.release_summary(miniprogram=self.miniprogram),
         )
         return context
 
@@ -71,6 +81,8 @@ class VersionDetailView(VersionsMixin, TemplateView):
         events = list(selectors.version_audit_list(version))
         steps = timeline(version, events)
         report = selectors.version_quality_report(version)
+        releases = release_selectors.version_releases(version=version)
+        is_ready = version.status == Version.Status.READY
         context.update(
             version=version,
             status_tone=version.status_tone,
@@ -87,6 +99,12 @@ class VersionDetailView(VersionsMixin, TemplateView):
             large_warning=LARGE_WARNING,
             can_restart_quality=self.can_develop and version.status == Version.Status.READY,
             can_retry=self.can_develop and version.status == Version.Status.SCAN_FAILED,
+            release_steps=release_steps(releases),
+            places=version_places(releases),
+            is_ready=is_ready,
+            can_submit=self.can_develop and is_ready,
+            # SPEC §10: only a version online somewhere has an offline package.
+            is_online=any(r.state == Release.State.RELEASED for r in releases.releases),
         )
         return context
 

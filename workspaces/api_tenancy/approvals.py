@@ -65,21 +65,25 @@ class ApprovalListView(ApprovalAPIView):
         summary="Approval requests",
         description="Newest first. box=to_decide (the default): requests sent to this "
         "workspace, empty for a member who may not decide; box=requested: requests this "
-        "workspace made. Filter by state and kind.",
+        "workspace made (mine=true: those the caller submitted). Filter by state, kind, and "
+        "the environment and host app a request names (a release review's target).",
         parameters=[SLUG, ApprovalListQuerySerializer],
         responses={200: ApprovalRequestSerializer(many=True), **WRITE_ERRORS},
     )
     def get(self, request: Request, workspace_slug: str) -> Response:
         query = self.query(ApprovalListQuerySerializer)
-        state, kind = query.get("state"), query.get("kind")
+        filters = {
+            "state": query.get("state"),
+            "kind": query.get("kind"),
+            "environment": query.get("environment"),
+            "host_app_id": query.get("host_app"),
+        }
         if query["box"] == "requested":
             rows = selectors_approvals.approval_list_requested(
-                member=self.membership, state=state, kind=kind
+                member=self.membership, mine_only=query["mine"], **filters
             )
         else:
-            rows = selectors_approvals.approval_list_to_decide(
-                member=self.membership, state=state, kind=kind
-            )
+            rows = selectors_approvals.approval_list_to_decide(member=self.membership, **filters)
         return self.paginated(rows, ApprovalRequestSerializer)
 
 

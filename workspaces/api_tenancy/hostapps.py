@@ -62,6 +62,8 @@ class HostAppListView(WorkspaceAPIView):
             description=data.get("description", ""),
             platforms={k: v or "" for k, v in data["platforms"].items()},
             icon=data.get("icon"),
+            sandbox_needs_review=data.get("sandbox_needs_review", False),
+            preview_scheme=data.get("preview_scheme", ""),
         )
         app = host_app_get(workspace=self.workspace, host_app_id=app.pk)
         return self.out(HostAppWithSecretSerializer, app, code=201, secret=secret)
@@ -109,6 +111,8 @@ class HostAppDetailView(_HostAppObjectView):
             description=data.get("description"),
             platforms=data.get("platforms"),
             icon=data.get("icon"),
+            sandbox_needs_review=data.get("sandbox_needs_review"),
+            preview_scheme=data.get("preview_scheme"),
         )
         return self.out(HostAppSerializer, self.host_app(app.pk))
 

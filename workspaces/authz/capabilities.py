@@ -43,7 +43,7 @@ class Cap(StrEnum):
 # What each capability lets a person do, for the "Roles & permissions" page.
 CAP_DESCRIPTIONS: dict[Cap, str] = {
     Cap.VIEW_WORKSPACE: "Open the workspace and its overview",
-    Cap.CHANGE_WORKSPACE: "Edit workspace settings, branding and agreements",
+    Cap.CHANGE_WORKSPACE: "Edit workspace settings, branding and agreements; manage webhooks",
     Cap.VIEW_MEMBERS: "See the member list",
     Cap.MANAGE_MEMBERS: "Invite, block and remove members; change roles",
     Cap.TRANSFER_OWNERSHIP: "Transfer ownership of the workspace",

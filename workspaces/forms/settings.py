@@ -14,10 +14,15 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from workspaces.models import HostApp, HostAppPlatform, Workspace, WorkspaceSettings
-from workspaces.services.hostapps import validate_icon
+from workspaces.services.hostapps import (
+    PREVIEW_SCHEME_MAX,
+    validate_icon,
+    validate_preview_scheme,
+)
 from workspaces.services.settings import TEXT_FIELDS, validate_favicon, validate_logo
 
 IMAGE_ACCEPT = "image/png,image/jpeg"
+RELEASE_FIELDS = ("preview_scheme", "sandbox_needs_review")
 
 
 class HostAppForm(forms.Form):
@@ -47,12 +52,35 @@ class HostAppForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT}),
         help_text=_("Square PNG or JPEG, 48–4096 pixels per side, at most 512 KB."),
     )
+    # Releases into this app (the reviewer's preview and the sandbox review).
+    preview_scheme = forms.CharField(
+        label=_("Preview link scheme"),
+        required=False,
+        max_length=PREVIEW_SCHEME_MAX + 3,  # "acmewallet://" is read as "acmewallet"
+        widget=forms.TextInput(
+            attrs={"spellcheck": "false", "autocapitalize": "off", "placeholder": "acmewallet"}
+        ),
+        help_text=_(
+            "The custom URL scheme your app opens, e.g. acmewallet. Reviewers scan a QR code of "
+            "acmewallet://preview?app_id=…&amp;version=…&amp;token=… to open the exact version "
+            "under review on a phone. A letter, then letters, digits, + - or . (at most 40)."
+        ),
+    )
+    sandbox_needs_review = forms.BooleanField(
+        label=_("Sandbox releases need review"),
+        required=False,
+        help_text=_(
+            "Off by default, as on Alipay+: sandbox releases are approved at once. On: they "
+            "wait for an Owner, Admin or Reviewer like production releases."
+        ),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # One field per platform, inserted after the description, in the model's order.
         fields = dict(self.fields)
         icon = fields.pop("icon")
+        release_fields = {name: fields.pop(name) for name in RELEASE_FIELDS}
         for value, label in HostAppPlatform.Platform.choices:
             fields[f"platform_{value}"] = forms.CharField(
                 label=label,
@@ -62,6 +90,7 @@ class HostAppForm(forms.Form):
                 widget=forms.TextInput(attrs={"spellcheck": "false", "autocapitalize": "off"}),
             )
         fields["icon"] = icon
+        fields.update(release_fields)
         self.fields = fields
 
     @property
@@ -69,11 +98,26 @@ class HostAppForm(forms.Form):
         return [self[f"platform_{value}"] for value in HostAppPlatform.Platform.values]
 
     @classmethod
-    def initial_for(cls, app: HostApp) -> dict[str, str]:
-        initial = {"name": app.name, "description": app.description}
+    def initial_for(cls, app: HostApp) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            "name": app.name,
+            "description": app.description,
+            "preview_scheme": app.preview_scheme,
+            "sandbox_needs_review": app.sandbox_needs_review,
+        }
         for platform in app.platforms.all():
             initial[f"platform_{platform.platform}"] = platform.bundle_id
         return initial
+
+    def clean_preview_scheme(self) -> str:
+        try:
+            return validate_preview_scheme(self.cleaned_data.get("preview_scheme") or "")
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["preview_scheme"]) from exc
+
+    def release_settings(self) -> dict[str, Any]:
+        """What the host app services take for the release fields."""
+        return {name: self.cleaned_data[name] for name in RELEASE_FIELDS}
 
     def clean_icon(self):
         icon = self.cleaned_data.get("icon")

@@ -1,7 +1,8 @@
-"""Accounts, workspaces, memberships, API tokens and the audit log; approvals (``approvals.py``).
+"""Accounts, workspaces, memberships, API tokens and the audit log; approvals (``approvals.py``);
+webhooks (``webhooks.py``).
 
-Every model of the app is importable from ``workspaces.models``: the approvals model lives in its
-own module (``approvals.py``) and is re-exported here.
+Every model of the app is importable from ``workspaces.models``: the approvals and webhook models
+live in their own modules and are re-exported here.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
 from workspaces.models.approvals import ApprovalRequest
+from workspaces.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 
 class UserManager(BaseUserManager["User"]):
@@ -421,6 +423,8 @@ __all__ = [
     "Membership",
     "User",
     "UserManager",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "Workspace",
     "WorkspaceSettings",
     "WorkspaceUserObjectPermission",

@@ -92,6 +92,23 @@ class ApprovalListQuerySerializer(QuerySerializer):
     kind = serializers.CharField(
         max_length=64, required=False, help_text='A kind code, e.g. "release_review".'
     )
+    environment = serializers.CharField(
+        max_length=32,
+        required=False,
+        help_text="Requests whose kind names this environment (a release review: development, "
+        "test, sandbox or production).",
+    )
+    host_app = serializers.IntegerField(
+        min_value=1,
+        max_value=2**31 - 1,
+        required=False,
+        help_text="Requests whose kind names this host app id (a release review's host app).",
+    )
+    mine = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="box=requested only: just the requests the caller submitted.",
+    )
 
 
 class ApprovalApproveSerializer(serializers.Serializer):

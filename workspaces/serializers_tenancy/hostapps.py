@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from workspaces.models import HostApp, HostAppPlatform
 from workspaces.serializers_tenancy.common import file_url, run_validator
-from workspaces.services.hostapps import validate_icon
+from workspaces.services.hostapps import (
+    PREVIEW_SCHEME_MAX,
+    validate_icon,
+    validate_preview_scheme,
+)
 
 PLATFORMS = HostAppPlatform.Platform.values
 
@@ -51,6 +56,8 @@ class HostAppSerializer(serializers.ModelSerializer):
             "app_key",
             "icon_url",
             "platforms",
+            "sandbox_needs_review",
+            "preview_scheme",
             "secret_rotated_at",
             "created_at",
             "updated_at",
@@ -93,8 +100,28 @@ class HostAppCreateSerializer(serializers.Serializer):
         required=False, help_text="PNG or JPEG, square, at least 48 px, at most 512 KB."
     )
 
+    sandbox_needs_review = serializers.BooleanField(
+        required=False,
+        help_text="Sandbox releases wait for review as production ones do (default false, as "
+        "Alipay+).",
+    )
+    preview_scheme = serializers.CharField(
+        max_length=PREVIEW_SCHEME_MAX + 3,
+        required=False,
+        allow_blank=True,
+        help_text="The custom URL scheme of the reviewer's preview QR code "
+        "(<scheme>://preview?app_id=…&version=…&token=…): a letter, then letters, digits, + - "
+        "or ., at most 40; stored in lower case; empty for none.",
+    )
+
     def validate_icon(self, value):
         return run_validator(validate_icon, value)
+
+    def validate_preview_scheme(self, value: str) -> str:
+        try:
+            return validate_preview_scheme(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict["preview_scheme"]) from exc
 
 
 class HostAppUpdateSerializer(HostAppCreateSerializer):

@@ -35,6 +35,7 @@ APPROVAL_VERBS: dict[str, str] = {
     State.CANCELLED: "approval.cancel",
 }
 OPEN_VERB = "approval.open"
+REASON_REQUIRED = "Say why the request is rejected: the requester will read it."
 
 _DECIDED_WORDS: dict[str, str] = {
     State.APPROVED: "approved",
@@ -144,7 +145,9 @@ def approval_transition(
     ``on_decided`` is not called again); a change the table does not allow raises
     :class:`InvalidTransition`. Saves the state, ``decided_at``, ``reason`` and ``fields`` with
     ``update_fields``, writes the audit row, then calls the kind's ``on_decided`` in this
-    transaction (its exception undoes the decision). Callers apply the rules first.
+    transaction (its exception undoes the decision), with ``actor_user`` as ``actor`` when the
+    hook takes it (who withdrew or cancelled, not only who decided). Callers apply the rules
+    first.
     """
     request = (
         ApprovalRequest.objects.select_for_update(of=("self",))
@@ -174,7 +177,7 @@ def approval_transition(
         after=_snapshot(request),
     )
     if kind is not None:
-        kind.on_decided(request=request, state=to)
+        kind.decided(request=request, state=to, actor=actor_user)
     return request, True
 
 
@@ -234,9 +237,7 @@ def approval_reject(*, actor: Membership, request_id: int, reason: str) -> Appro
     as :func:`approval_approve`."""
     reason = _text(reason, field="reason", label="The reason")
     if not reason:
-        raise ValidationError(
-            {"reason": "Say why the request is rejected: the requester will read it."}
-        )
+        raise ValidationError({"reason": REASON_REQUIRED})
     return _decide(actor=actor, request_id=request_id, to=State.REJECTED, reason=reason)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -16,6 +18,13 @@ from workspaces.services.audit import audit_record
 
 ICON_MAX_BYTES = 512 * 1024
 APP_KEY_LENGTH = 20
+PREVIEW_SCHEME_MAX = 40
+# A URI scheme (RFC 3986): a letter, then letters, digits, "+", "-" or ".".
+_SCHEME = re.compile(r"[a-z][a-z0-9+.\-]*")
+# Schemes of the web and the browser: a preview link must open the host app, never a page.
+_NOT_APP_SCHEMES = frozenset(
+    {"http", "https", "ftp", "file", "data", "javascript", "vbscript", "about", "blob", "mailto"}
+)
 
 
 def _snapshot(app: HostApp) -> dict[str, object]:
@@ -24,7 +33,40 @@ def _snapshot(app: HostApp) -> dict[str, object]:
         "description": app.description,
         "icon": bool(app.icon),
         "platforms": {p.platform: p.bundle_id for p in app.platforms.all()},
+        "sandbox_needs_review": app.sandbox_needs_review,
+        "preview_scheme": app.preview_scheme,
     }
+
+
+def validate_preview_scheme(value: str) -> str:
+    """The preview link scheme as stored (lower case; empty: none), or ``ValidationError``
+    naming the rule: a letter, then letters, digits, "+", "-" or "." — at most 40 — and not a
+    web scheme (the QR code must open the host app). One rule for the form, the API and here."""
+    scheme = (value or "").strip().removesuffix("://").removesuffix(":").lower()
+    if not scheme:
+        return ""
+    if len(scheme) > PREVIEW_SCHEME_MAX:
+        raise ValidationError(
+            {
+                "preview_scheme": f"A scheme has at most {PREVIEW_SCHEME_MAX} characters "
+                f"(this one has {len(scheme)})."
+            }
+        )
+    if not _SCHEME.fullmatch(scheme):
+        raise ValidationError(
+            {
+                "preview_scheme": "A scheme starts with a letter and has only letters, digits, "
+                "“+”, “-” and “.”, e.g. acmewallet."
+            }
+        )
+    if scheme in _NOT_APP_SCHEMES:
+        raise ValidationError(
+            {
+                "preview_scheme": f"“{scheme}” opens a browser, not your app: use the custom "
+                "scheme your host app registers, e.g. acmewallet."
+            }
+        )
+    return scheme
 
 
 def validate_icon(icon: UploadedFile) -> None:
@@ -70,12 +112,19 @@ def host_app_create(
     description: str = "",
     platforms: dict[str, str],
     icon: UploadedFile | None = None,
+    sandbox_needs_review: bool = False,
+    preview_scheme: str = "",
 ) -> tuple[HostApp, str]:
-    """Register a host app; returns it and its SDK secret (shown once, stored hashed)."""
+    """Register a host app; returns it and its SDK secret (shown once, stored hashed).
+
+    ``sandbox_needs_review``: sandbox releases wait for review as production ones do (off by
+    default, as Alipay+); ``preview_scheme``: the deep-link scheme of the reviewer's preview
+    QR code (:func:`validate_preview_scheme`)."""
     authz.require(actor, Cap.MANAGE_HOST_APPS)
     if icon:
         validate_icon(icon)
     name, description = _clean_texts(name=name, description=description)
+    preview_scheme = validate_preview_scheme(preview_scheme)
     secret = keys.random_secret()
     app = HostApp(
         workspace=actor.workspace,
@@ -83,6 +132,8 @@ def host_app_create(
         description=description,
         app_key=keys.random_string(length=APP_KEY_LENGTH, alphabet=keys.PREFIX_ALPHABET),
         secret_hash=keys.keyed_hash(secret),
+        sandbox_needs_review=bool(sandbox_needs_review),
+        preview_scheme=preview_scheme,
     )
     app.full_clean(exclude=["icon"])
     if HostApp.objects.filter(workspace=actor.workspace, name__iexact=app.name).exists():
@@ -114,19 +165,35 @@ def host_app_update(
     description: str = "",
     platforms: dict[str, str],
     icon: UploadedFile | None = None,
+    sandbox_needs_review: bool | None = None,
+    preview_scheme: str | None = None,
 ) -> HostApp:
-    """Edit a host app's name, description, platforms and icon (the app key never changes)."""
+    """Edit a host app's name, description, platforms, icon and release settings (the app
+    key never changes); ``sandbox_needs_review`` and ``preview_scheme`` left ``None`` keep
+    their value."""
     authz.require(actor, Cap.MANAGE_HOST_APPS)
     app = HostApp.objects.select_for_update().get(workspace=actor.workspace, pk=host_app_id)
     before = _snapshot(app)
     if icon:
         validate_icon(icon)
     app.name, app.description = _clean_texts(name=name, description=description)
+    if preview_scheme is not None:
+        app.preview_scheme = validate_preview_scheme(preview_scheme)
+    if sandbox_needs_review is not None:
+        app.sandbox_needs_review = bool(sandbox_needs_review)
     app.full_clean(exclude=["icon"])
     clash = HostApp.objects.filter(workspace=actor.workspace, name__iexact=app.name)
     if clash.exclude(pk=app.pk).exists():
         raise ValidationError({"name": f"A host app named “{app.name}” already exists."})
-    app.save(update_fields=["name", "description", "updated_at"])
+    app.save(
+        update_fields=[
+            "name",
+            "description",
+            "sandbox_needs_review",
+            "preview_scheme",
+            "updated_at",
+        ]
+    )
     _set_platforms(app, platforms)
     if icon:
         old = app.icon.name if app.icon else None
@@ -156,6 +223,8 @@ def host_app_patch(
     description: str | None = None,
     platforms: dict[str, str | None] | None = None,
     icon: UploadedFile | None = None,
+    sandbox_needs_review: bool | None = None,
+    preview_scheme: str | None = None,
 ) -> HostApp:
     """A partial edit (the API's PATCH): what is not given keeps its value, and ``platforms``
     changes only the platforms it names (an empty bundle id removes that one).
@@ -174,6 +243,8 @@ def host_app_patch(
         description=app.description if description is None else description,
         platforms=merged,
         icon=icon,
+        sandbox_needs_review=sandbox_needs_review,
+        preview_scheme=preview_scheme,
     )
 
 

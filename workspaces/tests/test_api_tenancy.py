@@ -32,6 +32,8 @@ from workspaces.models import (
     Invitation,
     Membership,
     User,
+    WebhookDelivery,
+    WebhookEndpoint,
     Workspace,
     WorkspaceSettings,
     WorkspaceUserObjectPermission,
@@ -42,8 +44,10 @@ from workspaces.services.grants import grant_add
 from workspaces.services.hostapps import host_app_authenticate, host_app_create
 from workspaces.services.invitations import InviteSpec, invitation_create_batch
 from workspaces.services.tokens import token_create
+from workspaces.services.webhooks import webhook_endpoint_create, webhook_endpoint_test
 from workspaces.tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
 from workspaces.tests.images import image_upload
+from workspaces.tests.webhook_receiver import closed_port
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +56,7 @@ EVERYONE = ["owner", "admin", "reviewer", "developer", "outsider", "anonymous"]
 MANAGERS = {"owner", "admin"}
 MEMBERS = set(ROLES)
 DECIDERS = {"owner", "admin", "reviewer"}
+WEBHOOK_EVENT = "release.published"
 
 
 def api(user: User | None = None) -> APIClient:
@@ -132,7 +137,13 @@ def world(approval_kind):
         subject_key="thing:2",
         summary="Acme asks Globex",
     )
+    # A webhook endpoint (to a closed local port: a test event fails fast) with one delivery.
+    webhook, _ = webhook_endpoint_create(
+        actor=members["owner"], url=f"http://127.0.0.1:{closed_port()}/hook", events=[WEBHOOK_EVENT]
+    )
     return SimpleNamespace(
+        webhook=webhook,
+        webhook_delivery=webhook_endpoint_test(actor=members["owner"], endpoint_id=webhook.pk),
         to_decide=to_decide,
         requested=requested,
         tenant=tenant,
@@ -181,6 +192,10 @@ class Case:
 
 def _ws(suffix: str = "") -> Callable[[Any], str]:
     return lambda w: f"/api/v1/workspaces/{w.tenant.slug}{suffix}"
+
+
+def _ws_webhook(suffix: str) -> Callable[[Any], str]:
+    return lambda w: f"/api/v1/workspaces/{w.tenant.slug}/webhooks/{w.webhook.pk}{suffix}"
 
 
 def _approval_state(name: str) -> Callable[[Any], str]:
@@ -365,6 +380,56 @@ CASES = [
         state=_approval_state("requested"),
         denied=400,  # the service's rule, not a capability
     ),
+    # webhooks: every method, reads included, needs change_workspace (test_webhooks_api.py)
+    Case("webhook list", "get", _ws("/webhooks"), frozenset(MANAGERS)),
+    Case(
+        "webhook create",
+        "post",
+        _ws("/webhooks"),
+        frozenset(MANAGERS),
+        status=201,
+        body=lambda w: {"url": "https://93.184.216.34/hook", "events": [WEBHOOK_EVENT]},
+        state=lambda w: WebhookEndpoint.objects.count(),
+    ),
+    Case("webhook detail", "get", _ws_webhook(""), frozenset(MANAGERS)),
+    Case(
+        "webhook update",
+        "patch",
+        _ws_webhook(""),
+        frozenset(MANAGERS),
+        body=lambda w: {"description": "Deploys"},
+        state=lambda w: WebhookEndpoint.objects.get(pk=w.webhook.pk).description,
+    ),
+    Case(
+        "webhook delete",
+        "delete",
+        _ws_webhook(""),
+        frozenset(MANAGERS),
+        status=204,
+        state=lambda w: WebhookEndpoint.objects.filter(pk=w.webhook.pk).exists(),
+    ),
+    Case(
+        "webhook rotate secret",
+        "post",
+        _ws_webhook("/rotate-secret"),
+        frozenset(MANAGERS),
+        state=lambda w: WebhookEndpoint.objects.get(pk=w.webhook.pk).secret_salt,
+    ),
+    Case(
+        "webhook test",
+        "post",
+        _ws_webhook("/test"),
+        frozenset(MANAGERS),
+        status=202,
+        state=lambda w: WebhookDelivery.objects.count(),
+    ),
+    Case("webhook deliveries", "get", _ws_webhook("/deliveries"), frozenset(MANAGERS)),
+    Case(
+        "webhook delivery detail",
+        "get",
+        lambda w: _ws_webhook(f"/deliveries/{w.webhook_delivery.pk}")(w),
+        frozenset(MANAGERS),
+    ),
 ]
 
 
@@ -436,6 +501,8 @@ def test_options_describes_every_endpoint_without_error(world, pattern):
         "<int:host_app_id>": str(world.app.pk),
         "<int:grant_id>": str(world.grant.pk),
         "<int:request_id>": str(world.to_decide.pk),
+        "<int:endpoint_id>": str(world.webhook.pk),
+        "<int:delivery_id>": str(world.webhook_delivery.pk),
     }.items():
         route = route.replace(name, value)
     assert "<" not in route, route
@@ -1154,11 +1221,12 @@ def test_the_schema_generates_without_warnings_and_documents_every_endpoint(tmp_
     tags = {
         (method, url): op["tags"]
         for url, ops in schema["paths"].items()
-        # The tenancy API's own paths (mini programs are documented by miniprograms/tests).
-        if url.startswith("/api/v1/workspaces") and "/miniprograms" not in url
+        # The tenancy API's own paths (mini programs, hosted ones too, are documented by
+        # miniprograms/tests).
+        if url.startswith("/api/v1/workspaces") and "miniprograms" not in url
         for method, op in ops.items()
     }
-    assert len(tags) == 29
+    assert len(tags) == 38
     assert set().union(*tags.values()) == {
         "workspaces",
         "members",
@@ -1167,8 +1235,11 @@ def test_the_schema_generates_without_warnings_and_documents_every_endpoint(tmp_
         "audit",
         "grants",
         "approvals",
+        "webhooks",
     }
     components = schema["components"]["schemas"]
+    assert "secret" not in components["WebhookEndpoint"]["properties"]
+    assert "secret" in components["WebhookEndpointWithSecret"]["properties"]
     assert "secret" not in components["HostApp"]["properties"]
     assert "secret" in components["HostAppWithSecret"]["properties"]
     assert not {"token", "token_hash"} & set(components["Invitation"]["properties"])

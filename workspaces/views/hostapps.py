@@ -86,6 +86,7 @@ class HostAppCreateView(TenantPageMixin, TemplateView):
                     description=form.cleaned_data["description"],
                     platforms=form.platforms(),
                     icon=form.cleaned_data["icon"],
+                    **form.release_settings(),
                 )
             except ValidationError as exc:
                 apply_service_errors(form, exc)
@@ -132,6 +133,7 @@ class HostAppEditView(HostAppMixin, TemplateView):
                     description=form.cleaned_data["description"],
                     platforms=form.platforms(),
                     icon=form.cleaned_data["icon"],
+                    **form.release_settings(),
                 )
             except ValidationError as exc:
                 apply_service_errors(form, exc)

@@ -18,10 +18,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.client import HTTPException
+from email.message import Message
+from http.client import HTTPException, HTTPResponse
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from mpp_cli import __version__
 
@@ -29,6 +31,7 @@ API_PREFIX = "/api/v1/"
 TIMEOUT = 30.0  # seconds, per socket operation
 UPLOAD_TIMEOUT = 600.0  # the server stores and hashes the whole package before it answers
 CHUNK = 1024 * 1024
+DOWNLOAD_TYPES = "application/zip, application/octet-stream"
 USER_AGENT = f"mpp-cli/{__version__} (Python {platform.python_version()})"
 
 
@@ -48,6 +51,10 @@ class ApiError(Exception):
 
 class NetworkError(Exception):
     """The server could not be reached or the connection broke."""
+
+
+class SaveFailed(Exception):
+    """A downloaded file could not be written to the local disk."""
 
 
 class PackageChanged(Exception):
@@ -152,6 +159,30 @@ class Client:
         request = urllib.request.Request(self.api_url(path, query), method="GET")  # noqa: S310
         return self._send(request)
 
+    def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        """POST a JSON body (an action without one sends ``{}``)."""
+        request = urllib.request.Request(  # noqa: S310  (see get)
+            self.api_url(path),
+            data=json.dumps(body or {}).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        return self._send(request)
+
+    def download(self, path: str, target: BinaryIO) -> str:
+        """GET a file answer into ``target`` in 1 MB blocks (never whole in memory); returns
+        the file name the server gave (``Content-Disposition``), or ``""``."""
+        request = urllib.request.Request(self.api_url(path), method="GET")  # noqa: S310
+        with self._exchange(request, accept=f"{DOWNLOAD_TYPES}, application/json") as response:
+            name = Message()
+            name["Content-Disposition"] = response.headers.get("Content-Disposition", "")
+            while block := response.read(CHUNK):
+                try:
+                    target.write(block)
+                except OSError as exc:  # the local disk, not the network
+                    raise SaveFailed(f"Cannot write {target.name}: {exc.strerror or exc}") from None
+            return name.get_filename() or ""
+
     def upload(self, path: str, body: MultipartBody) -> Any:
         request = urllib.request.Request(  # noqa: S310  (see get)
             self.api_url(path),
@@ -161,16 +192,23 @@ class Client:
         )
         return self._send(request, timeout=UPLOAD_TIMEOUT, uploading=True)
 
-    def _send(
-        self, request: urllib.request.Request, *, timeout: float = TIMEOUT, uploading: bool = False
-    ) -> Any:
+    @contextmanager
+    def _exchange(
+        self,
+        request: urllib.request.Request,
+        *,
+        timeout: float = TIMEOUT,
+        uploading: bool = False,
+        accept: str = "application/json",
+    ) -> Iterator[HTTPResponse]:
+        """Send ``request`` and give its (2xx) response; errors as in the module docstring,
+        including those while the body is read."""
         request.add_header("Authorization", f"Bearer {self.token}")
-        request.add_header("Accept", "application/json")
+        request.add_header("Accept", accept)
         request.add_header("User-Agent", USER_AGENT)
         try:
             with self._opener.open(request, timeout=timeout) as response:
-                raw = response.read()
-                status = response.status
+                yield response
         except urllib.error.HTTPError as exc:
             raise self._error(exc) from None
         except urllib.error.URLError as exc:
@@ -183,6 +221,13 @@ class Client:
             raise NetworkError(f"Cannot reach {self.url}: {_describe(reason)}") from None
         except (OSError, HTTPException) as exc:  # reset mid-response, timeout while reading
             raise NetworkError(f"The connection to {self.url} broke: {_describe(exc)}") from None
+
+    def _send(
+        self, request: urllib.request.Request, *, timeout: float = TIMEOUT, uploading: bool = False
+    ) -> Any:
+        with self._exchange(request, timeout=timeout, uploading=uploading) as response:
+            raw = response.read()
+            status = response.status
         if status == 204 or not raw:
             return None
         try:

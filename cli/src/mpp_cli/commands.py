@@ -1,4 +1,5 @@
-"""What each ``mpp`` command does: log in and out, upload and follow a version, list versions.
+"""What each ``mpp`` command does: log in and out, upload and follow a version, list versions
+(the release commands are in :mod:`mpp_cli.releases`).
 
 Commands print results on stdout and progress, warnings and errors on stderr, and return the
 exit code (see :mod:`mpp_cli.main`); errors they do not handle propagate to ``main``.
@@ -59,9 +60,17 @@ def client_from_config() -> Client:
 
 def resolve_workspace(client: Client, app_id: str, explicit: str | None) -> str:
     """The workspace holding ``app_id``: ``--workspace``, else the first of yours that has it."""
+    return find_miniprogram(client, app_id, explicit)[0]
+
+
+def find_miniprogram(
+    client: Client, app_id: str, explicit: str | None
+) -> tuple[str, dict[str, Any]]:
+    """The workspace holding ``app_id`` (as :func:`resolve_workspace`) and the mini program's
+    detail (``{}`` when the caller may not read it: the real call will say what is missing)."""
     if explicit:
         try:
-            client.get(miniprogram_path(explicit, app_id))
+            return explicit, client.get(miniprogram_path(explicit, app_id))
         except ApiError as exc:
             if exc.status != 404:
                 raise
@@ -72,19 +81,17 @@ def resolve_workspace(client: Client, app_id: str, explicit: str | None) -> str:
                 "cannot see it there. Check the App ID and the workspace slug.",
                 request_id=exc.request_id,
             ) from None
-        return explicit
     me = client.get("me")
     slugs = [w["slug"] for w in me.get("workspaces", [])]
     for slug in slugs:
         try:
-            client.get(miniprogram_path(slug, app_id))
+            return slug, client.get(miniprogram_path(slug, app_id))
         except ApiError as exc:
             if exc.status == 404:
                 continue
             if exc.status == 403:  # it is there; the real call will say what is missing
-                return slug
+                return slug, {}
             raise
-        return slug
     where = f"any of your workspaces ({', '.join(slugs)})" if slugs else "any workspace"
     raise ApiError(
         status=404,
@@ -92,6 +99,20 @@ def resolve_workspace(client: Client, app_id: str, explicit: str | None) -> str:
         message=f"No mini program with App ID {app_id} in {where}, or you are not one of its "
         "developers. Check the App ID, or pass --workspace.",
     )
+
+
+def get_all(client: Client, path: str) -> list[dict[str, Any]]:
+    """Every item of a paginated list, page after page (200 a page)."""
+    results: list[dict[str, Any]] = []
+    page = 1
+    while True:
+        data = client.get(path, {"page": page, "page_size": 200})
+        if isinstance(data, list):  # an unpaginated answer
+            return results + data
+        results.extend(data.get("results") or [])
+        if not data.get("next"):
+            return results
+        page += 1
 
 
 def miniprogram_path(slug: str, app_id: str) -> str:
@@ -263,7 +284,7 @@ def cmd_upload(args: argparse.Namespace) -> int:
     return wait_for_scan(client, f"{path}/{number}", number, args.timeout)
 
 
-def _when(value: Any) -> str:
+def when_label(value: Any) -> str:
     if not value:
         return "—"
     try:
@@ -290,17 +311,7 @@ def table(rows: list[list[str]], header: list[str]) -> str:
 def cmd_versions(args: argparse.Namespace) -> int:
     client = client_from_config()
     slug = resolve_workspace(client, args.app_id, args.workspace)
-    results: list[dict[str, Any]] = []
-    page = 1
-    while True:
-        data = client.get(versions_path(slug, args.app_id), {"page": page, "page_size": 200})
-        if isinstance(data, list):  # an unpaginated answer
-            results.extend(data)
-            break
-        results.extend(data.get("results") or [])
-        if not data.get("next"):
-            break
-        page += 1
+    results = get_all(client, versions_path(slug, args.app_id))
     if args.json:
         say(json.dumps(results, indent=2, ensure_ascii=False))
         return OK
@@ -312,7 +323,7 @@ def cmd_versions(args: argparse.Namespace) -> int:
             str(v.get("number")),
             status_label(str(v.get("status"))),
             format_size(int(v.get("package_size") or 0)),
-            _when(v.get("created_at")),
+            when_label(v.get("created_at")),
             _who(v.get("uploaded_by")),
         ]
         for v in results

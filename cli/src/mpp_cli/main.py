@@ -1,9 +1,10 @@
-"""``mpp``: log in, upload a mini program version and follow its scan, list versions.
+"""``mpp``: log in, upload a mini program version and follow its scan, list versions, submit
+them for release, publish, withdraw, roll back, and download offline packages.
 
 Exit codes: 0 done; 1 the server refused (its message and request id are printed) or the
-package is too large; 2 usage (bad arguments, not logged in, no such path); 3 the package
-failed its scan; 4 the server could not be reached; 5 gave up waiting (``--timeout``);
-130 interrupted.
+package is too large; 2 usage (bad arguments, not logged in, no such path or host app); 3 the
+package failed its scan; 4 the server could not be reached (or a download arrived damaged);
+5 gave up waiting (``--timeout``); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import argparse
 import re
 import sys
 
-from mpp_cli import __version__, config, package
-from mpp_cli.client import ApiError, NetworkError, PackageChanged
+from mpp_cli import __version__, config, package, releases
+from mpp_cli.client import ApiError, NetworkError, PackageChanged, SaveFailed
 from mpp_cli.commands import (
     API_ERROR,
     INTERRUPTED,
@@ -31,7 +32,14 @@ from mpp_cli.commands import (
 # Copied from the server (releases/package/versioning.py) so a typo fails before a long upload.
 _VERSION = re.compile(r"^(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})$")
 _APP_ID = re.compile(r"^[1-9][0-9]{15}$")
-FIELD_LABELS = {"version": "--version", "notes": "--notes", "package": "PATH"}
+FIELD_LABELS = {
+    "version": "--version",
+    "notes": "--notes",
+    "package": "PATH",
+    "host_app_ids": "--host-app",
+    "environment": "--env",
+    "note": "--note",
+}
 
 EXAMPLES = """\
 examples:
@@ -40,6 +48,11 @@ examples:
   mpp upload --app-id 2021004112345678 --version 1.2.4 build/package.zip --no-wait
   mpp versions --app-id 2021004112345678
   mpp versions --app-id 2021004112345678 --json | jq '.[0].status'
+  mpp submit 2021004112345678 1.2.3 --env production --host-app "Acme Wallet" --notes "Sale"
+  mpp releases 2021004112345678                 # what is online where, what is in review
+  mpp publish 2021004112345678 42               # release 42, once approved
+  mpp rollback 2021004112345678 --host-app "Acme Wallet" --env production
+  mpp offline-package 2021004112345678 1.2.3 -o dist/
 
 Create an API token in the console under Account → API tokens. In CI, set MPP_URL and
 MPP_TOKEN instead of logging in. Exit codes: 0 done, 1 refused by the server, 2 usage error,
@@ -99,7 +112,8 @@ def seconds_arg(value: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mpp",
-        description="Upload mini program packages to an MPP console and follow their scan.",
+        description="Upload mini program packages to an MPP console, follow their scan, release "
+        "them to host apps and download offline packages.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -158,7 +172,116 @@ def build_parser() -> argparse.ArgumentParser:
     versions.add_argument("--workspace", metavar="SLUG", help="the workspace (found when omitted)")
     versions.add_argument("--json", action="store_true", help="print the versions as JSON")
     versions.set_defaults(handler=cmd_versions)
+    add_release_commands(commands)
     return parser
+
+
+ENV_HELP = "development, test, sandbox or production (production waits for the host app's review)"
+
+
+def _app_id_and_workspace(command: argparse.ArgumentParser) -> None:
+    command.add_argument("app_id", metavar="APP_ID", type=app_id_arg, help="the 16-digit App ID")
+    command.add_argument("--workspace", metavar="SLUG", help="the workspace (found when omitted)")
+
+
+def release_id_arg(value: str) -> int:
+    if not value.strip().isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(
+            f"“{value[:40]}” is not a release id: `mpp releases APP_ID` lists them (RELEASE)"
+        )
+    return int(value)
+
+
+def add_release_commands(commands) -> None:
+    listing = commands.add_parser(
+        "releases",
+        help="where each version is online, and what is in review",
+        description="One line per host app and environment the mini program was submitted to: "
+        "the version online there (since when) and the release in progress with its state and "
+        "id (for withdraw and publish).",
+    )
+    _app_id_and_workspace(listing)
+    listing.add_argument("--json", action="store_true", help="print the targets as JSON")
+    listing.set_defaults(handler=releases.cmd_releases)
+
+    submit = commands.add_parser(
+        "submit",
+        help="submit a ready version for release to host apps in one environment",
+        description="Submit a ready version to one or more of the mini program's host apps in "
+        "one environment. Outside production it is approved at once (then publish it); in "
+        "production it waits for the review of the tenant that owns the host app.",
+    )
+    _app_id_and_workspace(submit)
+    submit.add_argument("version", metavar="VERSION", type=version_arg, help="MAJOR.MINOR.PATCH")
+    submit.add_argument(
+        "--env", required=True, choices=releases.ENVIRONMENTS, metavar="ENV", help=ENV_HELP
+    )
+    submit.add_argument(
+        "--host-app",
+        required=True,
+        action="append",
+        metavar="NAME_OR_ID",
+        help="a host app the mini program is released to, by name or id (repeat for several)",
+    )
+    submit.add_argument("--notes", default="", help="for the reviewers (up to 1,000 characters)")
+    submit.set_defaults(handler=releases.cmd_submit)
+
+    for name, verb, text in (
+        (
+            "withdraw",
+            releases.cmd_withdraw,
+            "withdraw a release under review (its submitter, an Owner or an Admin)",
+        ),
+        ("publish", releases.cmd_publish, "put an approved release online (Owner or Admin)"),
+    ):
+        action = commands.add_parser(
+            name,
+            help=text,
+            description=f"{text[0].upper()}{text[1:]}. RELEASE_ID is in `mpp releases APP_ID`.",
+        )
+        _app_id_and_workspace(action)
+        action.add_argument(
+            "release_id", metavar="RELEASE_ID", type=release_id_arg, help="the release's id"
+        )
+        action.set_defaults(handler=verb)
+
+    rollback = commands.add_parser(
+        "rollback",
+        help="put the previous version back online on one host app and environment",
+        description="The version online before the current one goes back online there (Owner "
+        "or Admin). Two rollbacks in a row are refused: a new release must happen first.",
+    )
+    _app_id_and_workspace(rollback)
+    rollback.add_argument(
+        "--host-app", required=True, metavar="NAME_OR_ID", help="the host app, by name or id"
+    )
+    rollback.add_argument(
+        "--env",
+        required=True,
+        choices=releases.ENVIRONMENTS,
+        metavar="ENV",
+        help="development, test, sandbox or production",
+    )
+    rollback.add_argument("--note", default="", help="why (up to 1,000 characters)")
+    rollback.set_defaults(handler=releases.cmd_rollback)
+
+    offline = commands.add_parser(
+        "offline-package",
+        help="download a version that is online as APP_ID_VERSION.apkg",
+        description="Save the offline package of a version that is online on at least one "
+        "host app as {App ID}_{version}.apkg, after checking every file in it against its "
+        "SHA-256. Refused while the mini program is off shelf.",
+    )
+    _app_id_and_workspace(offline)
+    offline.add_argument("version", metavar="VERSION", type=version_arg, help="MAJOR.MINOR.PATCH")
+    offline.add_argument(
+        "-o",
+        "--output",
+        default=".",
+        metavar="DIR",
+        help="the folder to save it in (default: the current one)",
+    )
+    offline.set_defaults(handler=releases.cmd_offline_package)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -172,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     except package.PackageTooLarge as exc:
         error(str(exc))
         return API_ERROR
-    except (UsageError, config.ConfigError, package.PackageError) as exc:
+    except (UsageError, config.ConfigError, package.PackageError, SaveFailed) as exc:
         error(str(exc))
         return USAGE
     except ApiError as exc:
@@ -181,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     except PackageChanged as exc:
         error(f"{exc} Upload it again.")
         return API_ERROR
-    except NetworkError as exc:
+    except (NetworkError, releases.DownloadDamaged) as exc:
         error(str(exc))
         return NETWORK
     except KeyboardInterrupt:

@@ -105,6 +105,7 @@ class Command(BaseCommand):
                     name=spec.name,
                     description=spec.description,
                     platforms=dict(spec.platforms),
+                    preview_scheme=spec.preview_scheme,
                 )
                 created += 1
         for mp_spec in demo.MINIPROGRAMS:

@@ -1,0 +1,82 @@
+"""A real HTTP server on 127.0.0.1 (an ephemeral port, in a thread) that receives webhooks.
+
+Each request is recorded (path, headers, raw body); the answers follow a script: a list of
+status codes (or ``("sleep", seconds)`` to answer nothing for that long, or ``("redirect",
+location)``), the last one repeated. The server checks nothing itself: tests recompute the
+signature from what it recorded, as a receiver would.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    server: ThreadingHTTPServer
+    script: list[Any] = field(default_factory=lambda: [200])
+    requests: list[Received] = field(default_factory=list)
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    def url(self, path: str = "/hook") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def next_answer(self) -> Any:
+        return self.script.pop(0) if len(self.script) > 1 else self.script[0]
+
+
+def start_receiver() -> Receiver:
+    receiver: Receiver
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
+            receiver.requests.append(Received(self.path, dict(self.headers.items()), body))
+            answer = receiver.next_answer()
+            if isinstance(answer, tuple) and answer[0] == "sleep":
+                time.sleep(answer[1])
+                return
+            if isinstance(answer, tuple) and answer[0] == "redirect":
+                self.send_response(302)
+                self.send_header("Location", answer[1])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            text = b"ok" if 200 <= answer < 300 else b"receiver says no"
+            self.send_response(answer)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(text)))
+            self.end_headers()
+            self.wfile.write(text)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    receiver = Receiver(server=server)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return receiver
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
