@@ -26,6 +26,7 @@ COPY . .
 RUN SECRET_KEY="collectstatic-only-$(python -c 'import secrets; print(secrets.token_urlsafe(48))')" \
     ALLOWED_HOSTS=build.invalid \
     EMAIL_URL=smtp://build.invalid \
+    RUNTIME_SIGNING_KEY="$(python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')" \
     python manage.py collectstatic --noinput \
     && mkdir -p /data/media \
     && chown -R mpp:mpp /data

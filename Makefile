@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 MANAGE := $(BIN)/python manage.py
 
 .PHONY: help install run migrate seed test lint fmt typecheck check check-migrations check-deploy \
-	worker beat bench clean
+	worker beat bench bench-resolve clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -65,6 +65,9 @@ TYPED := workspaces/services workspaces/selectors.py workspaces/selectors_approv
 	miniprograms/validators.py miniprograms/profile.py miniprograms/languages.py \
 	miniprograms/mixins.py miniprograms/endpoints.py \
 	releases/services releases/release releases/review releases/selectors.py releases/tasks.py releases/package \
+	releases/grayscale/targeting.py releases/grayscale/preview.py \
+	releases/grayscale/services releases/grayscale/selectors.py releases/grayscale/admission.py \
+	releases/grayscale/tasks.py \
 	console/outbox.py console/text.py console/clientip.py console/limits.py console/paging.py \
 	console/files.py console/forms.py console/throttles.py console/formats.py console/api.py
 
@@ -87,6 +90,7 @@ check-deploy: $(STAMP) var
 	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
 	ALLOWED_HOSTS=mpp.example.com \
 	EMAIL_URL=smtp+tls://mail.example.com:587 \
+	RUNTIME_SIGNING_KEY="$$($(BIN)/python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')" \
 		$(MANAGE) check --deploy --fail-level WARNING
 
 worker: $(STAMP) var ## a Celery worker (needs REDIS_URL; without it tasks run in-process)
@@ -99,6 +103,9 @@ beat: $(STAMP) var ## the Celery beat scheduler (one per deployment)
 bench: $(STAMP) var ## the package benchmarks (bench/README.md): scan + build, and upload
 	$(BIN)/python bench/scan.py
 	$(BIN)/python bench/upload.py
+
+bench-resolve: $(STAMP) var ## the runtime API under wrk against a bare WSGI app (needs wrk)
+	$(BIN)/python bench/resolve.py
 
 clean: ## remove caches and var/ (the SQLite database, media and screenshots)
 	rm -rf var .pytest_cache .ruff_cache

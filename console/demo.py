@@ -56,6 +56,10 @@ class DemoHostApp:
     description: str
     platforms: tuple[tuple[str, str], ...]  # (platform, bundle id)
     preview_scheme: str = ""  # the reviewer's preview QR code opens <scheme>://preview?…
+    # Published SDK credentials, so the README's curl examples work against the demo (a real
+    # host app's key is random and its secret shown once; seed_demo refuses production).
+    sdk_key: str = ""
+    sdk_secret: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,8 @@ HOST_APPS: tuple[DemoHostApp, ...] = (
         "The flagship super app: payments, shopping and services.",
         (("android", "com.acme.superapp"), ("ios", "com.acme.SuperApp")),
         preview_scheme="acmesuperapp",
+        sdk_key="demoacmesuperapp2026",
+        sdk_secret="mpp-demo-sdk-secret-superapp",  # noqa: S106 - published on purpose
     ),
     DemoHostApp(
         "acme",
@@ -107,6 +113,8 @@ HOST_APPS: tuple[DemoHostApp, ...] = (
         "The lightweight wallet for top-ups and bill payment.",
         (("android", "com.acme.wallet"), ("harmonyos", "com.acme.wallet.harmony")),
         preview_scheme="acmewallet",
+        sdk_key="demoacmewallet202600",
+        sdk_secret="mpp-demo-sdk-secret-wallet",  # noqa: S106 - published on purpose
     ),
 )
 
@@ -317,6 +325,16 @@ RELEASES: tuple[DemoRelease, ...] = (
         "Order tracking moves to a subpackage; tested in the sandbox for a week.",
     ),
     DemoRelease(
+        "Acme Mall",
+        "1.1.0",
+        ("Acme Wallet",),
+        "production",
+        "developer@example.com",
+        "Order tracking for Wallet users, gradually: see the grayscale task.",
+        decision="approve",
+        decided_by="reviewer@example.com",
+    ),
+    DemoRelease(
         "极速外卖",
         "1.0.0",
         ("Acme Super App",),
@@ -391,3 +409,34 @@ def demo_package(spec: DemoVersion) -> bytes:
         for name in sorted(files):
             archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), files[name])
     return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class DemoGrayscale:
+    """A grayscale task delivering an approved, unpublished version on one target."""
+
+    miniprogram: str
+    version: str
+    host_app: str
+    environment: str
+    name: str
+    max_users: int
+    percentage: str  # "" for none
+    accounts: tuple[str, ...]
+    days: int = 30  # it ends this many days after the seed
+
+
+GRAYSCALE: tuple[DemoGrayscale, ...] = (
+    DemoGrayscale(
+        "Acme Mall",
+        "1.1.0",
+        "Acme Wallet",
+        "production",
+        "Order tracking beta",
+        max_users=5000,
+        percentage="",
+        # Two early-access accounts get 1.1.0; every other device keeps 1.0.0 (the testers on
+        # the whitelist get the trial version first, as the runtime API answers in production).
+        accounts=("13700000001", "13700000002"),
+    ),
+)

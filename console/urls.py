@@ -23,6 +23,7 @@ urlpatterns = [
     path("w/<slug:workspace_slug>/miniprograms/", include("miniprograms.urls")),
     path("w/<slug:workspace_slug>/miniprograms/<appid:app_id>/", include("releases.urls")),
     path("api/v1/", include("console.urls_api")),
+    path("runtime/v1/", include("releases.runtime.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),

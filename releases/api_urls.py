@@ -6,13 +6,15 @@ versions by their number (``<semver:number>``), never by database ids.
 
 from django.urls import path
 
-from releases.api import diff, downloads, offline, releases, trial, versions
+from releases.api import diff, downloads, grayscale, offline, releases, trial, versions
 
 app_name = "releases-api"
 
 MP = "workspaces/<slug:workspace_slug>/miniprograms/<appid:app_id>"
 V = f"{MP}/versions"
 ONE = f"{V}/<semver:number>"
+GRAY = f"{MP}/targets/<int:target_id>/grayscale"
+TASK = f"{GRAY}/<int:task_id>"
 
 urlpatterns = [
     path(V, versions.VersionListView.as_view(), name="version-list"),
@@ -55,5 +57,31 @@ urlpatterns = [
         f"{MP}/targets/<int:target_id>/history",
         releases.TargetHistoryView.as_view(),
         name="target-history",
+    ),
+    # --- grayscale tasks (per target) ---
+    path(GRAY, grayscale.GrayscaleListView.as_view(), name="grayscale-list"),
+    path(TASK, grayscale.GrayscaleDetailView.as_view(), name="grayscale-detail"),
+    path(f"{TASK}/suspend", grayscale.GrayscaleSuspendView.as_view(), name="grayscale-suspend"),
+    path(f"{TASK}/resume", grayscale.GrayscaleResumeView.as_view(), name="grayscale-resume"),
+    path(f"{TASK}/end", grayscale.GrayscaleEndView.as_view(), name="grayscale-end"),
+    path(
+        f"{TASK}/percentage",
+        grayscale.GrayscalePercentageView.as_view(),
+        name="grayscale-percentage",
+    ),
+    path(
+        f"{TASK}/version",
+        grayscale.GrayscaleReplaceVersionView.as_view(),
+        name="grayscale-replace-version",
+    ),
+    path(
+        f"{TASK}/schedule/pause",
+        grayscale.GrayscaleSchedulePauseView.as_view(),
+        name="grayscale-schedule-pause",
+    ),
+    path(
+        f"{TASK}/schedule/resume",
+        grayscale.GrayscaleScheduleResumeView.as_view(),
+        name="grayscale-schedule-resume",
     ),
 ]

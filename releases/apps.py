@@ -58,3 +58,19 @@ class ReleasesConfig(AppConfig):
         # Taking a mini program offline from a host app cancels its reviews and approved,
         # unpublished releases there first (in the same transaction).
         register_take_offline("releases", release_cancel_offline)
+
+        from releases.grayscale.services import grayscale_end_offline
+
+        # Taking it offline from a host app also ends its grayscale tasks there.
+        register_take_offline("releases.grayscale", grayscale_end_offline)
+
+        from releases.runtime import invalidation
+
+        # The runtime API's snapshot: every write it reads moves the runtime revision.
+        invalidation.connect()
+
+        from releases.runtime.signing import host_app_panel
+        from workspaces.extensions import register_host_app_panel
+
+        # The host app page shows the runtime endpoint and the key answers are signed with.
+        register_host_app_panel("releases.runtime", host_app_panel)

@@ -18,8 +18,24 @@ def register() -> None:
             f"{r.target.host_app.name} ({r.target.get_environment_display()})"
         ),
     )
+    register_audit_target_label(
+        "releases.grayscaletask",
+        lambda t: (
+            f"grayscale task “{t.name}” of {t.target.miniprogram.name} on "
+            f"{t.target.host_app.name} ({t.target.get_environment_display()})"
+        ),
+    )
     register_audit_verbs(
         {
+            "grayscale.create": _("{actor} created {target}"),
+            "grayscale.delivering": _("{actor} started delivering {target}"),
+            "grayscale.suspended": _("{actor} suspended {target}"),
+            "grayscale.ended": _("{actor} ended {target}"),
+            "grayscale.percentage": _("{actor} raised the percentage of {target}"),
+            "grayscale.advance": _("{actor} advanced the schedule of {target}"),
+            "grayscale.schedule_pause": _("{actor} paused the schedule of {target}"),
+            "grayscale.schedule_resume": _("{actor} resumed the schedule of {target}"),
+            "grayscale.replace_version": _("{actor} replaced the version of {target} (hotfix)"),
             "release.submit": _("{actor} submitted {target}"),
             "release.auto_approve": _("{actor} approved {target} automatically (not production)"),
             "release.approved": _("{actor} recorded the approval of {target}"),

@@ -10,9 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from releases.grayscale.models import NETWORKS
+from releases.grayscale.services import TaskInput
 from releases.models import ReleaseTarget, Version
 from releases.package.versioning import parse_version
 from releases.release.services import NOTES_MAX as RELEASE_NOTES_MAX
@@ -185,3 +188,288 @@ class SubmitForm(forms.Form):
         assert isinstance(host_app_field, forms.TypedMultipleChoiceField)
         host_app_field.choices = [(app.pk, app.name) for app in host_apps]
         self.fields["notes"].widget.attrs["data-max"] = RELEASE_NOTES_MAX
+
+
+# --- grayscale tasks (issue 11) -------------------------------------------------------------------
+
+NETWORK_LABELS: dict[str, Any] = {
+    "wifi": _("Wi-Fi"),
+    "5g": _("5G"),
+    "4g": _("4G"),
+    "3g": _("3G"),
+    "2g": _("2G"),
+    "unknown": _("Unknown"),
+}
+LIST_FILE_MAX = 16 * 1024 * 1024  # 100,000 lines of up to 128 characters, with room to spare
+SCHEDULE_ROWS = 6
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+_DATETIME_INPUTS = [DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+def _local_datetime(label: Any) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        input_formats=_DATETIME_INPUTS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        error_messages={"invalid": _("Enter a date and time, like 2026-05-01 09:30.")},
+    )
+
+
+def _bound(label: Any, placeholder: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"placeholder": placeholder, "spellcheck": "false", "class": "input mono"}
+        ),
+    )
+
+
+def _list_text(label: Any) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "class": "mono"}),
+    )
+
+
+def _list_file(label: Any) -> forms.FileField:
+    return forms.FileField(
+        label=label,
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".txt,text/plain"}),
+    )
+
+
+def _read_list_file(upload: Any) -> str:
+    """An uploaded .txt list as text (the parser reports its bad lines by number)."""
+    if not (getattr(upload, "name", "") or "").lower().endswith(".txt"):
+        raise forms.ValidationError(gettext("Upload a .txt file: one value per line."))
+    if upload.size > LIST_FILE_MAX:
+        raise forms.ValidationError(gettext("The file is too large for 100,000 lines."))
+    raw = b"".join(upload.chunks())
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise forms.ValidationError(gettext("The file is not UTF-8 text.")) from exc
+
+
+class GrayscaleTaskForm(forms.Form):
+    """A new grayscale task. The form only reads the input's shape (numbers, dates, files);
+    the rules (name length, times, ranges, lists by line, percentage, schedule, the version's
+    review and the online version) are ``grayscale_task_create``'s, whose sentences come back
+    here by field (``grayscale_form_errors``)."""
+
+    version = forms.ChoiceField(label=_("Version"))
+    name = forms.CharField(
+        label=_("Name"),
+        strip=False,
+        error_messages={"required": _("Give the task a name.")},
+        widget=forms.TextInput(attrs={"data-counter-max": 20, "autocomplete": "off"}),
+        help_text=_("Up to 20 characters, for your team: “Spring cohort”, “Beta testers”."),
+    )
+    starts_at = _local_datetime(_("Start"))
+    ends_at = _local_datetime(_("End"))
+    max_users = forms.IntegerField(
+        label=_("Maximum number of users"),
+        min_value=1,
+        widget=forms.NumberInput(attrs={"min": 1, "step": 1, "class": "input-narrow"}),
+        help_text=_("Once this many users got the version, nobody new enters (and the task ends)."),
+        error_messages={"required": _("Give the maximum number of users.")},
+    )
+    host_app_version_min = _bound(_("Lowest host app version"), "8.0")
+    host_app_version_max = _bound(_("Highest host app version"), "8.9.9")
+    android = forms.BooleanField(label=_("Android"), required=False)
+    android_min = _bound(_("Lowest Android version"), "10")
+    android_max = _bound(_("Highest Android version"), "")
+    ios = forms.BooleanField(label=_("iOS"), required=False)
+    ios_min = _bound(_("Lowest iOS version"), "15")
+    ios_max = _bound(_("Highest iOS version"), "")
+    guids = _list_text(_("GUIDs"))
+    guids_file = _list_file(_("GUIDs (.txt)"))
+    device_ids = _list_text(_("Device ids"))
+    device_ids_file = _list_file(_("Device ids (.txt)"))
+    accounts = _list_text(_("User accounts"))
+    accounts_file = _list_file(_("User accounts (.txt)"))
+    networks = forms.MultipleChoiceField(
+        label=_("Network types"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None chosen: any network."),
+    )
+    percentage = forms.DecimalField(
+        label=_("Percentage of the matching users"),
+        required=False,
+        max_digits=9,
+        decimal_places=3,
+        widget=forms.NumberInput(
+            attrs={"min": "0.001", "max": 100, "step": "any", "class": "input-narrow"}
+        ),
+        help_text=_(
+            "More than 0, at most 100; empty: no share condition. Each user gets a sticky bucket, "
+            "so raising it later keeps everyone already in. It may only go up."
+        ),
+    )
+
+    LISTS = ("guids", "device_ids", "accounts")
+
+    def __init__(self, *args: Any, versions: list[Version], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.versions = {v.number: v for v in versions}
+        version = self.fields["version"]
+        assert isinstance(version, forms.ChoiceField)
+        version.choices = [(v.number, v.number) for v in versions]
+        networks = self.fields["networks"]
+        assert isinstance(networks, forms.MultipleChoiceField)
+        networks.choices = [(n, NETWORK_LABELS[n]) for n in NETWORKS]
+        for step in range(1, SCHEDULE_ROWS + 1):
+            self.fields[f"step_{step}_percentage"] = forms.DecimalField(
+                label=gettext("Step %(n)s percentage") % {"n": step},
+                required=False,
+                max_digits=9,
+                decimal_places=3,
+                widget=forms.NumberInput(
+                    attrs={"min": "0.001", "max": 100, "step": "any", "class": "input"}
+                ),
+            )
+            self.fields[f"step_{step}_hours"] = forms.DecimalField(
+                label=gettext("Step %(n)s hold (hours)") % {"n": step},
+                required=False,
+                max_digits=8,
+                decimal_places=2,
+                widget=forms.NumberInput(attrs={"min": 0, "step": "any", "class": "input"}),
+            )
+
+    def schedule_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [
+            (self[f"step_{n}_percentage"], self[f"step_{n}_hours"])
+            for n in range(1, SCHEDULE_ROWS + 1)
+        ]
+
+    def list_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[name], self[f"{name}_file"]) for name in self.LISTS]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        for name in self.LISTS:
+            upload = data.get(f"{name}_file")
+            if not upload:
+                continue
+            try:
+                text = _read_list_file(upload)
+            except forms.ValidationError as exc:
+                self.add_error(f"{name}_file", exc)
+                continue
+            typed = data.get(name) or ""
+            data[name] = f"{typed}\n{text}" if typed.strip() else text
+        return data
+
+    def chosen_version(self) -> Version:
+        return self.versions[self.cleaned_data["version"]]
+
+    def task_input(self) -> TaskInput:
+        """The cleaned input as the service takes it (``TaskInput``)."""
+        data = self.cleaned_data
+        platforms = {
+            name: [data[f"{name}_min"], data[f"{name}_max"]]
+            for name in ("android", "ios")
+            if data.get(name)
+        }
+        schedule = []
+        for n in range(1, SCHEDULE_ROWS + 1):
+            share, hours = data.get(f"step_{n}_percentage"), data.get(f"step_{n}_hours")
+            if share is None and hours is None:
+                continue
+            schedule.append(
+                [share if share is not None else "", hours if hours is not None else ""]
+            )
+        return TaskInput(
+            name=data["name"],
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            max_users=data["max_users"],
+            host_app_version_min=data["host_app_version_min"],
+            host_app_version_max=data["host_app_version_max"],
+            platforms=platforms or None,
+            networks=data["networks"],
+            guids=data["guids"],
+            device_ids=data["device_ids"],
+            accounts=data["accounts"],
+            percentage=data["percentage"],
+            schedule=schedule or None,
+        )
+
+
+# Where each of the service's field names shows on the form (a group's first field).
+GRAYSCALE_ERROR_FIELDS = {
+    "host_app_version": "host_app_version_min",
+    "platforms": "android_min",
+    "schedule": "step_1_percentage",
+}
+# The version rules' codes: shown next to the version.
+GRAYSCALE_VERSION_CODES = frozenset({"not_approved", "first_release", "online", "not_higher"})
+
+
+def grayscale_form_errors(form: GrayscaleTaskForm, exc: ValidationError) -> None:
+    """Put ``grayscale_task_create``'s refusal on the form, next to the fields it names."""
+    if hasattr(exc, "error_dict"):
+        for key, errors in exc.error_dict.items():
+            field = GRAYSCALE_ERROR_FIELDS.get(key, key)
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+        return
+    for error in exc.error_list:
+        code = getattr(error, "code", None)
+        form.add_error("version" if code in GRAYSCALE_VERSION_CODES else None, error)
+
+
+class GrayscalePercentageForm(forms.Form):
+    percentage = forms.DecimalField(
+        label=_("New percentage"),
+        max_digits=9,
+        decimal_places=3,
+        error_messages={"required": _("Give the new percentage.")},
+    )
+
+
+class GrayscaleReplaceForm(forms.Form):
+    version = forms.CharField(label=_("Newer version"))
+
+
+class AudienceForm(forms.Form):
+    """A launch as the SDK describes it (every field optional), for the audience preview."""
+
+    PLATFORMS = [
+        ("", _("Not given")),
+        ("android", _("Android")),
+        ("ios", _("iOS")),
+        ("harmonyos", _("HarmonyOS")),
+    ]
+
+    host_app_version = _bound(_("Host app version"), "8.2.1")
+    platform = forms.ChoiceField(label=_("Platform"), required=False, choices=PLATFORMS)
+    os_version = _bound(_("OS version"), "14")
+    user_account = forms.CharField(label=_("User account"), required=False, max_length=128)
+    device_id = forms.CharField(label=_("Device id"), required=False, max_length=128)
+    guid = forms.CharField(label=_("GUID"), required=False, max_length=128)
+    network = forms.ChoiceField(label=_("Network"), required=False)
+    language = forms.CharField(
+        label=_("Language"),
+        required=False,
+        max_length=35,
+        widget=forms.TextInput(attrs={"placeholder": "zh-Hans", "spellcheck": "false"}),
+    )
+    subpackages = forms.BooleanField(
+        label=_("The SDK loads subpackages"), required=False, initial=True
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        network = self.fields["network"]
+        assert isinstance(network, forms.ChoiceField)
+        network.choices = [("", gettext("Not given"))] + [(n, NETWORK_LABELS[n]) for n in NETWORKS]
+        for name in ("user_account", "device_id", "guid"):
+            self.fields[name].widget.attrs.update({"spellcheck": "false", "autocomplete": "off"})

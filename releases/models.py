@@ -362,3 +362,7 @@ class Release(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
+
+
+from releases.grayscale.models import *  # noqa: E402, F403  (grayscale tasks, issue 11)
+from releases.runtime.models import *  # noqa: E402, F403  (the runtime revision, issue 11)

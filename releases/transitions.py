@@ -6,7 +6,7 @@ and both delivery forms are stored. The quality review runs after that and never
 
 from __future__ import annotations
 
-from releases.models import Release, Version
+from releases.models import GrayscaleTask, Release, Version
 from workspaces.transitions import InvalidTransition as InvalidTransition  # one for all
 
 S = Version.Status
@@ -33,4 +33,17 @@ RELEASE_ALLOWED: dict[str, frozenset[str]] = {
     R.WITHDRAWN: frozenset(),
     R.CANCELLED: frozenset(),
     R.ARCHIVED: frozenset(),
+}
+
+
+G = GrayscaleTask.State
+
+# A grayscale task (SPEC §6): pending until its start time, then delivering; a member suspends
+# and resumes it; it ends for good (by a member, its end time, its user limit, or a publish of
+# the same or a higher version). Ending is final: a new task is a new row.
+GRAYSCALE_ALLOWED: dict[str, frozenset[str]] = {
+    G.PENDING: frozenset({G.DELIVERING, G.ENDED}),
+    G.DELIVERING: frozenset({G.SUSPENDED, G.ENDED}),
+    G.SUSPENDED: frozenset({G.DELIVERING, G.ENDED}),
+    G.ENDED: frozenset(),
 }

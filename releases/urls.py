@@ -5,11 +5,12 @@ the mini program)."""
 
 from django.urls import path
 
-from releases.views import actions, offline, pages, releases, trial, upload
+from releases.views import actions, grayscale, offline, pages, releases, trial, upload
 
 app_name = "releases"
 
 ONE = "versions/<semver:number>/"
+TASK = "targets/<int:target_id>/grayscale/<int:task_id>/"
 
 urlpatterns = [
     path("versions/", pages.VersionListView.as_view(), name="versions"),
@@ -48,5 +49,39 @@ urlpatterns = [
         "targets/<int:target_id>/rollback/",
         releases.TargetRollbackView.as_view(),
         name="target-rollback",
+    ),
+    path(
+        "targets/<int:target_id>/grayscale/new/",
+        grayscale.GrayscaleCreateView.as_view(),
+        name="grayscale-create",
+    ),
+    path(TASK, grayscale.GrayscaleTaskView.as_view(), name="grayscale-task"),
+    path(f"{TASK}suspend/", grayscale.GrayscaleSuspendView.as_view(), name="grayscale-suspend"),
+    path(f"{TASK}resume/", grayscale.GrayscaleResumeView.as_view(), name="grayscale-resume"),
+    path(f"{TASK}end/", grayscale.GrayscaleEndView.as_view(), name="grayscale-end"),
+    path(
+        f"{TASK}percentage/",
+        grayscale.GrayscalePercentageView.as_view(),
+        name="grayscale-percentage",
+    ),
+    path(
+        f"{TASK}replace-version/",
+        grayscale.GrayscaleReplaceVersionView.as_view(),
+        name="grayscale-replace-version",
+    ),
+    path(
+        f"{TASK}schedule/pause/",
+        grayscale.GrayscaleSchedulePauseView.as_view(),
+        name="grayscale-schedule-pause",
+    ),
+    path(
+        f"{TASK}schedule/resume/",
+        grayscale.GrayscaleScheduleResumeView.as_view(),
+        name="grayscale-schedule-resume",
+    ),
+    path(
+        "targets/<int:target_id>/audience/",
+        grayscale.AudiencePreviewView.as_view(),
+        name="grayscale-preview",
     ),
 ]

@@ -230,3 +230,50 @@ def approval_kind(code: str) -> ApprovalKind | None:
 def approval_kinds() -> list[ApprovalKind]:
     """Every registered kind, by label (a filter's choices)."""
     return sorted(_APPROVAL_KINDS.values(), key=lambda kind: (kind.label, kind.code))
+
+
+# --- the runtime revision -----------------------------------------------------------------------
+# The runtime API (releases) answers from a compiled snapshot, rebuilt when its revision moves.
+# It follows the rows it reads through model signals; a write that sends none (a bulk insert)
+# calls ``runtime_changed()`` inside its transaction instead.
+
+_ON_RUNTIME_CHANGED: dict[str, Callable[[], None]] = {}
+
+
+def register_runtime_changed(name: str, function: Callable[[], None]) -> None:
+    """Call ``function()`` whenever a lower app says the runtime answers may have changed."""
+    _ON_RUNTIME_CHANGED[name] = function
+
+
+def runtime_changed() -> None:
+    """Something the runtime API answers with changed (call inside the writing transaction)."""
+    for function in _ON_RUNTIME_CHANGED.values():
+        function()
+
+
+# --- panels of the host app page --------------------------------------------------------------
+# An upper app adds a section to a host app's page (releases: the runtime API's endpoint and
+# the public key its answers are signed with). Rendered after the details, in registration order.
+
+
+@dataclass(frozen=True)
+class HostAppPanel:
+    """A template included on the host app page with ``panel`` = ``context``."""
+
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+HostAppPanelProvider = Callable[..., HostAppPanel | None]  # (*, host_app) -> panel or None
+
+_HOST_APP_PANELS: dict[str, HostAppPanelProvider] = {}
+
+
+def register_host_app_panel(name: str, provider: HostAppPanelProvider) -> None:
+    """Add a section to every host app page (registering a name again replaces it)."""
+    _HOST_APP_PANELS[name] = provider
+
+
+def host_app_panels(*, host_app: Any) -> list[HostAppPanel]:
+    panels = (provider(host_app=host_app) for provider in _HOST_APP_PANELS.values())
+    return [panel for panel in panels if panel is not None]

@@ -34,6 +34,9 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 HASH_PEPPER = env.str(
     "HASH_PEPPER", default=hashlib.sha256(f"mpp-pepper:{SECRET_KEY}".encode()).hexdigest()
 )
+# The Ed25519 key the runtime API signs its answers with: 32 random bytes in base64. Required
+# in production; elsewhere derived from SECRET_KEY (releases/runtime/signing.py).
+RUNTIME_SIGNING_KEY = env.str("RUNTIME_SIGNING_KEY", default="")
 
 INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
@@ -176,7 +179,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workspaces.sweep_webhooks",
         "schedule": timedelta(hours=1),
     },
+    # Grayscale tasks: start on their start time, end on their end time or user limit, advance
+    # staged schedules (releases/grayscale/services.py; a re-run changes nothing).
+    "releases-grayscale-tick": {
+        "task": "releases.grayscale_tick",
+        "schedule": timedelta(minutes=1),
+    },
 }
+# Task modules outside an app's ``tasks.py`` (autodiscovery finds only those).
+CELERY_IMPORTS = ("releases.grayscale.tasks",)
 # Webhooks (workspaces/webhook_transport.py): hosts that may be called over plain HTTP and at
 # private addresses (none in production), and the timeout of one delivery attempt.
 WEBHOOK_ALLOW_HTTP_HOSTS = env.list("WEBHOOK_ALLOW_HTTP_HOSTS", default=[])
@@ -333,6 +344,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The runtime API (plain Django views for the SDK) is added to the document by a hook.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "releases.runtime.schema.add_runtime_paths",
+    ],
     # Several serializers share field names ("status", "role", "kind") with different choice
     # sets; name each set once so the schema has no ambiguous enum names.
     "ENUM_NAME_OVERRIDES": {

@@ -1,6 +1,9 @@
 """Production: refuses to start without a real SECRET_KEY, host names and a way to send email;
 sign-up is closed unless turned on; every ``check --deploy`` item on."""
 
+import base64
+import binascii
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -15,6 +18,17 @@ if not SECRET_KEY or SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50:
     )
 DEBUG = False
 MPP_ENVIRONMENT = "production"
+# The runtime API signs every answer; SDKs pin its public key, so it must not follow SECRET_KEY.
+RUNTIME_SIGNING_KEY = env.str("RUNTIME_SIGNING_KEY", default="")
+try:
+    _signing_key_length = len(base64.b64decode(RUNTIME_SIGNING_KEY, validate=True))
+except (binascii.Error, ValueError):
+    _signing_key_length = 0
+if _signing_key_length != 32:
+    raise ImproperlyConfigured(
+        "RUNTIME_SIGNING_KEY must be set in production to 32 random bytes in base64, e.g. "
+        "python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())'"
+    )
 if not env.list("ALLOWED_HOSTS", default=[]):
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names the console answers on.")
 

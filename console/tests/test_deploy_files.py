@@ -40,7 +40,14 @@ def _default(value: str) -> str:
 # ``${X:?message}``: compose refuses to start when X is unset or empty.
 REQUIRED = re.compile(r"\$\{(\w+):\?[^}]+\}")
 # Variables whose value is a secret: compose must never supply one of its own.
-SECRETS = ("SECRET_KEY", "POSTGRES_PASSWORD", "HASH_PEPPER", "EMAIL_URL", "S3_SECRET_ACCESS_KEY")
+SECRETS = (
+    "SECRET_KEY",
+    "POSTGRES_PASSWORD",
+    "HASH_PEPPER",
+    "EMAIL_URL",
+    "S3_SECRET_ACCESS_KEY",
+    "RUNTIME_SIGNING_KEY",
+)
 
 
 def test_compose_has_the_five_services(compose):

@@ -305,6 +305,29 @@ b_webhook = lambda w: w.extra["b_webhook"].pk  # noqa: E731
 b_webhook_delivery = lambda w: w.extra["b_webhook_delivery"].pk  # noqa: E731
 
 
+def b_task(w: World) -> int:
+    """A grayscale task on the target of B's release, made directly (the world's release is
+    still under review; the sweep needs only the row)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from releases.grayscale.models import GrayscaleTask
+
+    release = w.extra["b_release"]
+    now = timezone.now()
+    task, _ = GrayscaleTask.objects.get_or_create(
+        target_id=release.target_id,
+        version_id=release.version_id,
+        defaults={"name": "Bravo cohort", "starts_at": now, "ends_at": now + timedelta(days=1)}
+        | {"max_users": 10, "created_at": now},
+    )
+    return task.pk
+
+
+b_task_kwargs = _b(app_id=app_id, target_id=b_target, task_id=b_task)
+
+
 def held_logo_token(w: World) -> str:
     """A logo held for B's owner between two submits of a profile form (signed, per person)."""
     return logo_hold(upload=image_upload(name="logo.png"), user_id=w.b_owner.pk)
@@ -441,6 +464,15 @@ REGISTRY: dict[str, Build] = {
     "releases-api:release-publish": _b(app_id=app_id, release_id=b_release),
     "releases-api:target-rollback": _b(app_id=app_id, target_id=b_target),
     "releases-api:target-history": _b(app_id=app_id, target_id=b_target),
+    "releases-api:grayscale-list": _b(app_id=app_id, target_id=b_target),
+    "releases-api:grayscale-detail": b_task_kwargs,
+    "releases-api:grayscale-suspend": b_task_kwargs,
+    "releases-api:grayscale-resume": b_task_kwargs,
+    "releases-api:grayscale-end": b_task_kwargs,
+    "releases-api:grayscale-percentage": b_task_kwargs,
+    "releases-api:grayscale-replace-version": b_task_kwargs,
+    "releases-api:grayscale-schedule-pause": b_task_kwargs,
+    "releases-api:grayscale-schedule-resume": b_task_kwargs,
     # --- end of versions API ---
     # --- version pages (releases/urls.py) ---
     "releases:versions": _b(app_id=app_id),
@@ -462,6 +494,16 @@ REGISTRY: dict[str, Build] = {
     "releases:release-publish": _b(app_id=app_id, release_id=b_release),
     "releases:release-withdraw": _b(app_id=app_id, release_id=b_release),
     "releases:target-rollback": _b(app_id=app_id, target_id=b_target),
+    "releases:grayscale-create": _b(app_id=app_id, target_id=b_target),
+    "releases:grayscale-task": b_task_kwargs,
+    "releases:grayscale-suspend": b_task_kwargs,
+    "releases:grayscale-resume": b_task_kwargs,
+    "releases:grayscale-end": b_task_kwargs,
+    "releases:grayscale-percentage": b_task_kwargs,
+    "releases:grayscale-replace-version": b_task_kwargs,
+    "releases:grayscale-schedule-pause": b_task_kwargs,
+    "releases:grayscale-schedule-resume": b_task_kwargs,
+    "releases:grayscale-preview": _b(app_id=app_id, target_id=b_target),
     # --- end of version pages ---
 }
 
@@ -484,6 +526,9 @@ EXEMPT: dict[str, str] = {
     "readyz": "readiness probe, no data",
     "api-schema": "the OpenAPI document, same for everyone",
     "api-docs": "Swagger UI over the schema",
+    "runtime:": "the SDK's runtime API: host app key + secret, not a session or token; a key "
+    "resolves only mini programs linked to its host app (releases/tests/test_runtime_resolve.py); "
+    "artifacts and logos are public, content addressed by digest",
 }
 
 # The sweep may only grow: lower this only when patterns are deliberately removed.
@@ -910,6 +955,16 @@ HOST_ACCESS: dict[str, str] = {
     "releases:release-publish": WRITE,
     "releases:release-withdraw": WRITE,
     "releases:target-rollback": WRITE,
+    "releases:grayscale-create": WRITE,
+    "releases:grayscale-task": READ,
+    "releases:grayscale-suspend": WRITE,
+    "releases:grayscale-resume": WRITE,
+    "releases:grayscale-end": WRITE,
+    "releases:grayscale-percentage": WRITE,
+    "releases:grayscale-replace-version": WRITE,
+    "releases:grayscale-schedule-pause": WRITE,
+    "releases:grayscale-schedule-resume": WRITE,
+    "releases:grayscale-preview": READ,
     # versions and releases API
     "releases-api:version-list": READ,
     "releases-api:version-detail": READ,
@@ -927,6 +982,15 @@ HOST_ACCESS: dict[str, str] = {
     "releases-api:release-publish": WRITE,
     "releases-api:target-rollback": WRITE,
     "releases-api:target-history": READ,
+    "releases-api:grayscale-list": READ,
+    "releases-api:grayscale-detail": READ,
+    "releases-api:grayscale-suspend": WRITE,
+    "releases-api:grayscale-resume": WRITE,
+    "releases-api:grayscale-end": WRITE,
+    "releases-api:grayscale-percentage": WRITE,
+    "releases-api:grayscale-replace-version": WRITE,
+    "releases-api:grayscale-schedule-pause": WRITE,
+    "releases-api:grayscale-schedule-resume": WRITE,
 }
 
 

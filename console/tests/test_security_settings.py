@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -27,10 +28,13 @@ def load_production(**env: str) -> subprocess.CompletedProcess:
         if k not in {"EMAIL_URL", "ALLOW_UNSENT_EMAIL", "ALLOW_SIGNUP", "DJANGO_SETTINGS_MODULE"}
     }
     environment.update(
-        DJANGO_SETTINGS_MODULE="console.settings.production",
-        SECRET_KEY=secrets.token_urlsafe(64),
-        ALLOWED_HOSTS="mpp.example.com",
-        **env,
+        {
+            "DJANGO_SETTINGS_MODULE": "console.settings.production",
+            "SECRET_KEY": secrets.token_urlsafe(64),
+            "RUNTIME_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+            "ALLOWED_HOSTS": "mpp.example.com",
+            **env,
+        }
     )
     return subprocess.run(
         [sys.executable, "-c", PRINT],
@@ -78,3 +82,10 @@ def test_production_sends_through_smtp_and_sign_up_is_closed_unless_opened():
     assert opened.returncode == 0, opened.stderr
     assert json.loads(opened.stdout)[1] is True
     assert SMTP not in closed.stderr + closed.stdout  # the URL (a password) is never printed
+
+
+@pytest.mark.parametrize("key", ["", "c2hvcnQ=", "not base64!"])
+def test_production_refuses_to_start_without_a_runtime_signing_key(key):
+    result = load_production(EMAIL_URL=SMTP, RUNTIME_SIGNING_KEY=key)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: RUNTIME_SIGNING_KEY must be set in production" in result.stderr

@@ -192,6 +192,7 @@ def test_seed_demo_replays_the_review_loop(django_capture_on_commit_callbacks):
         ("1.0.0", "Acme Wallet", "production", "released"),
         ("1.1.0", "Acme Super App", "production", "under_review"),
         ("1.1.0", "Acme Super App", "sandbox", "released"),
+        ("1.1.0", "Acme Wallet", "production", "approved"),  # delivered by a grayscale task
     ]
     assert rows("Blue Bottle Order Ahead") == [
         ("0.9.0", "Acme Super App", "production", "released"),
@@ -219,3 +220,49 @@ def test_seed_demo_replays_the_review_loop(django_capture_on_commit_callbacks):
         .published_at
     )
     assert MiniProgram.objects.get(name="Acme Parking").released_at is None
+
+
+@pytest.mark.django_db
+def test_seed_demo_holds_a_delivering_grayscale_task(django_capture_on_commit_callbacks):
+    from releases.grayscale.models import GrayscaleTask
+
+    _seed_twice(django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=StringIO())
+
+    (task,) = GrayscaleTask.objects.select_related("version", "target__host_app")
+    assert (task.state, task.version.number, task.target.host_app.name) == (
+        "delivering",
+        "1.1.0",
+        "Acme Wallet",
+    )
+    assert task.target.environment == "production"
+    # The version it delivers is approved there, not online: 1.0.0 stays online for the rest.
+    states = dict(
+        task.target.releases.values_list("version__number", "state").order_by("created_at")
+    )
+    assert states == {"1.0.0": "released", "1.1.0": "approved"}
+
+
+@pytest.mark.django_db
+def test_demo_host_apps_answer_to_the_published_sdk_credentials():
+    from workspaces.services.hostapps import host_app_authenticate
+
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())  # a re-run keeps them
+    for spec in demo.HOST_APPS:
+        app = host_app_authenticate(app_key=spec.sdk_key, secret=spec.sdk_secret)
+        assert app is not None and app.name == spec.name
+        assert host_app_authenticate(app_key=spec.sdk_key, secret="wrong") is None
+
+
+@pytest.mark.django_db
+def test_seed_demo_sdk_env_prints_the_readme_exports_only():
+    out = StringIO()
+    call_command("seed_demo", "--sdk-env", stdout=out)
+
+    wallet = next(h for h in demo.HOST_APPS if h.name == "Acme Wallet")
+    mall = MiniProgram.objects.get(name="Acme Mall")
+    assert out.getvalue() == (
+        f"export APP_KEY={wallet.sdk_key} APP_SECRET={wallet.sdk_secret} APP_ID={mall.app_id}\n"
+    )

@@ -18,6 +18,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from miniprograms.models import MiniProgram, MiniProgramTester, MiniProgramUserObjectPermission
 from workspaces import authz
 from workspaces.authz import Cap
+from workspaces.extensions import runtime_changed
 from workspaces.models import Invitation, Membership, User
 from workspaces.services.audit import audit_record
 from workspaces.services.invitations import InviteSpec, invitation_create_batch
@@ -238,6 +239,7 @@ def miniprogram_testers_add(
         [MiniProgramTester(miniprogram=mp, account=a, note=note, added_by=actor.user) for a in new]
     )
     if added:
+        runtime_changed()  # a bulk insert sends no signal: the runtime API's whitelist moved
         audit_record(
             actor=actor.user,
             verb="miniprogram.testers_add",

@@ -102,6 +102,10 @@ def release_publish(*, actor: Membership, release_id: int) -> Release:
         published_at=now,
         replaces=previous,
     )
+    # A full release ends every grayscale task of this version or a lower one there (audited).
+    from releases.grayscale.services import grayscale_end_published  # the room above this one
+
+    grayscale_end_published(actor=actor.user, target=target, version=release.version)
     if target.is_production:
         miniprogram_profile_release(miniprogram_id=miniprogram.pk, actor=actor)
         release_state_refresh(miniprogram_id=miniprogram.pk)

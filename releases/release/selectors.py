@@ -17,7 +17,8 @@ from datetime import datetime
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from miniprograms.models import MiniProgram, MiniProgramHostApp
-from releases.models import Release, ReleaseTarget, Version
+from releases.grayscale.models import GrayscaleTask
+from releases.models import Release, ReleaseTarget, TrialVersion, Version
 from workspaces.models import AuditEvent
 
 State = Release.State
@@ -242,3 +243,76 @@ def version_releases(*, version: Version) -> VersionReleases:
     for event in rows:
         events[int(event.target_id)].append(event)
     return VersionReleases(releases=releases, replaced_by=replaced_by, events=dict(events))
+
+
+# --- grayscale tasks on the console's pages ---------------------------------------------------
+
+
+def release_grayscale_by_target(*, miniprogram: MiniProgram) -> dict[int, list[GrayscaleTask]]:
+    """The grayscale tasks of every target of the mini program, newest first, each with its
+    version: one query, whatever the number of targets and tasks (the Releases tab)."""
+    found: dict[int, list[GrayscaleTask]] = defaultdict(list)
+    tasks = (
+        GrayscaleTask.objects.filter(target__miniprogram=miniprogram)
+        .select_related("version")
+        .order_by("-created_at", "-id")
+    )
+    for task in tasks:
+        found[task.target_id].append(task)
+    return found
+
+
+def release_grayscale_versions(*, target: ReleaseTarget) -> list[Version]:
+    """The versions a grayscale task on ``target`` may deliver (and a hotfix may switch to):
+    approved there and not published, higher than the version online there, newest first.
+    Empty when nothing is online (the first release of a target is a full release). Two
+    queries."""
+    online = release_online_get(target=target)
+    if online is None:
+        return []
+    floor = (online.version.major, online.version.minor, online.version.patch)
+    approved = (
+        Release.objects.filter(target=target, state=State.APPROVED)
+        .select_related("version")
+        .order_by("-version__major", "-version__minor", "-version__patch")
+    )
+    return [
+        r.version for r in approved if (r.version.major, r.version.minor, r.version.patch) > floor
+    ]
+
+
+def release_grayscale_audit_list(*, task: GrayscaleTask, workspace_id: int) -> QuerySet[AuditEvent]:
+    """The audit records of one grayscale task (created, each state change and action), newest
+    first, with who acted: one query."""
+    return (
+        AuditEvent.objects.filter(
+            workspace_id=workspace_id,
+            target_type=GrayscaleTask._meta.label_lower,
+            target_id=str(task.pk),
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def release_trial_for_tester(*, miniprogram: MiniProgram, account: str) -> Version | None:
+    """The trial version ``account`` opens when it is on the tester whitelist (the runtime gives
+    it before any grayscale or online version in production), else ``None``: one query."""
+    if not account:
+        return None
+    trial = (
+        TrialVersion.objects.filter(
+            miniprogram=miniprogram,
+            miniprogram__testers__account=account,
+        )
+        .select_related("version")
+        .first()
+    )
+    return trial.version if trial is not None else None
+
+
+def release_host_app_link(*, target: ReleaseTarget) -> MiniProgramHostApp | None:
+    """The mini program's link to the target's host app ("Release to"), or ``None``."""
+    return MiniProgramHostApp.objects.filter(
+        miniprogram_id=target.miniprogram_id, host_app_id=target.host_app_id
+    ).first()

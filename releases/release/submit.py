@@ -143,7 +143,9 @@ def release_submit(
     quality review last started has that review restarted (it never blocks the submission).
     Refused (nothing created anywhere): a version that is not ready, a host app the mini
     program is not released to (or was taken offline from), a target that already has a
-    release in progress. Off shelf is allowed: publishing is what is refused.
+    release in progress — except the approved release an unfinished grayscale task delivers,
+    which a newer version cancels (the hotfix path, ``grayscale_release_yield``). Off shelf is
+    allowed: publishing is what is refused.
     """
     miniprogram = version.miniprogram
     require_on(actor, Cap.DEVELOP_MINIPROGRAM, miniprogram)
@@ -167,6 +169,10 @@ def release_submit(
             "before submitting another version there.",
             code="open",
         )
+        # A hotfix of a grayscale task: its approved release makes room for a newer version.
+        from releases.grayscale.services import grayscale_release_yield  # the room above
+
+        grayscale_release_yield(actor=actor.user, target=target, version=version)
         if Release.objects.filter(target=target, state__in=Release.OPEN_STATES).exists():
             raise busy
         reviewed = release_needs_review(host_app=target.host_app, environment=environment)

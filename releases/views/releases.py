@@ -1,5 +1,6 @@
-"""The Releases tab (``…/releases/``), submitting a version for review (``…/versions/<n>/submit/``)
-and the tab's actions: publish, withdraw, roll back.
+"""The Releases tab (``…/releases/``: the matrix, each target's grayscale tasks, the history),
+submitting a version for review (``…/versions/<n>/submit/``) and the tab's actions: publish,
+withdraw, roll back (the grayscale pages are ``releases.views.grayscale``).
 
 Everyone who sees the mini program reads the tab. Submitting needs DEVELOP (so does withdrawing,
 which the release service then limits to the submitter or an admin); publishing and rolling
@@ -28,6 +29,7 @@ from console.paging import paginate
 from miniprograms.mixins import MiniProgramMixin
 from releases import selectors as version_selectors
 from releases.forms import SubmitForm
+from releases.grayscale.services import WHITELISTS_OUTSIDE_PRODUCTION
 from releases.models import Release, ReleaseTarget, Version
 from releases.release import selectors
 from releases.release.services import (
@@ -37,6 +39,7 @@ from releases.release.services import (
     release_withdraw,
 )
 from releases.views.base import VersionsMixin
+from releases.views.display.grayscale import grayscale_targets
 from releases.views.display.releases import (
     ENVIRONMENTS,
     environment_help,
@@ -89,6 +92,14 @@ class ReleasesView(MiniProgramMixin, TemplateView):
             chosen_target=str(chosen) if chosen is not None else "",
             page_obj=page,
             history=history_rows(page.object_list),
+            grayscale=grayscale_targets(
+                targets=targets,
+                tasks=selectors.release_grayscale_by_target(miniprogram=mp),
+                caps=self.mp_caps,
+                active_host_apps={link.host_app_id for link in links if link.is_active},
+                on_shelf=mp.is_on_shelf,
+            ),
+            whitelists_note=WHITELISTS_OUTSIDE_PRODUCTION,
         )
         return context
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
 from console import demo
@@ -17,11 +19,14 @@ from miniprograms.profile import LanguageText, ProfileInput
 from miniprograms.services.lifecycle import miniprogram_set_shelf
 from miniprograms.services.members import miniprogram_developer_assign, miniprogram_testers_add
 from miniprograms.services.profile import miniprogram_create, miniprogram_profile_patch
-from releases.models import Release, TrialVersion, Version, VersionFloor
+from releases.grayscale.services import TaskInput, grayscale_task_create
+from releases.models import Release, ReleaseTarget, TrialVersion, Version, VersionFloor
 from releases.package.versioning import parse_version
 from releases.release.services import release_publish, release_submit
+from releases.runtime.revision import runtime_revision_bump
 from releases.services.trial import trial_configure
 from releases.services.versions import version_upload
+from workspaces import keys
 from workspaces.authz import role_label
 from workspaces.models import HostApp, Membership, User, Workspace
 from workspaces.services.approvals import approval_approve, approval_reject
@@ -48,14 +53,30 @@ class Command(BaseCommand):
         "Refused in production."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--sdk-env",
+            action="store_true",
+            help="After seeding, print only shell exports for the README's runtime API examples "
+            "(APP_KEY, APP_SECRET of Acme Wallet and APP_ID of Acme Mall).",
+        )
+
     def handle(self, *args, **options):
         if settings.MPP_ENVIRONMENT == "production":
             raise CommandError("seed_demo creates accounts with a published password: not here.")
+        if options["sdk_env"]:
+            self._seed()
+            self._seed_versions()
+            self._seed_releases()
+            self._seed_grayscale()
+            self.stdout.write(self.sdk_env())
+            return
         created = self._seed()
         # Outside the seed's transaction: each upload commits, so its scan runs (in-process
         # without REDIS_URL) before the trial version is chosen among the ready ones.
         created += self._seed_versions()
         created += self._seed_releases()
+        created += self._seed_grayscale()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new objects)."))
         self.stdout.write(self.logins_table())
 
@@ -108,6 +129,15 @@ class Command(BaseCommand):
                     preview_scheme=spec.preview_scheme,
                 )
                 created += 1
+            if spec.sdk_key:
+                # Demo-only published credentials (README curl examples); never in production.
+                changed = (
+                    HostApp.objects.filter(workspace=owner.workspace, name=spec.name)
+                    .exclude(app_key=spec.sdk_key)
+                    .update(app_key=spec.sdk_key, secret_hash=keys.keyed_hash(spec.sdk_secret))
+                )
+                if changed:
+                    runtime_revision_bump()  # running SDK answers see the new key at once
         for mp_spec in demo.MINIPROGRAMS:
             owner = owners[mp_spec.workspace]
             if not MiniProgram.objects.filter(
@@ -224,6 +254,47 @@ class Command(BaseCommand):
             miniprogram_profile_patch(actor=owner, miniprogram=mp, changes=dict(mp_spec.staged))
         return created
 
+    @classmethod
+    @transaction.atomic
+    def _seed_grayscale(cls) -> int:
+        """Start :data:`demo.GRAYSCALE` (delivering from now) on targets whose version is
+        approved there; a target that already has a task is skipped."""
+        created = 0
+        workspaces = Workspace.objects.filter(slug__in=[w.slug for w in demo.WORKSPACES])
+        for spec in demo.GRAYSCALE:
+            mp = MiniProgram.objects.select_related("workspace").get(
+                workspace__in=workspaces, name__iexact=spec.miniprogram
+            )
+            target = ReleaseTarget.objects.filter(
+                miniprogram=mp, host_app__name=spec.host_app, environment=spec.environment
+            ).first()
+            version = Version.objects.filter(miniprogram=mp, number=spec.version).first()
+            if target is None or version is None or target.grayscale_tasks.exists():
+                continue
+            if not Release.objects.filter(
+                target=target, version=version, state=Release.State.APPROVED
+            ).exists():
+                continue
+            owner = Membership.objects.select_related("workspace", "user").get(
+                workspace=mp.workspace, role=Membership.Role.OWNER
+            )
+            now = timezone.now()
+            grayscale_task_create(
+                actor=owner,
+                target=target,
+                version=version,
+                data=TaskInput(
+                    name=spec.name,
+                    starts_at=now,
+                    ends_at=now + timedelta(days=spec.days),
+                    max_users=spec.max_users,
+                    accounts=list(spec.accounts),
+                    percentage=spec.percentage or None,
+                ),
+            )
+            created += 1
+        return created
+
     @staticmethod
     def _seed_miniprogram(
         spec: demo.DemoMiniProgram, *, owner: Membership, users: dict[str, User]
@@ -266,6 +337,17 @@ class Command(BaseCommand):
                 actor=owner, miniprogram=mp, on_shelf=False, reason=spec.off_shelf_reason
             )
         return mp
+
+    @staticmethod
+    def sdk_env() -> str:
+        """Shell exports: the demo SDK credentials of the host app that runs the grayscale task
+        and the App ID of the mini program it delivers."""
+        spec = demo.GRAYSCALE[0]
+        host = next(h for h in demo.HOST_APPS if h.name == spec.host_app)
+        app_id = MiniProgram.objects.get(
+            workspace__slug__in=[w.slug for w in demo.WORKSPACES], name__iexact=spec.miniprogram
+        ).app_id
+        return f"export APP_KEY={host.sdk_key} APP_SECRET={host.sdk_secret} APP_ID={app_id}\n"
 
     @staticmethod
     def logins_table() -> str:

@@ -1,0 +1,166 @@
+"""The rules about a task's version (passed review there, not online, higher than the online
+version, not the first release), the one door for ``GrayscaleTask.state`` and what the room's
+modules share (the locked task, its audit snapshot)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from miniprograms.models import MiniProgram
+from miniprograms.services.lifecycle import miniprogram_can_publish
+from releases.grayscale.admission import grayscale_cohort_forget
+from releases.grayscale.models import GrayscaleTask
+from releases.models import Release, ReleaseTarget, Version
+from releases.release.state import where
+from releases.runtime.revision import runtime_revision_bump
+from releases.transitions import GRAYSCALE_ALLOWED
+from workspaces.models import User
+from workspaces.services.audit import audit_record
+from workspaces.transitions import transition_needed
+
+State = GrayscaleTask.State
+Reason = GrayscaleTask.EndReason
+
+
+# --- the rules about versions -------------------------------------------------------------------
+
+
+def number_of(version: Version) -> tuple[int, int, int]:
+    return (version.major, version.minor, version.patch)
+
+
+def _online_version(target: ReleaseTarget) -> Version | None:
+    release = (
+        Release.objects.select_related("version")
+        .filter(target=target, state=Release.State.RELEASED)
+        .first()
+    )
+    return release.version if release is not None else None
+
+
+def require_releasable(target: ReleaseTarget, version: Version) -> None:
+    """Passed review on the target (an approved, unpublished release of it there: outside
+    production approved at once), not online, higher than the online version, and not the
+    first release of the target (that one is a full release)."""
+    approved = Release.objects.filter(
+        target=target, version=version, state=Release.State.APPROVED
+    ).exists()
+    if not approved:
+        raise ValidationError(
+            f"Version {version.number} has not passed review on {where(target)}: only an "
+            "approved version that is not published yet can be released in grayscale.",
+            code="not_approved",
+        )
+    online = _online_version(target)
+    if online is None:
+        raise ValidationError(
+            f"Nothing is online on {where(target)} yet: the first release of a mini program is "
+            f"a full release. Publish version {version.number} instead.",
+            code="first_release",
+        )
+    if online.pk == version.pk:
+        raise ValidationError(
+            f"Version {version.number} is already online on {where(target)}.", code="online"
+        )
+    if number_of(version) <= number_of(online):
+        raise ValidationError(
+            f"Version {version.number} is not higher than the online version {online.number} "
+            f"on {where(target)}: a grayscale release must be newer.",
+            code="not_higher",
+        )
+
+
+def require_on_shelf(miniprogram: MiniProgram) -> None:
+    """Off shelf, nothing new is released (a grayscale task included)."""
+    allowed, reason = miniprogram_can_publish(miniprogram)
+    if not allowed:
+        raise ValidationError(reason, code="off_shelf")
+
+
+def task_snapshot(task: GrayscaleTask) -> dict[str, Any]:
+    return {
+        "name": task.name,
+        "state": task.state,
+        "version": task.version.number,
+        "percentage": str(task.percentage) if task.percentage is not None else None,
+        "max_users": task.max_users,
+        "host_app": task.target.host_app.name,
+        "environment": task.target.environment,
+    }
+
+
+def task_audit(
+    *,
+    actor: User | None,
+    verb: str,
+    task: GrayscaleTask,
+    before: dict[str, Any] | None,
+    note: str = "",
+) -> None:
+    after: dict[str, Any] = task_snapshot(task)
+    if note:
+        after["note"] = note[:500]
+    audit_record(
+        actor=actor,
+        verb=verb,
+        workspace=task.target.miniprogram.workspace,
+        target=task,
+        before=before,
+        after=after,
+    )
+
+
+def task_locked(task_id: int) -> GrayscaleTask:
+    return (
+        GrayscaleTask.objects.select_for_update(of=("self",))
+        .select_related("version", "target__miniprogram__workspace", "target__host_app")
+        .get(pk=task_id)
+    )
+
+
+# --- the state door ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def grayscale_transition(
+    *,
+    actor: User | None,
+    task_id: int,
+    to: str,
+    note: str = "",
+    end_reason: str = "",
+    now: datetime | None = None,
+) -> tuple[GrayscaleTask, bool]:
+    """The one door for ``GrayscaleTask.state``: returns (task, changed).
+
+    Locks the row; a same-state request is a no-op (a double click, a beat re-run); anything the
+    table does not allow raises ``InvalidTransition``. Ending records ``end_reason`` and the
+    time; a first start holds the schedule's first step from now. Audited as
+    ``grayscale.<state>`` with ``note``; the runtime revision moves when delivery starts or stops.
+    Callers apply the rules first.
+    """
+    task = task_locked(task_id)
+    if not transition_needed(GRAYSCALE_ALLOWED, task.state, to):
+        return task, False
+    now = now or timezone.now()
+    before = task_snapshot(task)
+    previous, task.state = task.state, to
+    fields = ["state", "updated_at"]
+    if to == State.DELIVERING and task.schedule_step is not None and task.step_started_at is None:
+        task.step_started_at = now
+        fields.append("step_started_at")
+    if to == State.ENDED:
+        task.end_reason = end_reason or Reason.MANUAL
+        task.ended_at = now
+        fields += ["end_reason", "ended_at"]
+        transaction.on_commit(lambda: grayscale_cohort_forget(task_id))
+    task.save(update_fields=fields)
+    task_audit(actor=actor, verb=f"grayscale.{to}", task=task, before=before, note=note)
+    if State.DELIVERING in (previous, to):
+        runtime_revision_bump()
+    return task, True
