@@ -141,6 +141,24 @@ def test_only_who_may_publish_acts_on_a_task(world, action, payload, who, code):
     assert (task.state, float(task.percentage), task.version.number) == (G.DELIVERING, 5.0, "1.1.0")
 
 
+def test_the_matrices_cover_every_grayscale_route_and_method(world):
+    """Generated from the URL configuration, as releases' own matrix: a new grayscale route or
+    method fails here until a role matrix above covers it."""
+    from django.urls import resolve
+
+    from releases import api_urls
+    from workspaces.tests.routes import routed_methods
+
+    covered = {
+        (resolve(world["base"]).url_name, "get"),  # the list (whoever reads releases)
+        (resolve(world["base"]).url_name, "post"),  # create (what publishing needs)
+        (resolve(f"{world['base']}/1").url_name, "get"),  # one task
+    }
+    covered |= {(resolve(f"{world['base']}/1/{action}").url_name, "post") for action, _ in ACTIONS}
+    routed = {r for r in routed_methods(api_urls.urlpatterns) if r[0].startswith("grayscale-")}
+    assert routed and routed - covered == set()
+
+
 def test_the_journey_of_a_task_through_every_action(world):
     client = api(world["admin"].user)
     created = create(
