@@ -67,7 +67,7 @@ TYPED := workspaces/services workspaces/selectors.py workspaces/selectors_approv
 	releases/services releases/release releases/review releases/selectors.py releases/tasks.py releases/package \
 	releases/grayscale/targeting.py releases/grayscale/preview.py \
 	releases/grayscale/services releases/grayscale/selectors.py releases/grayscale/admission.py \
-	releases/grayscale/tasks.py \
+	releases/grayscale/tasks.py releases/runtime \
 	console/outbox.py console/text.py console/clientip.py console/limits.py console/paging.py \
 	console/files.py console/forms.py console/throttles.py console/formats.py console/api.py
 

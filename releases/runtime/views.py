@@ -35,6 +35,7 @@ MAX_APPS = 50
 MAX_BODY = 64 * 1024
 MAX_TEXT = 128  # any context value or App ID
 MAX_TOKEN = 1024
+MAX_ADMITTED = 100_000  # grayscale admissions remembered per snapshot (see ``_admitter``)
 CONTEXT_TEXT = (
     "host_app_version",
     "platform",
@@ -82,6 +83,11 @@ def _error(status: int, code: str, message: str) -> HttpResponse:
     return _signed(
         orjson.dumps(error_body(code=code, message=message)), status=status, headers=headers
     )
+
+
+def server_error() -> HttpResponse:
+    """A view that raised (``releases.runtime.lean`` logged it): the signed JSON error."""
+    return _error(500, "server_error", "Something went wrong on our side.")
 
 
 # --- parsing ------------------------------------------------------------------------------------
@@ -245,13 +251,34 @@ def resolve_one(
     if target is None:
         return _refused(app_id, "not_released")
     if target.candidate is not None:
-        decision = targeting.choose(target.candidate, launch(), admit=grayscale_admit)
+        decision = targeting.choose(target.candidate, launch(), admit=_admitter(snapshot))
         build = target.builds.get(decision.version or "")
         if decision.source == "grayscale" and build is not None:
             return _answer(app_id, program, build, "grayscale", preset, context)
     if target.online is None:
         return _refused(app_id, "not_released")
     return _answer(app_id, program, target.online, "online", preset, context)
+
+
+def _admitter(snapshot: Snapshot) -> Callable[[int, str, int], bool]:
+    """``grayscale_admit``, remembering in the snapshot whom it admitted: a member stays a
+    member (``releases.grayscale.admission``), so a launch of an admitted user skips the round
+    trip to Redis (or the database). Refusals are never remembered (a place may free up only
+    through a change that moves the revision, but nothing is assumed)."""
+    admitted = snapshot.admitted
+
+    def admit(task_id: int, user_key: str, max_users: int) -> bool:
+        key = (task_id, user_key, max_users)
+        if key in admitted:
+            return True
+        if not grayscale_admit(task_id, user_key, max_users):
+            return False
+        if len(admitted) >= MAX_ADMITTED:
+            admitted.clear()
+        admitted.add(key)
+        return True
+
+    return admit
 
 
 def _launch(host_app: HostAppKey, context: dict[str, Any]) -> Callable[[], targeting.Context]:
