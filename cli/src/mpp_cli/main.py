@@ -1,5 +1,6 @@
 """``mpp``: log in, upload a mini program version and follow its scan, list versions, submit
-them for release, publish, withdraw, roll back, and download offline packages.
+them for release, publish, withdraw, roll back, run grayscale tasks (``mpp grayscale …``), and
+download offline packages.
 
 Exit codes: 0 done; 1 the server refused (its message and request id are printed) or the
 package is too large; 2 usage (bad arguments, not logged in, no such path or host app); 3 the
@@ -12,8 +13,9 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import textwrap
 
-from mpp_cli import __version__, config, package, releases
+from mpp_cli import __version__, config, grayscale, package, releases
 from mpp_cli.client import ApiError, NetworkError, PackageChanged, SaveFailed
 from mpp_cli.commands import (
     API_ERROR,
@@ -39,6 +41,21 @@ FIELD_LABELS = {
     "host_app_ids": "--host-app",
     "environment": "--env",
     "note": "--note",
+    "name": "--name",
+    "starts_at": "--start",
+    "ends_at": "--end",
+    "max_users": "--max-users",
+    "percentage": "--percentage",
+    "accounts": "--accounts-file",
+    "accounts_file": "--accounts-file",
+    "device_ids": "--device-ids-file",
+    "device_ids_file": "--device-ids-file",
+    "guids": "--guids-file",
+    "guids_file": "--guids-file",
+    "networks": "--network",
+    "platforms": "--platform",
+    "host_app_version_min": "--host-app-version",
+    "host_app_version_max": "--host-app-version",
 }
 
 EXAMPLES = """\
@@ -53,6 +70,11 @@ examples:
   mpp publish 2021004112345678 42               # release 42, once approved
   mpp rollback 2021004112345678 --host-app "Acme Wallet" --env production
   mpp offline-package 2021004112345678 1.2.3 -o dist/
+  mpp grayscale list 2021004112345678 --host-app "Acme Wallet" --env production
+  mpp grayscale create 2021004112345678 1.2.4 --host-app "Acme Wallet" --env production \
+      --name "Early access" --start 2026-12-01T10:00 --end 2026-12-08T10:00 --max-users 500 \
+      --percentage 5 --accounts-file testers.txt --network wifi --platform android:13:15
+  mpp grayscale percentage 2021004112345678 7 20   # task 7: from 5 % up to 20 %
 
 Create an API token in the console under Account → API tokens. In CI, set MPP_URL and
 MPP_TOKEN instead of logging in. Exit codes: 0 done, 1 refused by the server, 2 usage error,
@@ -113,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mpp",
         description="Upload mini program packages to an MPP console, follow their scan, release "
-        "them to host apps and download offline packages.",
+        "them to host apps, run grayscale tasks and download offline packages.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -282,13 +304,180 @@ def add_release_commands(commands) -> None:
         help="the folder to save it in (default: the current one)",
     )
     offline.set_defaults(handler=releases.cmd_offline_package)
+    add_grayscale_commands(commands)
+
+
+GRAYSCALE_EXAMPLES = """\
+examples:
+  mpp grayscale list 2021004112345678 --host-app "Acme Wallet" --env production
+  mpp grayscale create 2021004112345678 1.2.4 --host-app "Acme Wallet" --env production \\
+      --name "Early access" --start 2026-12-01T10:00 --end 2026-12-08T10:00 --max-users 500 \\
+      --percentage 5 --accounts-file testers.txt --network wifi --platform android:13:15
+  mpp grayscale suspend 2021004112345678 7
+  mpp grayscale percentage 2021004112345678 7 20
+  mpp grayscale replace-version 2021004112345678 7 1.2.5   # the hotfix path
+  mpp grayscale end 2021004112345678 7 --note "Full release next"
+"""
+
+
+def add_grayscale_commands(commands) -> None:
+    group = commands.add_parser(
+        "grayscale",
+        help="grayscale tasks: deliver a version to some users before everyone",
+        description=textwrap.fill(
+            "A grayscale task delivers an approved version, newer than the one online, to the "
+            "users of one host app and environment who match all its conditions, up to a "
+            "number of users and until its end time. Tasks are pending → delivering ⇄ "
+            "suspended → ended. Creating and acting on tasks needs what publishing needs "
+            "(Owner or Admin).",
+            width=78,
+        ),
+        epilog=GRAYSCALE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    group.set_defaults(handler=None, group_parser=group)
+    sub = group.add_subparsers(dest="grayscale_command", metavar="ACTION")
+
+    def where(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "--host-app", required=True, metavar="NAME_OR_ID", help="the host app, by name or id"
+        )
+        command.add_argument(
+            "--env",
+            required=True,
+            choices=releases.ENVIRONMENTS,
+            metavar="ENV",
+            help="development, test, sandbox or production",
+        )
+
+    listing = sub.add_parser(
+        "list",
+        help="the tasks of one host app and environment, newest first",
+        description="One line per task, newest first: its id (for the actions), name, version, "
+        "state, users delivered / limit and percentage.",
+    )
+    _app_id_and_workspace(listing)
+    where(listing)
+    listing.add_argument("--json", action="store_true", help="print the tasks as JSON")
+    listing.set_defaults(handler=grayscale.cmd_list)
+
+    create = sub.add_parser(
+        "create",
+        help="start a grayscale task",
+        description=textwrap.fill(
+            "Start a task for VERSION (approved on that host app and environment, not online, "
+            "higher than the online version; the first release of a target is a full "
+            "release). A user gets it only when all the conditions match. Target lists are "
+            ".txt files, one value per line, up to 100,000 lines: the server reports every bad "
+            "line by its number and keeps nothing. Times are ISO 8601 (without an offset: "
+            "local time).",
+            width=78,
+        ),
+        epilog=GRAYSCALE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _app_id_and_workspace(create)
+    create.add_argument("version", metavar="VERSION", type=version_arg, help="MAJOR.MINOR.PATCH")
+    where(create)
+    create.add_argument("--name", required=True, help="the task's name (up to 20 characters)")
+    create.add_argument(
+        "--start", required=True, type=grayscale.when_arg, metavar="TIME", help="when it starts"
+    )
+    create.add_argument(
+        "--end", required=True, type=grayscale.when_arg, metavar="TIME", help="when it ends"
+    )
+    create.add_argument(
+        "--max-users",
+        required=True,
+        type=grayscale.max_users_arg,
+        metavar="N",
+        help="the most users it delivers to",
+    )
+    create.add_argument(
+        "--percentage",
+        type=grayscale.percentage_arg,
+        metavar="P",
+        help="only this share of the matching users (more than 0, at most 100; it can be "
+        "raised later, never lowered)",
+    )
+    for flag, what in (
+        ("--accounts-file", "user accounts"),
+        ("--device-ids-file", "device ids"),
+        ("--guids-file", "GUIDs"),
+    ):
+        create.add_argument(flag, metavar="FILE.txt", help=f"only these {what}, one a line")
+    create.add_argument(
+        "--network",
+        action="append",
+        choices=grayscale.NETWORKS,
+        metavar="TYPE",
+        help=f"only on this network type ({', '.join(grayscale.NETWORKS)}; repeat for several)",
+    )
+    create.add_argument(
+        "--platform",
+        action="append",
+        type=grayscale.platform_arg,
+        metavar="OS[:MIN[:MAX]]",
+        help="only on this platform, optionally an OS version range: android:13:15, ios:16: "
+        "(repeat for both)",
+    )
+    create.add_argument(
+        "--host-app-version",
+        type=grayscale.range_arg,
+        metavar="MIN:MAX",
+        help="only in these host app versions (8.0:9.0; either side may be empty)",
+    )
+    create.set_defaults(handler=grayscale.cmd_create)
+
+    def one_task(name: str, text: str, handler) -> argparse.ArgumentParser:
+        command = sub.add_parser(
+            name,
+            help=text,
+            description=f"{text[0].upper()}{text[1:]}. TASK_ID is in `mpp grayscale list`.",
+        )
+        _app_id_and_workspace(command)
+        command.add_argument(
+            "task_id", metavar="TASK_ID", type=grayscale.task_id_arg, help="the task's id"
+        )
+        command.set_defaults(handler=handler)
+        return command
+
+    suspend = one_task(
+        "suspend", "stop a delivering task for now (resume restarts it)", grayscale.cmd_suspend
+    )
+    suspend.add_argument("--note", default="", help="why (kept in the audit log)")
+    one_task(
+        "resume",
+        "deliver a suspended task again (refused after its end time or at its user limit)",
+        grayscale.cmd_resume,
+    )
+    end = one_task(
+        "end", "end a task for good: its users get the online version again", grayscale.cmd_end
+    )
+    end.add_argument("--note", default="", help="why (kept in the audit log)")
+    percentage = one_task(
+        "percentage",
+        "raise a task's percentage (only up: users already in stay in)",
+        grayscale.cmd_percentage,
+    )
+    percentage.add_argument(
+        "percentage", metavar="PERCENTAGE", type=grayscale.percentage_arg, help="the new share"
+    )
+    replace = one_task(
+        "replace-version",
+        "give an unfinished task a newer approved version for the same users (a hotfix)",
+        grayscale.cmd_replace_version,
+    )
+    replace.add_argument(
+        "version", metavar="VERSION", type=version_arg, help="the newer version, MAJOR.MINOR.PATCH"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
-        parser.print_help(sys.stderr)
+        getattr(args, "group_parser", parser).print_help(sys.stderr)
         return USAGE
     try:
         return args.handler(args)
