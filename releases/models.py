@@ -109,6 +109,11 @@ class Version(models.Model):
         return f"{self.miniprogram_id} {self.number}"
 
     @property
+    def semver(self) -> tuple[int, int, int]:
+        """(major, minor, patch): how versions compare ("higher than the online version")."""
+        return (self.major, self.minor, self.patch)
+
+    @property
     def is_large(self) -> bool:
         """8 MB or more (under the 100 MB limit): accepted with the large-package warning."""
         return self.package_size >= LARGE_PACKAGE

@@ -11,11 +11,11 @@ from django.db.models import Max
 from django.utils import timezone
 
 from console.text import clean_display_text
-from miniprograms.models import MiniProgram
-from miniprograms.services.lifecycle import miniprogram_can_publish, miniprogram_released_at_set
+from miniprograms.services.lifecycle import miniprogram_released_at_set
 from miniprograms.services.profile import miniprogram_profile_release
 from releases.models import Release, ReleaseTarget
 from releases.release.events import release_event
+from releases.release.selectors import release_online_get
 from releases.release.state import (
     NOTES_MAX,
     TWO_ROLLBACKS,
@@ -23,6 +23,7 @@ from releases.release.state import (
     State,
     locked_target,
     release_transition,
+    require_can_publish,
     require_on,
     snapshot,
     where,
@@ -49,20 +50,6 @@ def release_state_refresh(*, miniprogram_id: int) -> None:
     )
 
 
-def _online(target: ReleaseTarget) -> Release | None:
-    return (
-        Release.objects.select_related("version", "replaces__version")
-        .filter(target=target, state=State.RELEASED)
-        .first()
-    )
-
-
-def _require_can_publish(miniprogram: MiniProgram) -> None:
-    allowed, reason = miniprogram_can_publish(miniprogram)
-    if not allowed:
-        raise ValidationError(reason, code="off_shelf")
-
-
 @transaction.atomic
 def release_publish(*, actor: Membership, release_id: int) -> Release:
     """Put an approved release online on its target; the previous online release is archived.
@@ -77,7 +64,7 @@ def release_publish(*, actor: Membership, release_id: int) -> Release:
     miniprogram = found.target.miniprogram
     require_on(actor, Cap.MANAGE_MINIPROGRAM, miniprogram)
     target = locked_target(found.target_id)
-    _require_can_publish(target.miniprogram)
+    require_can_publish(target.miniprogram)
     release = Release.objects.select_for_update(of=("self",)).get(pk=release_id)
     if release.state == State.RELEASED:
         return release
@@ -89,7 +76,7 @@ def release_publish(*, actor: Membership, release_id: int) -> Release:
             code="state",
         )
     now = timezone.now()
-    previous = _online(target)
+    previous = release_online_get(target=target)
     if previous is not None:
         release_transition(
             actor=actor.user, release_id=previous.pk, to=State.ARCHIVED, archived_at=now
@@ -125,11 +112,11 @@ def release_rollback(*, actor: Membership, target_id: int, note: str = "") -> Re
     found = ReleaseTarget.objects.select_related("miniprogram").get(pk=target_id)
     require_on(actor, Cap.MANAGE_MINIPROGRAM, found.miniprogram)
     target = locked_target(target_id)
-    _require_can_publish(target.miniprogram)
+    require_can_publish(target.miniprogram)
     note = clean_display_text(note or "", label="The note", field="note", multiline=True)
     if len(note) > NOTES_MAX:
         raise ValidationError({"note": f"Keep the note to {NOTES_MAX} characters."})
-    current = _online(target)
+    current = release_online_get(target=target)
     if current is None:
         raise ValidationError(
             f"Nothing is online on {where(target)}: there is nothing to roll back."

@@ -11,9 +11,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from miniprograms.models import MiniProgram
+from miniprograms.services.lifecycle import miniprogram_can_publish
 from releases.models import Release, ReleaseTarget
 from releases.release import events
 from releases.transitions import RELEASE_ALLOWED
@@ -69,6 +71,14 @@ def require_on(actor: Membership, cap: Cap, miniprogram: MiniProgram) -> None:
     if actor.workspace_id != miniprogram.workspace_id:
         raise CapabilityDenied(cap=cap, member=actor)
     authz.require(actor, cap, miniprogram)
+
+
+def require_can_publish(miniprogram: MiniProgram) -> None:
+    """Off shelf, nothing new goes online: no publish, rollback or grayscale task (the
+    sentence is ``miniprogram_can_publish``'s)."""
+    allowed, reason = miniprogram_can_publish(miniprogram)
+    if not allowed:
+        raise ValidationError(reason, code="off_shelf")
 
 
 def locked_target(target_id: int) -> ReleaseTarget:

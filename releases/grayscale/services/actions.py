@@ -22,15 +22,13 @@ from releases.grayscale.services.inputs import (
 )
 from releases.grayscale.services.state import (
     grayscale_transition,
-    number_of,
-    require_on_shelf,
     require_releasable,
     task_audit,
     task_locked,
     task_snapshot,
 )
 from releases.models import ReleaseTarget, Version
-from releases.release.state import locked_target, require_on
+from releases.release.state import locked_target, require_can_publish, require_on
 from releases.runtime.revision import runtime_revision_bump
 from workspaces.authz import Cap
 from workspaces.models import Membership
@@ -62,7 +60,7 @@ def grayscale_task_create(
     target = locked_target(target.pk)
     if version.miniprogram_id != target.miniprogram_id:
         raise ValidationError("This version belongs to another mini program.")
-    require_on_shelf(target.miniprogram)
+    require_can_publish(target.miniprogram)
     require_releasable(target, version)
     lo, hi = cleaned["host_app_version"]
     task = GrayscaleTask.objects.create(
@@ -266,13 +264,13 @@ def grayscale_task_replace_version(
     _require_unfinished(task)
     if version.miniprogram_id != task.target.miniprogram_id:
         raise ValidationError("This version belongs to another mini program.")
-    if number_of(version) <= number_of(task.version):
+    if version.semver <= task.version.semver:
         raise ValidationError(
             f"Version {version.number} is not newer than the task's version "
             f"{task.version.number}: a hotfix replaces it with a newer approved version.",
             code="not_newer",
         )
-    require_on_shelf(task.target.miniprogram)
+    require_can_publish(task.target.miniprogram)
     require_releasable(task.target, version)
     before = task_snapshot(task)
     task.version = version

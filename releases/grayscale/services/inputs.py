@@ -18,7 +18,7 @@ from releases.grayscale.models import (
     PLATFORMS,
     GrayscaleTargetList,
 )
-from releases.grayscale.targeting import parse_target_list
+from releases.grayscale.targeting import compare_versions, parse_target_list
 
 Kind = GrayscaleTargetList.Kind
 
@@ -79,17 +79,10 @@ def _clean_bound(value: str, *, what: str) -> str:
     return value
 
 
-def _key(value: str) -> tuple[int, ...]:
-    parts = [int(p) for p in value.split(".")]
-    while parts and parts[-1] == 0:
-        parts.pop()
-    return tuple(parts)
-
-
 def _clean_range(lo: str, hi: str, *, what: str) -> tuple[str, str]:
     lo = _clean_bound(lo, what=f"lowest {what}")
     hi = _clean_bound(hi, what=f"highest {what}")
-    if lo and hi and _key(lo) > _key(hi):
+    if lo and hi and compare_versions(lo, hi) > 0:
         raise ValidationError(f"The lowest {what} ({lo}) is higher than the highest ({hi}).")
     return lo, hi
 

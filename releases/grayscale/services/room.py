@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from miniprograms.models import MiniProgramHostApp
 from releases.grayscale.models import GrayscaleTask
-from releases.grayscale.services.state import grayscale_transition, number_of
+from releases.grayscale.services.state import grayscale_transition
 from releases.models import Release, ReleaseTarget, Version
 from releases.release.review import offline_reason
 from releases.release.state import release_transition, where
@@ -24,7 +24,7 @@ def grayscale_end_published(*, actor: User | None, target: ReleaseTarget, versio
     for pk, major, minor, patch in tasks.order_by("pk").values_list(
         "pk", "version__major", "version__minor", "version__patch"
     ):
-        if (major, minor, patch) <= number_of(version):
+        if (major, minor, patch) <= version.semver:
             _, changed = grayscale_transition(
                 actor=actor,
                 task_id=pk,
@@ -69,7 +69,7 @@ def grayscale_release_yield(*, actor: User | None, target: ReleaseTarget, versio
         .filter(target=target, state=Release.State.APPROVED)
         .first()
     )
-    if release is None or number_of(version) <= number_of(release.version):
+    if release is None or version.semver <= release.version.semver:
         return False
     task = (
         GrayscaleTask.objects.filter(

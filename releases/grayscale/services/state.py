@@ -11,11 +11,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from miniprograms.models import MiniProgram
-from miniprograms.services.lifecycle import miniprogram_can_publish
 from releases.grayscale.admission import grayscale_cohort_forget
 from releases.grayscale.models import GrayscaleTask
 from releases.models import Release, ReleaseTarget, Version
+from releases.release.selectors import release_online_get
 from releases.release.state import where
 from releases.runtime.revision import runtime_revision_bump
 from releases.transitions import GRAYSCALE_ALLOWED
@@ -28,19 +27,6 @@ Reason = GrayscaleTask.EndReason
 
 
 # --- the rules about versions -------------------------------------------------------------------
-
-
-def number_of(version: Version) -> tuple[int, int, int]:
-    return (version.major, version.minor, version.patch)
-
-
-def _online_version(target: ReleaseTarget) -> Version | None:
-    release = (
-        Release.objects.select_related("version")
-        .filter(target=target, state=Release.State.RELEASED)
-        .first()
-    )
-    return release.version if release is not None else None
 
 
 def require_releasable(target: ReleaseTarget, version: Version) -> None:
@@ -56,7 +42,8 @@ def require_releasable(target: ReleaseTarget, version: Version) -> None:
             "approved version that is not published yet can be released in grayscale.",
             code="not_approved",
         )
-    online = _online_version(target)
+    online_release = release_online_get(target=target)
+    online = online_release.version if online_release is not None else None
     if online is None:
         raise ValidationError(
             f"Nothing is online on {where(target)} yet: the first release of a mini program is "
@@ -67,19 +54,12 @@ def require_releasable(target: ReleaseTarget, version: Version) -> None:
         raise ValidationError(
             f"Version {version.number} is already online on {where(target)}.", code="online"
         )
-    if number_of(version) <= number_of(online):
+    if version.semver <= online.semver:
         raise ValidationError(
             f"Version {version.number} is not higher than the online version {online.number} "
             f"on {where(target)}: a grayscale release must be newer.",
             code="not_higher",
         )
-
-
-def require_on_shelf(miniprogram: MiniProgram) -> None:
-    """Off shelf, nothing new is released (a grayscale task included)."""
-    allowed, reason = miniprogram_can_publish(miniprogram)
-    if not allowed:
-        raise ValidationError(reason, code="off_shelf")
 
 
 def task_snapshot(task: GrayscaleTask) -> dict[str, Any]:

@@ -56,10 +56,6 @@ def pct(value: Decimal | float | None) -> str:
     return f"{text} %"
 
 
-def version_key(version: Version) -> tuple[int, int, int]:
-    return (version.major, version.minor, version.patch)
-
-
 # --- progress -----------------------------------------------------------------------------------
 
 
@@ -132,7 +128,7 @@ def _create_note(online: Release | None, pending: Release | None) -> tuple[bool,
             "To start a task, submit a version higher than %(number)s for review here; once it "
             "is approved it can be released in grayscale instead of published."
         ) % {"number": online.version.number}
-    if version_key(pending.version) <= version_key(online.version):
+    if pending.version.semver <= online.version.semver:
         return False, gettext(
             "Version %(number)s, approved here, is not higher than the online version "
             "%(online)s: a grayscale release must be newer."
@@ -333,7 +329,7 @@ def task_actions(
             actions.schedule_pause = gettext(
                 "The schedule stays at %(pct)s until you resume it; the task keeps delivering."
             ) % {"pct": pct(task.percentage)}
-    actions.replace_versions = [v for v in newer if version_key(v) > version_key(task.version)]
+    actions.replace_versions = [v for v in newer if v.semver > task.version.semver]
     if not actions.replace_versions:
         actions.replace_note = (
             gettext(
