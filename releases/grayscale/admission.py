@@ -80,12 +80,21 @@ def _seed(client: Any, task_id: int) -> None:
     client.set(seeded, "1")
 
 
+def _write_admission(task_id: int, user_key: str) -> None:
+    """The admission row and the task's count ("users delivered"), together."""
+    GrayscaleAdmission.objects.create(task_id=task_id, user_key=user_key)
+    GrayscaleTask.objects.filter(pk=task_id).update(admitted_users=F("admitted_users") + 1)
+
+
+def _is_member(task_id: int, user_key: str) -> bool:
+    return GrayscaleAdmission.objects.filter(task_id=task_id, user_key=user_key).exists()
+
+
 def _record(task_id: int, user_key: str) -> None:
-    """Persist an admission Redis made (once per user): the row, and the task's count."""
+    """Persist an admission Redis made (once per user)."""
     try:
         with transaction.atomic():
-            GrayscaleAdmission.objects.create(task_id=task_id, user_key=user_key)
-            GrayscaleTask.objects.filter(pk=task_id).update(admitted_users=F("admitted_users") + 1)
+            _write_admission(task_id, user_key)
     except IntegrityError:
         logger.info("grayscale: %s already recorded in task %s", user_key, task_id)
 
@@ -103,7 +112,7 @@ def _admit_redis(url: str, task_id: int, user_key: str, max_users: int) -> bool:
 
 
 def _admit_db(task_id: int, user_key: str, max_users: int) -> bool:
-    if GrayscaleAdmission.objects.filter(task_id=task_id, user_key=user_key).exists():
+    if _is_member(task_id, user_key):
         return True
     with transaction.atomic():
         # The task row is the lock every newcomer of this task queues on.
@@ -115,17 +124,12 @@ def _admit_db(task_id: int, user_key: str, max_users: int) -> bool:
         )
         if task is None:
             return False
-        if GrayscaleAdmission.objects.filter(task_id=task_id, user_key=user_key).exists():
+        if _is_member(task_id, user_key):
             return True  # admitted by a concurrent launch while this one waited for the lock
         if task.admitted_users >= min(max_users, task.max_users):
             return False
-        GrayscaleAdmission.objects.create(task_id=task_id, user_key=user_key)
-        GrayscaleTask.objects.filter(pk=task_id).update(admitted_users=F("admitted_users") + 1)
+        _write_admission(task_id, user_key)
     return True
-
-
-def _is_member(task_id: int, user_key: str) -> bool:
-    return GrayscaleAdmission.objects.filter(task_id=task_id, user_key=user_key).exists()
 
 
 def grayscale_admit(task_id: int, user_key: str, max_users: int) -> bool:
