@@ -8,6 +8,10 @@ sweep can fill them; mini programs are addressed by their public App ID.
 from django.urls import path
 
 from miniprograms.api import hosted, industries, lifecycle, members, programs
+from miniprograms.domains import api_urls as domains_api_urls
+from miniprograms.envvars import api_urls as envvars_api_urls
+from miniprograms.jsapis import api_urls as jsapis_api_urls
+from miniprograms.secrets import api_urls as secrets_api_urls
 
 app_name = "miniprograms-api"
 
@@ -56,4 +60,12 @@ urlpatterns = [
         hosted.HostedMiniProgramDetailView.as_view(),
         name="hosted-miniprogram-detail",
     ),
+]
+
+# Development settings (issue 12): each feature lists its own routes.
+urlpatterns += [
+    *domains_api_urls.urlpatterns,
+    *jsapis_api_urls.urlpatterns,
+    *secrets_api_urls.urlpatterns,
+    *envvars_api_urls.urlpatterns,
 ]

@@ -253,3 +253,10 @@ class MiniProgramUserObjectPermission(UserObjectPermissionBase):
     class Meta(UserObjectPermissionBase.Meta):
         verbose_name = _("mini program grant")
         verbose_name_plural = _("mini program grants")
+
+
+# Development settings (issue 12): each feature keeps its models in its own package.
+from miniprograms.domains.models import *  # noqa: E402, F403
+from miniprograms.envvars.models import *  # noqa: E402, F403
+from miniprograms.jsapis.models import *  # noqa: E402, F403
+from miniprograms.secrets.models import *  # noqa: E402, F403

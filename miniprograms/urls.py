@@ -1,6 +1,6 @@
 """Mini program pages: ``/w/<workspace_slug>/miniprograms/…`` (namespace ``miniprograms``)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from miniprograms.views import actions, hosted, members, pages
 
@@ -45,4 +45,6 @@ urlpatterns = [
         members.TesterRemoveView.as_view(),
         name="tester-remove",
     ),
+    # --- the Development tab (issue 12; miniprograms/development/urls.py) ---
+    path("<appid:app_id>/development/", include("miniprograms.development.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Development settings: domains (issue 12)."""

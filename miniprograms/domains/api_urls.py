@@ -1,0 +1,3 @@
+"""API routes: domains (inside the ``miniprograms-api`` namespace)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Tenant pages: domains (namespace ``development``)."""
+
+urlpatterns: list = []

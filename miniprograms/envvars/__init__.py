@@ -1,0 +1,1 @@
+"""Development settings: envvars (issue 12)."""

@@ -1,0 +1,3 @@
+"""API routes: envvars (inside the ``miniprograms-api`` namespace)."""
+
+urlpatterns: list = []

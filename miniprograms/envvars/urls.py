@@ -1,0 +1,3 @@
+"""Development tab pages: envvars."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Development settings: jsapis (issue 12)."""

@@ -1,0 +1,3 @@
+"""API routes: jsapis (inside the ``miniprograms-api`` namespace)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Tenant pages: jsapis (namespace ``development``)."""
+
+urlpatterns: list = []

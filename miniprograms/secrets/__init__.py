@@ -1,0 +1,1 @@
+"""Development settings: secrets (issue 12)."""

@@ -1,0 +1,3 @@
+"""API routes: secrets (inside the ``miniprograms-api`` namespace)."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Models: secrets (imported by ``miniprograms.models``; refer to other models by string)."""

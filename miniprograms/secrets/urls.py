@@ -1,0 +1,3 @@
+"""Development tab pages: secrets."""
+
+urlpatterns: list = []
