@@ -38,6 +38,10 @@ class Cap(StrEnum):
     DEVELOP_MINIPROGRAM = "miniprograms.develop_miniprogram"
     MANAGE_MINIPROGRAM = "miniprograms.manage_miniprogram"
     DELETE_MINIPROGRAM = "miniprograms.delete_miniprogram"
+    # development settings (issue 12; miniprograms.domains/jsapis/secrets/envvars)
+    MANAGE_APP_SECRET = "miniprograms.manage_appsecret"
+    MANAGE_JSAPI_CATALOGUE = "miniprograms.manage_jsapicatalogue"
+    MANAGE_DOMAIN_POLICY = "miniprograms.manage_domainpolicy"
 
 
 # What each capability lets a person do, for the "Roles & permissions" page.
@@ -60,6 +64,11 @@ CAP_DESCRIPTIONS: dict[Cap, str] = {
     Cap.MANAGE_MINIPROGRAM: "Put mini programs on or off shelf, take them offline from a host "
     "app, assign developers",
     Cap.DELETE_MINIPROGRAM: "Delete mini programs (irreversible)",
+    Cap.MANAGE_APP_SECRET: "Generate, reset, freeze and unfreeze a mini program's AppSecret",
+    Cap.MANAGE_JSAPI_CATALOGUE: "Edit the JSAPI catalogue and features that host apps offer "
+    "(tenant workspaces)",
+    Cap.MANAGE_DOMAIN_POLICY: "Restrict mini programs' server domains and let developer "
+    "workspaces edit theirs (tenant workspaces)",
 }
 
 # Capabilities that exist only in one kind of workspace.
@@ -70,6 +79,8 @@ CAP_KINDS: dict[Cap, frozenset[str]] = {
     # Requests are decided by the tenant whose host apps they concern; a developer workspace
     # only asks.
     Cap.DECIDE_APPROVALS: frozenset({Kind.TENANT}),
+    Cap.MANAGE_JSAPI_CATALOGUE: frozenset({Kind.TENANT}),
+    Cap.MANAGE_DOMAIN_POLICY: frozenset({Kind.TENANT}),
 }
 
 _EVERYONE = frozenset({Cap.VIEW_WORKSPACE, Cap.VIEW_MEMBERS, Cap.VIEW_HOST_APPS})
@@ -87,6 +98,9 @@ _ADMIN = _EVERYONE | frozenset(
         Cap.MANAGE_DEVELOPER_WORKSPACES,
         Cap.MANAGE_AUTHORIZATIONS,
         Cap.DECIDE_APPROVALS,
+        Cap.MANAGE_APP_SECRET,
+        Cap.MANAGE_JSAPI_CATALOGUE,
+        Cap.MANAGE_DOMAIN_POLICY,
     }
 )
 
