@@ -9,9 +9,9 @@
    conditions and user limits. Rows are bulk-created: a benchmark needs the data, not the
    services' audit trail.
 2. Serves the console (``console.wsgi``) with gunicorn, 2 sync workers, under production's
-   settings (``bench.settings_resolve``: production + a header naming the worker), and the bare
-   app (``bench/resolve_bare.py``: orjson, a body of the same size) with the same gunicorn
-   options.
+   settings (``bench.settings_resolve``; ``bench/resolve_wsgi.py`` adds a header naming the
+   worker), and the bare app (``bench/resolve_bare.py``: orjson, a body of the same size) with
+   the same gunicorn options.
 3. Builds a pool of varied launches (host app, environment, device, account, platform, OS and
    app version, network, language; 20 App IDs each, two of them with a grayscale task), sends
    each once to the real endpoint to check it and keep its ETag, then drives both servers
@@ -706,11 +706,12 @@ def snapshot_child() -> None:
     first = time.perf_counter() - started
     gc.collect()
     grown = rss_mb() - before
-    targets = getattr(snapshot, "targets", {})
+    # host app → App ID → link; (host app, environment) → App ID → build or grayscale target
+    targets = [t for of_group in snapshot.targets.values() for t in of_group.values()]
     counts = {
-        "links": len(getattr(snapshot, "links", ())),
+        "links": sum(len(of_host) for of_host in snapshot.links.values()),
         "targets": len(targets),
-        "grayscale_targets": sum(1 for t in targets.values() if getattr(t, "candidate", None)),
+        "grayscale_targets": sum(1 for t in targets if getattr(t, "candidate", None)),
     }
     del snapshot
     times = []
@@ -770,7 +771,7 @@ def load_phase(args: argparse.Namespace, env: dict[str, str], seeded: Seeded) ->
     pool = request_pool(seeded, size=args.pool, rng=random.Random(7))  # noqa: S311 - test data, reproducible
     servers: list[Server] = []
     try:
-        real = start_server("real", "console.wsgi", env, args.workers)
+        real = start_server("real", "bench.resolve_wsgi:application", env, args.workers)
         servers.append(real)
         if post(real.port, *pool[0])[0] == 404:
             return [("runtime API: not available (POST /runtime/v1/resolve answers 404)", None)]

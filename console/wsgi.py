@@ -1,6 +1,7 @@
 """WSGI entry point. ``/runtime/v1/resolve`` and ``/runtime/v1/keys`` take the runtime API's
-lean path (``releases.runtime.lean``: only the middleware an SDK answer needs); every other
-path goes through Django's full stack."""
+lean path (``releases.runtime.lean``: their 200 and 304 answers from a plain WSGI callable,
+``FastPath``, everything else through a Django handler with only the middleware an SDK answer
+needs); every other path goes through Django's full stack."""
 
 import os
 

@@ -62,6 +62,16 @@ urlpatterns = [
         hostapps.HostAppResetSecretView.as_view(),
         name="host-app-reset-secret",
     ),
+    path(
+        f"{W}/host-apps/<int:host_app_id>/freeze-key",
+        hostapps.HostAppFreezeKeyView.as_view(),
+        name="host-app-freeze-key",
+    ),
+    path(
+        f"{W}/host-apps/<int:host_app_id>/unfreeze-key",
+        hostapps.HostAppUnfreezeKeyView.as_view(),
+        name="host-app-unfreeze-key",
+    ),
     # --- developer workspaces of a tenant ---
     path(
         f"{W}/developer-workspaces",

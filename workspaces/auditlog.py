@@ -92,6 +92,13 @@ def register_audit_verbs(sentences: Mapping[str, Sentence]) -> None:
     _SENTENCES.update(sentences)
 
 
+def audit_known_verbs() -> list[str]:
+    """Every verb an app registered, sorted: the audit log's action filter offers these (the
+    known set costs nothing to read, where a DISTINCT over a workspace's events reads them
+    all; a verb nobody registered can still be typed as a prefix in the URL)."""
+    return sorted(_SENTENCES)
+
+
 def register_audit_target_label(model_label: str, function: TargetLabel) -> None:
     """How an object of ``model_label`` (``"releases.version"``) is named in the log: stored on
     the event when it is written, so it still reads well after the object is gone."""
@@ -259,6 +266,8 @@ register_audit_verbs(
         "host_app.create": _("{actor} added the host app {target}"),
         "host_app.update": _("{actor} updated the host app {target}"),
         "host_app.reset_secret": _("{actor} reset the SDK secret of the host app {target}"),
+        "host_app.freeze_key": _("{actor} froze the SDK key of the host app {target}"),
+        "host_app.unfreeze_key": _("{actor} unfroze the SDK key of the host app {target}"),
         # webhooks (services/webhooks.py)
         "webhook.create": _("{actor} added the webhook endpoint {target}"),
         "webhook.update": _("{actor} updated the webhook endpoint {target}"),

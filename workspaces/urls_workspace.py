@@ -72,6 +72,16 @@ urlpatterns = [
         name="host-app-reset-secret",
     ),
     path(
+        "host-apps/<int:host_app_id>/freeze-key/",
+        hostapps.HostAppFreezeKeyView.as_view(freeze=True),
+        name="host-app-freeze-key",
+    ),
+    path(
+        "host-apps/<int:host_app_id>/unfreeze-key/",
+        hostapps.HostAppFreezeKeyView.as_view(freeze=False),
+        name="host-app-unfreeze-key",
+    ),
+    path(
         "host-apps/<int:host_app_id>/icon/",
         hostapps.HostAppIconView.as_view(),
         name="host-app-icon",

@@ -11,8 +11,8 @@ the old secret stops working at once, in every process, within the check window.
 from __future__ import annotations
 
 import hashlib
-
-from django.http import HttpRequest
+from collections.abc import Mapping
+from typing import Any
 
 from releases.runtime.snapshot import HostAppKey, Snapshot
 from workspaces.keys import keyed_hash_matches
@@ -23,10 +23,11 @@ MAX_CREDENTIAL = 256
 MAX_CACHED = 10_000  # successful checks kept per snapshot (one per host app and secret)
 
 
-def credentials(request: HttpRequest) -> tuple[str, str]:
-    """(app key, secret) as the request sends them; empty strings when missing."""
-    key = request.META.get(KEY_HEADER, "").strip()
-    scheme, _, secret = request.META.get(AUTHORIZATION, "").strip().partition(" ")
+def credentials(meta: Mapping[str, Any]) -> tuple[str, str]:
+    """(app key, secret) as the request sends them (``meta``: the WSGI environ or
+    ``request.META``); empty strings when missing."""
+    key = meta.get(KEY_HEADER, "").strip()
+    scheme, _, secret = meta.get(AUTHORIZATION, "").strip().partition(" ")
     if scheme.lower() != "bearer":
         secret = ""
     return key[:MAX_CREDENTIAL], secret.strip()[:MAX_CREDENTIAL]

@@ -4,7 +4,8 @@ The URLs are content addressed (the artifact's SHA-256; a digest of the logo's s
 an answer is immutable: cached for a year by the SDK and any CDN. On S3 the route answers with a
 presigned URL instead (the bytes never pass through the web process). Only files the snapshot
 delivers — of versions online, under review, on trial or in grayscale — and released logos can
-be fetched; the lookup is in the snapshot, no database query.
+be fetched: the snapshot says which version a file belongs to (no query for an unknown one), and
+one indexed query reads that file's storage name.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from miniprograms.models import MiniProgram
 from releases.models import Artifact
 from releases.package.downloads import PRESIGNED_SECONDS, _presigns
 from releases.runtime.revision import runtime_snapshot
+from releases.runtime.snapshot import file_key
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -58,10 +60,20 @@ def _serve(
 
 def artifact(request: HttpRequest, sha256: str, suffix: str) -> HttpResponseBase:
     """``GET /runtime/v1/artifacts/<sha256>.<zip|json>``."""
-    found = runtime_snapshot().files.get(sha256)
-    if found is None or (suffix == "json") != (found[1] == "application/json"):
+    is_json = suffix == "json"
+    version_id = runtime_snapshot().files.get(file_key(sha256, is_json))
+    if version_id is None:  # unknown, or the suffix is not the file's kind
         raise Http404("No such artifact.")
-    name, content_type = found
+    # The storage name: one look-up among that version's few files (by its foreign key index).
+    name = (
+        Artifact.objects.filter(version_id=version_id, sha256=sha256)
+        .order_by()
+        .values_list("file", flat=True)
+        .first()
+    )
+    if not name:  # deleted since the snapshot was built
+        raise Http404("No such artifact.")
+    content_type = "application/json" if is_json else "application/zip"
     return _serve(
         request, _storage_of(Artifact, "file"), name, content_type=content_type, etag=f'"{sha256}"'
     )

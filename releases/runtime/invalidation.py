@@ -23,7 +23,7 @@ from workspaces.models import HostApp
 
 # Fields of these models the snapshot reads; a save limited to other fields changes nothing.
 READ_FIELDS: dict[type[Model], frozenset[str]] = {
-    HostApp: frozenset({"app_key", "secret_hash", "workspace"}),
+    HostApp: frozenset({"app_key", "secret_hash", "workspace", "sdk_key_frozen_at"}),
     MiniProgram: frozenset({"shelf_status", "released_profile", "default_language", "app_id"}),
 }
 ALWAYS: tuple[type[Model], ...] = (

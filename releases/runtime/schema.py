@@ -168,7 +168,9 @@ def _operation() -> dict[str, Any]:
             f"{MAX_APPS} mini programs per call. Each result has a status: `ok`, "
             "`unknown_app` (not released to this host app), `off_shelf`, `offline` (taken "
             "offline from this host app) or `not_released` (nothing online in this "
-            "environment). Request errors: `unauthenticated` (401), `bad_request` and "
+            "environment). Request errors: `unauthenticated` (401), `key_frozen` (403: the "
+            "right key and secret, but the tenant froze this host app's SDK key), "
+            "`bad_request` and "
             "`too_many_apps` (400), `too_large` (413, over "
             f"{MAX_BODY // 1024} KB), `unsupported_media_type` (415).\n\n"
             "Send the last `ETag` in `If-None-Match`: the same inputs under the same "
@@ -196,6 +198,7 @@ def _operation() -> dict[str, Any]:
             "304": {"description": "Not modified: the If-None-Match ETag is current."},
             "400": _error("bad_request or too_many_apps"),
             "401": _error("unauthenticated: a missing or wrong key or secret"),
+            "403": _error("key_frozen: the host app's SDK key is frozen (until unfrozen)"),
             "413": _error("too_large"),
             "415": _error("unsupported_media_type"),
         },

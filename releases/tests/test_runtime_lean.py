@@ -47,13 +47,15 @@ class Answer:
         return orjson.loads(self.content)
 
 
-def call(path: str, *, method: str = "GET", payload: bytes = b"", **meta: str) -> Answer:
-    """Send one request through ``console.wsgi.application`` as gunicorn would."""
+def call(
+    path: str, *, method: str = "GET", payload: bytes = b"", app: Any = None, **meta: str
+) -> Answer:
+    """Send one request through ``console.wsgi.application`` (or ``app``) as gunicorn would."""
     environ = RequestFactory()._base_environ(
         PATH_INFO=path,
         REQUEST_METHOD=method,
         CONTENT_LENGTH=str(len(payload)),
-        CONTENT_TYPE="application/json" if payload else "",
+        CONTENT_TYPE=meta.pop("CONTENT_TYPE", "application/json" if payload else ""),
         **{"wsgi.input": FakePayload(payload)},
         **meta,
     )
@@ -62,7 +64,7 @@ def call(path: str, *, method: str = "GET", payload: bytes = b"", **meta: str) -
     def start_response(status: str, header_list: list, exc_info: Any = None) -> None:
         started.update(status=status, headers=header_list)
 
-    result = application(environ, start_response)
+    result = (app or application)(environ, start_response)
     try:
         content = b"".join(result)
     finally:
@@ -70,11 +72,12 @@ def call(path: str, *, method: str = "GET", payload: bytes = b"", **meta: str) -
     return Answer(started["status"], started["headers"], content)
 
 
-def resolve_lean(world, payload: bytes, **meta: str) -> Answer:
+def resolve_lean(world, payload: bytes, app: Any = None, **meta: str) -> Answer:
     return call(
         RESOLVE,
         method="POST",
         payload=payload,
+        app=app,
         **headers(world.wallet, world.wallet_secret),
         **meta,
     )
@@ -231,3 +234,166 @@ def test_the_asgi_application_dispatches_the_same_way():
     assert got["x-request-id"] == "request-asgi-abc"
     assert got["x-content-type-options"] == "nosniff"
     assert "content-language" not in got
+
+
+# --- the WSGI fast path (``lean.FastPath``) ----------------------------------------------------
+
+
+@pytest.fixture
+def fast_calls(monkeypatch) -> list[str]:
+    """The requests the fast path answered itself (the others went to the Django handler)."""
+    answered: list[str] = []
+    real = lean.FastPath._answer
+
+    def spy(self, environ, *args):
+        answered.append(environ["PATH_INFO"])
+        return real(self, environ, *args)
+
+    monkeypatch.setattr(lean.FastPath, "_answer", spy)
+    return answered
+
+
+def _without_fast_path(monkeypatch) -> None:
+    monkeypatch.setattr(application.fast, "enabled", False)
+
+
+def _compare(fast: Answer, django: Answer) -> None:
+    assert fast.status_code == django.status_code
+    assert fast.content == django.content
+    assert fast.headers == django.headers  # names and values, the request id included
+    assert len(fast.header_names) == len(set(fast.header_names))
+
+
+@pytest.mark.parametrize("secure", [False, True])
+def test_the_fast_path_answers_as_the_django_handler_does(
+    world, fast_calls, monkeypatch, settings, secure
+):
+    assert application.fast.enabled  # the test settings' middleware: the fast path is on
+    settings.SECURE_HSTS_SECONDS = 3600
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    app = lean.wsgi_dispatcher(application.full)
+    meta = {"HTTP_X_REQUEST_ID": "same-id-1", "app": app}
+    if secure:
+        meta["wsgi.url_scheme"] = "https"
+    payload = body(world.shop.app_id, "1999999999999999", language="zh-CN", user_account="u1")
+    fast = resolve_lean(world, payload, **meta)
+    fast_304 = resolve_lean(world, payload, HTTP_IF_NONE_MATCH=fast.headers["etag"], **meta)
+    fast_keys = call("/runtime/v1/keys", **meta)
+    assert fast_calls == [RESOLVE, RESOLVE, "/runtime/v1/keys"]
+    assert (fast.status_code, fast_304.status_code, fast_keys.status_code) == (200, 304, 200)
+    hsts = fast.headers.get("strict-transport-security")
+    assert hsts == ("max-age=3600; includeSubDomains" if secure else None)
+
+    monkeypatch.setattr(app.fast, "enabled", False)
+    django = resolve_lean(world, payload, **meta)
+    django_304 = resolve_lean(world, payload, HTTP_IF_NONE_MATCH=fast.headers["etag"], **meta)
+    django_keys = call("/runtime/v1/keys", **meta)
+    assert len(fast_calls) == 3  # not through the fast path
+    for one, other in ((fast, django), (fast_304, django_304), (fast_keys, django_keys)):
+        _compare(one, other)
+
+
+@pytest.mark.parametrize(
+    ("payload", "meta", "status", "code"),
+    [
+        (b"{not json", {}, 400, "bad_request"),  # the body, read once, is handed on
+        (b'{"miniprograms": []}', {}, 400, "bad_request"),
+        (b"{}", {"CONTENT_TYPE": "text/plain"}, 415, "unsupported_media_type"),
+        (b"{}", {"HTTP_AUTHORIZATION": "Bearer wrong"}, 401, "unauthenticated"),
+        (b"{}", {"REQUEST_METHOD": "PUT"}, 405, "method_not_allowed"),
+    ],
+)
+def test_a_refusal_is_answered_by_the_django_handler(
+    world, fast_calls, monkeypatch, payload, meta, status, code
+):
+    def send() -> Answer:
+        request = {
+            **headers(world.wallet, world.wallet_secret),
+            "HTTP_X_REQUEST_ID": "refused-1",
+            **meta,
+        }
+        method = request.pop("REQUEST_METHOD", "POST")
+        return call(RESOLVE, method=method, payload=payload, **request)
+
+    fast = send()
+    assert fast.status_code == status
+    assert fast.json()["error"]["code"] == code
+    assert fast.json()["error"]["request_id"] == "refused-1"
+    _without_fast_path(monkeypatch)
+    _compare(fast, send())
+
+
+def test_a_frozen_key_on_the_fast_path_is_a_403(world, owner):
+    from workspaces.services.hostapps import host_app_freeze_key
+
+    host_app_freeze_key(actor=owner, host_app_id=world.wallet.pk)
+    answer = resolve_lean(world, body(world.shop.app_id))
+    assert answer.status_code == 403
+    assert answer.json()["error"]["code"] == "key_frozen"
+
+
+def test_a_host_not_allowed_is_refused_by_django(world, fast_calls):
+    answer = resolve_lean(world, body(world.shop.app_id), HTTP_HOST="evil.example")
+    assert answer.status_code == 400
+    assert fast_calls == []
+
+
+def test_a_crash_on_the_fast_path_is_logged_and_answered_in_signed_json(
+    world, monkeypatch, caplog, fast_calls
+):
+    def broken(method, meta, read):
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(lean.ANSWERS, lean.views.resolve, broken)
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        answer = resolve_lean(world, body(world.shop.app_id), HTTP_X_REQUEST_ID="crash-500-abc")
+    assert fast_calls == [RESOLVE]
+    assert answer.status_code == 500
+    assert answer.json()["error"] == {
+        "code": "server_error",
+        "message": "Something went wrong on our side.",
+        "request_id": "crash-500-abc",
+    }
+    assert answer.headers["x-request-id"] == "crash-500-abc"
+    (key,) = signing.public_keys()
+    assert signing.verify(answer.content, answer.headers["x-mpp-signature"], key["public_key"])
+    (record,) = [r for r in caplog.records if r.name == "django.request"]
+    assert record.exc_info is not None and str(record.exc_info[1]) == "boom"
+
+
+def test_plain_http_is_redirected_by_django_when_https_is_required(world, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    app = lean.wsgi_dispatcher(application.full)
+    assert app.fast.enabled and app.fast.redirect
+    environ = RequestFactory()._base_environ(
+        PATH_INFO=RESOLVE, REQUEST_METHOD="POST", **{"wsgi.input": FakePayload(b"")}
+    )
+    started: dict[str, Any] = {}
+    result = app(environ, lambda status, header_list, exc_info=None: started.update(s=status))
+    result.close()
+    assert started["s"].startswith("301")
+
+
+def test_another_middleware_turns_the_fast_path_off(settings):
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "django.middleware.gzip.GZipMiddleware"]
+    assert not lean.wsgi_dispatcher(application.full).fast.enabled
+
+
+def test_request_signals_are_sent_once_each(world, fast_calls):
+    sent: list[str] = []
+
+    def started(**kwargs):
+        sent.append("started")
+
+    def finished(**kwargs):
+        sent.append("finished")
+
+    signals.request_started.connect(started)
+    signals.request_finished.connect(finished)
+    try:
+        answer = resolve_lean(world, body(world.shop.app_id))
+    finally:
+        signals.request_started.disconnect(started)
+        signals.request_finished.disconnect(finished)
+    assert answer.status_code == 200 and fast_calls == [RESOLVE]
+    assert sent == ["started", "finished"]

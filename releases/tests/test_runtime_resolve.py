@@ -6,6 +6,7 @@ import hashlib
 
 import orjson
 
+from miniprograms.development.runtime import runtime_settings
 from miniprograms.services.lifecycle import miniprogram_set_shelf, miniprogram_take_offline
 from miniprograms.services.members import miniprogram_testers_add
 from miniprograms.tests.factories import create_miniprogram
@@ -43,7 +44,12 @@ def test_the_online_version_with_the_subpackaged_form_when_the_sdk_loads_subpack
     main = world.v1.artifacts.get(kind="main")
     assert (artifact["sha256"], artifact["size"]) == (main.sha256, main.size)
     assert artifact["url"].endswith(f"/runtime/v1/artifacts/{main.sha256}.zip")
-    assert result["domains"] is None and result["jsapis"] is None and result["env"] is None
+    # The development settings as miniprograms.development.runtime gives them (see
+    # test_runtime_settings.py for the wiring).
+    settings = runtime_settings(miniprogram_ids=[world.shop.pk])
+    assert result["domains"] == settings.domains(world.shop.pk, world.wallet.pk, "1.0.0")
+    assert result["jsapis"] == settings.jsapis(world.shop.pk, world.wallet.pk)
+    assert result["env"] == settings.env(world.shop.pk, PROD)
 
 
 def test_the_complete_package_when_the_sdk_does_not_load_subpackages(client, world):

@@ -31,7 +31,7 @@ from releases.grayscale.admission import grayscale_would_admit
 from releases.grayscale.models import GrayscaleTargetList, GrayscaleTask
 from releases.grayscale.targeting import Context, choose
 from releases.release.services import release_publish
-from releases.runtime.snapshot import snapshot_build
+from releases.runtime.snapshot import Target, snapshot_build
 from releases.tests.factories import team
 from releases.tests.test_grayscale_services import approve, online, ready_version, task_input
 from workspaces.models import AuditEvent, Workspace
@@ -526,7 +526,12 @@ def test_the_preview_and_the_runtime_snapshot_agree(client, world, launch):
     response = client.get(url(world, "grayscale-preview", world.target.pk), {**launch, "a": "1"})
     preview = response.context["decision"]
     snapshot = snapshot_build(revision=0)
-    target = next(t for t in snapshot.targets.values() if t.id == world.target.pk)
+    target = next(
+        t
+        for of_group in snapshot.targets.values()
+        for t in of_group.values()
+        if isinstance(t, Target) and t.id == world.target.pk
+    )
     context = Context(host_app_id=world.wallet.pk, **launch)
     runtime = choose(target.candidate, context, admit=grayscale_would_admit)
     assert preview == runtime
@@ -584,3 +589,168 @@ def test_a_staged_task_shows_its_steps_and_the_schedule_actions(client, world):
     assert "Resume schedule" in html and "Paused" in html
     tab = client.get(url(world, "releases")).content.decode()
     assert "1 % · staged" in tab
+
+
+# --- the matrix cell ----------------------------------------------------------------------------
+
+
+def test_the_matrix_cell_shows_the_live_task_with_its_progress_and_a_link(client, world):
+    ended = make_task(world, name="Old run")
+    services.grayscale_task_end(actor=world.owner, task_id=ended.pk)
+    make_task(world, name="Later", starts_at=timezone.now() + timedelta(days=1))  # pending
+    task = make_task(world, name="Beta", percentage="5", max_users=1200)
+    GrayscaleTask.objects.filter(pk=task.pk).update(admitted_users=1050)
+    login(client, world, "developer")  # a reader sees it too
+
+    html = client.get(url(world, "releases")).content.decode()
+
+    assert html.count("data-grayscale>") == 1  # only the delivering task, on its own target
+    link = url(world, "grayscale-task", world.target.pk, task.pk, who="developer")
+    assert f'href="{link}"' in html
+    assert "Grayscale task “Beta”: version 1.1.0 in Acme Wallet (Test)" in html
+    assert '<span class="badge badge-blue">Grayscale</span>' in html
+    assert "1,050 / 1,200 users" in html and "5 %" in html
+
+    services.grayscale_task_suspend(actor=world.owner, task_id=task.pk)
+    second = make_task(world, name="Second")
+    html = client.get(url(world, "releases")).content.decode()
+    assert html.count("data-grayscale>") == 1
+    newest = url(world, "grayscale-task", world.target.pk, second.pk, who="developer")
+    assert f'href="{newest}"' in html  # the newest live task, and a word about the other
+    assert "1 more task" in html
+
+    services.grayscale_task_end(actor=world.owner, task_id=second.pk)
+    html = client.get(url(world, "releases")).content.decode()
+    assert '<span class="badge badge-amber">Grayscale</span>' in html
+    assert "<strong>Suspended</strong> · <span" in html
+    assert f'href="{link}"' in html and "1 more task" not in html
+
+
+def test_the_matrix_costs_the_same_queries_with_live_tasks_on_1_and_2_targets(client, world):
+    make_task(world, name="On test")
+    login(client, world, "owner")
+    client.get(url(world, "releases"))  # warm up (session, content types)
+    with CaptureQueriesContext(connection) as one:
+        html = client.get(url(world, "releases")).content.decode()
+    assert html.count("data-grayscale>") == 1
+
+    dev = approve(world.owner, world.v11, world.wallet.pk, env="development")
+    now = timezone.now()
+    for n in range(3):
+        GrayscaleTask.objects.create(
+            target=dev.target,
+            version=world.v11,
+            name=f"Dev {n}",
+            state=G.DELIVERING,
+            starts_at=now,
+            ends_at=now + timedelta(days=1),
+            max_users=10,
+            created_by=world.owner.user,
+        )
+    with CaptureQueriesContext(connection) as two:
+        html = client.get(url(world, "releases")).content.decode()
+    assert html.count("data-grayscale>") == 2
+    assert "Grayscale task “Dev 2”: version 1.1.0 in Acme Wallet (Development)" in html
+    assert len(two.captured_queries) == len(one.captured_queries), [
+        q["sql"] for q in two.captured_queries
+    ]
+
+
+# --- a chosen list file is kept when the form comes back ----------------------------------------
+
+
+def _accounts_file(n: int = 1234, name: str = "targets.txt") -> SimpleUploadedFile:
+    body = "".join(f"user-{i:05d}\n" for i in range(n)).encode()
+    return SimpleUploadedFile(name, body, content_type="text/plain")
+
+
+def _kept_token(response, field: str = "accounts") -> str:
+    html = response.content.decode()
+    found = re.search(rf'name="{field}_token" value="([^"]+)"', html)
+    assert found, f"no kept {field} file on the page"
+    return found.group(1)
+
+
+def test_a_list_file_is_kept_when_another_field_is_refused_and_used_on_the_next_submit(
+    client, world
+):
+    login(client, world, "owner")
+    create_url = url(world, "grayscale-create", world.target.pk)
+    # A form error (the name) and a service refusal (the end time) both keep the file.
+    for bad in ({"name": ""}, {"ends_at": local(timezone.now() - timedelta(days=1))}):
+        response = client.post(create_url, {**form_data(**bad), "accounts_file": _accounts_file()})
+        assert response.status_code == 200 and not GrayscaleTask.objects.exists()
+        html = response.content.decode()
+        assert "targets.txt</span> — 1,234 entries kept; choose another file to replace it." in html
+        token = _kept_token(response)
+
+    response = client.post(create_url, {**form_data(accounts="typed-1"), "accounts_token": token})
+
+    assert response.status_code == 302, response.context["form"].errors
+    lists = GrayscaleTargetList.objects.get()
+    assert (lists.kind, lists.count) == ("account", 1235)
+    assert lists.values.startswith("typed-1\nuser-00000\n")
+
+
+def test_a_new_file_replaces_the_kept_one_and_drop_forgets_it(client, world):
+    login(client, world, "owner")
+    create_url = url(world, "grayscale-create", world.target.pk)
+    first = client.post(create_url, {**form_data(name=""), "accounts_file": _accounts_file(5)})
+    token = _kept_token(first)
+
+    second = client.post(
+        create_url,
+        {
+            **form_data(name=""),
+            "accounts_token": token,
+            "accounts_file": _accounts_file(3, "b.txt"),
+        },
+    )
+    assert "b.txt</span> — 3 entries kept" in second.content.decode()
+    replaced = _kept_token(second)
+    assert replaced != token
+    client.post(create_url, {**form_data(), "accounts_token": replaced})
+    assert GrayscaleTargetList.objects.get().count == 3
+
+    GrayscaleTask.objects.all().delete()
+    third = client.post(create_url, {**form_data(name=""), "accounts_file": _accounts_file(2)})
+    dropped = client.post(
+        create_url, {**form_data(), "accounts_token": _kept_token(third), "accounts_drop": "1"}
+    )
+    assert dropped.status_code == 302
+    assert not GrayscaleTargetList.objects.exists()  # no list: anyone
+
+
+def test_a_file_with_a_bad_line_is_not_kept(client, world):
+    login(client, world, "owner")
+    upload = SimpleUploadedFile("guids.txt", b"g-1\ng 2\n", "text/plain")
+    response = client.post(
+        url(world, "grayscale-create", world.target.pk),
+        {**form_data(name=""), "guids_file": upload},
+    )
+    html = response.content.decode()
+    assert 'name="guids_token"' not in html
+    assert "A file with a bad line is not kept: fix it and choose it again." in html
+    [problem] = response.context["form"].errors["guids_file"]
+    assert problem.startswith("guids.txt, line 2: ") and "space" in problem
+
+
+def test_a_kept_list_token_works_only_for_its_person_and_kind(client, world):
+    login(client, world, "owner")
+    create_url = url(world, "grayscale-create", world.target.pk)
+    token = _kept_token(
+        client.post(create_url, {**form_data(name=""), "accounts_file": _accounts_file(4)})
+    )
+    refusal = (
+        "The file chosen earlier could not be kept (the page was open for more than an hour, "
+        "or was changed): choose it again."
+    )
+    # Another kind of list, a forged token, someone else: refused, nothing created.
+    for field, value in (("guids_token", token), ("accounts_token", token[:-2] + "xx")):
+        response = client.post(create_url, {**form_data(), field: value})
+        file_field = field.replace("_token", "_file")
+        assert response.context["form"].errors[file_field] == [refusal]
+    client.force_login(world.people["admin"].user)
+    response = client.post(create_url, {**form_data(), "accounts_token": token})
+    assert response.context["form"].errors["accounts_file"] == [refusal]
+    assert not GrayscaleTask.objects.exists()

@@ -18,8 +18,10 @@ from workspaces.api_tenancy.hostapps import (
     HOST_APP_ID,
     TAG_HOST_APPS,
     HostAppDetailView,
+    HostAppFreezeKeyView,
     HostAppListView,
     HostAppResetSecretView,
+    HostAppUnfreezeKeyView,
 )
 from workspaces.api_tenancy.invitations import (
     INVITATION_ID,
@@ -57,8 +59,10 @@ __all__ = [
     "GrantDetailView",
     "GrantListView",
     "HostAppDetailView",
+    "HostAppFreezeKeyView",
     "HostAppListView",
     "HostAppResetSecretView",
+    "HostAppUnfreezeKeyView",
     "InvitationListView",
     "InvitationResendView",
     "InvitationWithdrawView",

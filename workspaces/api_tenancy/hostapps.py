@@ -24,7 +24,13 @@ from workspaces.serializers_tenancy.hostapps import (
     HostAppUpdateSerializer,
     HostAppWithSecretSerializer,
 )
-from workspaces.services.hostapps import host_app_create, host_app_patch, host_app_reset_secret
+from workspaces.services.hostapps import (
+    host_app_create,
+    host_app_freeze_key,
+    host_app_patch,
+    host_app_reset_secret,
+    host_app_unfreeze_key,
+)
 
 TAG_HOST_APPS = "host apps"
 HOST_APP_ID = id_parameter("host_app_id", "host app")
@@ -131,3 +137,36 @@ class HostAppResetSecretView(_HostAppObjectView):
         app = self.host_app(host_app_id)
         app, secret = host_app_reset_secret(actor=self.membership, host_app_id=app.pk)
         return self.out(HostAppWithSecretSerializer, self.host_app(app.pk), secret=secret)
+
+
+class HostAppFreezeKeyView(_HostAppObjectView):
+    @extend_schema(
+        tags=[TAG_HOST_APPS],
+        summary="Freeze the SDK key",
+        description="Every runtime call with this host app's key is refused (403 key_frozen) "
+        "until it is unfrozen; the secret is kept. Freezing a frozen key changes nothing. "
+        "Needs workspaces.manage_hostapps.",
+        parameters=[SLUG, HOST_APP_ID],
+        request=None,
+        responses={200: HostAppSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, workspace_slug: str, host_app_id: int) -> Response:
+        app = self.host_app(host_app_id)
+        host_app_freeze_key(actor=self.membership, host_app_id=app.pk)
+        return self.out(HostAppSerializer, self.host_app(app.pk))
+
+
+class HostAppUnfreezeKeyView(_HostAppObjectView):
+    @extend_schema(
+        tags=[TAG_HOST_APPS],
+        summary="Unfreeze the SDK key",
+        description="The key and its secret work again. Unfreezing a working key changes "
+        "nothing. Needs workspaces.manage_hostapps.",
+        parameters=[SLUG, HOST_APP_ID],
+        request=None,
+        responses={200: HostAppSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, workspace_slug: str, host_app_id: int) -> Response:
+        app = self.host_app(host_app_id)
+        host_app_unfreeze_key(actor=self.membership, host_app_id=app.pk)
+        return self.out(HostAppSerializer, self.host_app(app.pk))

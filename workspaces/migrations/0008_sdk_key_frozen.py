@@ -1,6 +1,6 @@
 """A host app's SDK key may be frozen (issue 11)."""
 
-from django.db import migrations
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
@@ -8,4 +8,10 @@ class Migration(migrations.Migration):
         ("workspaces", "0007_webhooks"),
     ]
 
-    operations: list = []
+    operations = [
+        migrations.AddField(
+            model_name="hostapp",
+            name="sdk_key_frozen_at",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
+    ]

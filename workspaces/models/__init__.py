@@ -354,6 +354,8 @@ class HostApp(models.Model):
     # default); a reviewer's preview QR code opens ``<preview_scheme>://preview?…`` on a phone.
     sandbox_needs_review = models.BooleanField(default=False)
     preview_scheme = models.CharField(max_length=40, blank=True)
+    # When the SDK key was frozen (null: it works): every runtime call with it is refused.
+    sdk_key_frozen_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -365,6 +367,10 @@ class HostApp(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def sdk_key_frozen(self) -> bool:
+        return self.sdk_key_frozen_at is not None
 
 
 class HostAppPlatform(models.Model):

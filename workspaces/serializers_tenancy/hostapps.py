@@ -59,6 +59,7 @@ class HostAppSerializer(serializers.ModelSerializer):
             "sandbox_needs_review",
             "preview_scheme",
             "secret_rotated_at",
+            "sdk_key_frozen_at",
             "created_at",
             "updated_at",
         ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 import re
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -267,9 +269,77 @@ def host_app_reset_secret(*, actor: Membership, host_app_id: int) -> tuple[HostA
     return app, secret
 
 
-def host_app_authenticate(*, app_key: str, secret: str) -> HostApp | None:
-    """The host app these SDK credentials belong to, or ``None`` (runtime API, later issues)."""
+@transaction.atomic
+def host_app_freeze_key(*, actor: Membership, host_app_id: int) -> HostApp:
+    """Freeze the host app's SDK key: every runtime call made with it is refused (403
+    ``key_frozen``) in every web process within the runtime bound, until it is unfrozen. The
+    secret is kept (unfreezing needs no new build of the app). Freezing a frozen key changes
+    nothing."""
+    return _set_key_frozen(actor=actor, host_app_id=host_app_id, frozen=True)
+
+
+@transaction.atomic
+def host_app_unfreeze_key(*, actor: Membership, host_app_id: int) -> HostApp:
+    """Let a frozen SDK key work again (the same secret). Unfreezing a working key changes
+    nothing."""
+    return _set_key_frozen(actor=actor, host_app_id=host_app_id, frozen=False)
+
+
+def _set_key_frozen(*, actor: Membership, host_app_id: int, frozen: bool) -> HostApp:
+    authz.require(actor, Cap.MANAGE_HOST_APPS)
+    app = HostApp.objects.select_for_update().get(workspace=actor.workspace, pk=host_app_id)
+    if app.sdk_key_frozen == frozen:
+        return app
+    before = app.sdk_key_frozen_at
+    app.sdk_key_frozen_at = timezone.now() if frozen else None
+    app.save(update_fields=["sdk_key_frozen_at", "updated_at"])
+    audit_record(
+        actor=actor.user,
+        verb="host_app.freeze_key" if frozen else "host_app.unfreeze_key",
+        workspace=actor.workspace,
+        target=app,
+        before={"sdk_key_frozen_at": before.isoformat() if before else None},
+        after={
+            "sdk_key_frozen_at": app.sdk_key_frozen_at.isoformat()
+            if app.sdk_key_frozen_at
+            else None
+        },
+    )
+    return app
+
+
+class SdkRefusal(enum.StrEnum):
+    """Why SDK credentials were refused: ``INVALID`` (no such key, or a wrong secret: the
+    caller cannot tell which) or ``FROZEN`` (the right key and secret, but the key is frozen)."""
+
+    INVALID = "invalid"
+    FROZEN = "frozen"
+
+
+@dataclass(frozen=True, slots=True)
+class SdkCredentialCheck:
+    """The outcome of :func:`host_app_check_credentials`: the host app, or why not."""
+
+    host_app: HostApp | None
+    refusal: SdkRefusal | None
+
+    @property
+    def ok(self) -> bool:
+        return self.host_app is not None
+
+
+def host_app_check_credentials(*, app_key: str, secret: str) -> SdkCredentialCheck:
+    """Check SDK credentials and say why they are refused (a frozen key is told apart from a
+    wrong one only when the secret is right: a frozen key's state is not shown to guessers)."""
     app = HostApp.objects.filter(app_key=app_key).first() if app_key else None
     if app is None or not keys.keyed_hash_matches(secret or "", app.secret_hash):
-        return None
-    return app
+        return SdkCredentialCheck(host_app=None, refusal=SdkRefusal.INVALID)
+    if app.sdk_key_frozen:
+        return SdkCredentialCheck(host_app=None, refusal=SdkRefusal.FROZEN)
+    return SdkCredentialCheck(host_app=app, refusal=None)
+
+
+def host_app_authenticate(*, app_key: str, secret: str) -> HostApp | None:
+    """The host app these SDK credentials belong to, or ``None`` (a wrong key or secret, or a
+    frozen key: :func:`host_app_check_credentials` says which)."""
+    return host_app_check_credentials(app_key=app_key, secret=secret).host_app

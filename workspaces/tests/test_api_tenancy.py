@@ -41,7 +41,11 @@ from workspaces.models import (
 from workspaces.services.approvals import approval_request_open
 from workspaces.services.audit import audit_record
 from workspaces.services.grants import grant_add
-from workspaces.services.hostapps import host_app_authenticate, host_app_create
+from workspaces.services.hostapps import (
+    host_app_authenticate,
+    host_app_create,
+    host_app_freeze_key,
+)
 from workspaces.services.invitations import InviteSpec, invitation_create_batch
 from workspaces.services.tokens import token_create
 from workspaces.services.webhooks import webhook_endpoint_create, webhook_endpoint_test
@@ -185,6 +189,8 @@ class Case:
     state: Callable[[Any], Any] | None = None
     # What a member outside ``allowed`` gets (a 400 when a service rule says who may).
     denied: int = 403
+    # Brings the world into the state the call acts on (e.g. a frozen key to unfreeze).
+    setup: Callable[[Any], None] | None = None
 
     def __str__(self) -> str:
         return self.name
@@ -316,6 +322,21 @@ CASES = [
         frozenset(MANAGERS),
         state=lambda w: HostApp.objects.get(pk=w.app.pk).secret_hash,
     ),
+    Case(
+        "host app freeze key",
+        "post",
+        lambda w: f"/api/v1/workspaces/acme/host-apps/{w.app.pk}/freeze-key",
+        frozenset(MANAGERS),
+        state=lambda w: HostApp.objects.get(pk=w.app.pk).sdk_key_frozen_at,
+    ),
+    Case(
+        "host app unfreeze key",
+        "post",
+        lambda w: f"/api/v1/workspaces/acme/host-apps/{w.app.pk}/unfreeze-key",
+        frozenset(MANAGERS),
+        state=lambda w: HostApp.objects.get(pk=w.app.pk).sdk_key_frozen_at,
+        setup=lambda w: host_app_freeze_key(actor=w.members["owner"], host_app_id=w.app.pk),
+    ),
     Case("developer workspace list", "get", _ws("/developer-workspaces"), frozenset(MEMBERS)),
     Case(
         "developer workspace create",
@@ -444,6 +465,8 @@ def _expected(case: Case, who: str) -> int:
 @pytest.mark.parametrize("who", EVERYONE)
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_role_matrix(world, case, who, django_capture_on_commit_callbacks):
+    if case.setup:
+        case.setup(world)
     before = case.state(world) if case.state else None
     body = case.body(world) if case.body else None
 
@@ -523,6 +546,8 @@ FOREIGN = [
     ("get", "host-apps/{other_app}", None),
     ("patch", "host-apps/{other_app}", {"name": "Stolen"}),
     ("post", "host-apps/{other_app}/reset-secret", None),
+    ("post", "host-apps/{other_app}/freeze-key", None),
+    ("post", "host-apps/{other_app}/unfreeze-key", None),
     ("delete", "grants/{other_grant}", None),
 ]
 
@@ -1221,12 +1246,13 @@ def test_the_schema_generates_without_warnings_and_documents_every_endpoint(tmp_
     tags = {
         (method, url): op["tags"]
         for url, ops in schema["paths"].items()
-        # The tenancy API's own paths (mini programs, hosted ones too, are documented by
-        # miniprograms/tests).
-        if url.startswith("/api/v1/workspaces") and "miniprograms" not in url
+        # The tenancy API's own paths (mini programs, hosted ones too, and the development
+        # settings a tenant keeps — JSAPIs, domain policy — are documented by miniprograms/tests).
+        if url.startswith("/api/v1/workspaces")
+        and not any(part in url for part in ("miniprograms", "jsapi", "domain-"))
         for method, op in ops.items()
     }
-    assert len(tags) == 38
+    assert len(tags) == 40
     assert set().union(*tags.values()) == {
         "workspaces",
         "members",

@@ -1,4 +1,5 @@
-"""Host apps of a tenant workspace: list, add, detail, edit, SDK secret reset, icon.
+"""Host apps of a tenant workspace: list, add, detail, edit, SDK secret reset, SDK key freeze,
+icon.
 
 Host apps exist only in tenant workspaces. In a developer workspace these pages answer 404,
 not 403: there is no role that would let anyone there use them, so a "ask an admin" page would
@@ -28,7 +29,13 @@ from workspaces.forms.settings import HostAppForm
 from workspaces.mixins import WorkspaceMixin
 from workspaces.models import HostApp
 from workspaces.selectors import host_app_get, host_app_list
-from workspaces.services.hostapps import host_app_create, host_app_reset_secret, host_app_update
+from workspaces.services.hostapps import (
+    host_app_create,
+    host_app_freeze_key,
+    host_app_reset_secret,
+    host_app_unfreeze_key,
+    host_app_update,
+)
 
 
 class TenantPageMixin(WorkspaceMixin):
@@ -156,6 +163,33 @@ class HostAppResetSecretView(HostAppMixin, TemplateView):
         app, secret = host_app_reset_secret(actor=self.membership, host_app_id=app.pk)
         app = self.get_host_app(app.pk)  # with its platforms prefetched for the page
         return self.render_to_response(self.get_context_data(host_app=app, new_secret=secret))
+
+
+class HostAppFreezeKeyView(HostAppMixin, View):
+    """POST only: freeze the SDK key (``freeze = True``) or unfreeze it, back to the page."""
+
+    required_cap = Cap.MANAGE_HOST_APPS
+    http_method_names = ["post"]
+    freeze = True
+
+    def post(self, request: HttpRequest, host_app_id: int, **kwargs) -> HttpResponse:
+        app = self.get_host_app(host_app_id)
+        if self.freeze:
+            host_app_freeze_key(actor=self.membership, host_app_id=app.pk)
+            messages.success(
+                request,
+                gettext(
+                    "The SDK key of “%(name)s” is frozen: every runtime call with it is refused."
+                )
+                % {"name": app.name},
+            )
+        else:
+            host_app_unfreeze_key(actor=self.membership, host_app_id=app.pk)
+            messages.success(
+                request,
+                gettext("The SDK key of “%(name)s” works again.") % {"name": app.name},
+            )
+        return redirect("workspaces:host-app-detail", self.workspace.slug, app.pk)
 
 
 class HostAppIconView(HostAppMixin, View):
