@@ -61,6 +61,11 @@ urlpatterns = [
     # --- grayscale tasks (per target) ---
     path(GRAY, grayscale.GrayscaleListView.as_view(), name="grayscale-list"),
     path(TASK, grayscale.GrayscaleDetailView.as_view(), name="grayscale-detail"),
+    path(
+        f"{MP}/grayscale/<int:task_id>",
+        grayscale.GrayscaleTaskByIdView.as_view(),
+        name="grayscale-task",
+    ),
     path(f"{TASK}/suspend", grayscale.GrayscaleSuspendView.as_view(), name="grayscale-suspend"),
     path(f"{TASK}/resume", grayscale.GrayscaleResumeView.as_view(), name="grayscale-resume"),
     path(f"{TASK}/end", grayscale.GrayscaleEndView.as_view(), name="grayscale-end"),

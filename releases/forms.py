@@ -7,6 +7,7 @@ query — are the services' (``releases.services.versions`` and ``.trial``); the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -14,8 +15,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from releases.grayscale.list_hold import list_held, list_hold
 from releases.grayscale.models import NETWORKS
-from releases.grayscale.services import TaskInput
+from releases.grayscale.services import LIST_FIELDS, TaskInput
+from releases.grayscale.services.inputs import LIST_ERRORS_SHOWN
+from releases.grayscale.targeting import parse_target_list
 from releases.models import ReleaseTarget, Version
 from releases.package.versioning import parse_version
 from releases.release.services import NOTES_MAX as RELEASE_NOTES_MAX
@@ -256,6 +260,15 @@ def _read_list_file(upload: Any) -> str:
         raise forms.ValidationError(gettext("The file is not UTF-8 text.")) from exc
 
 
+@dataclass(frozen=True)
+class KeptList:
+    """A list file kept from an earlier submit: its token for the page, name and size."""
+
+    token: str
+    name: str
+    count: int
+
+
 class GrayscaleTaskForm(forms.Form):
     """A new grayscale task. The form only reads the input's shape (numbers, dates, files);
     the rules (name length, times, ranges, lists by line, percentage, schedule, the version's
@@ -315,8 +328,14 @@ class GrayscaleTaskForm(forms.Form):
 
     LISTS = ("guids", "device_ids", "accounts")
 
-    def __init__(self, *args: Any, versions: list[Version], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, versions: list[Version], user_id: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # Whose list files may be held between submits (see grayscale.list_hold); None: never.
+        self.user_id = user_id
+        self.kept: dict[str, KeptList] = {}  # list field → the file held for it
+        self._chosen: dict[str, tuple[str, str]] = {}  # list field → (file name, text) posted now
         self.versions = {v.number: v for v in versions}
         version = self.fields["version"]
         assert isinstance(version, forms.ChoiceField)
@@ -348,24 +367,91 @@ class GrayscaleTaskForm(forms.Form):
             for n in range(1, SCHEDULE_ROWS + 1)
         ]
 
-    def list_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
-        return [(self[name], self[f"{name}_file"]) for name in self.LISTS]
+    def list_rows(self) -> list[tuple[forms.BoundField, forms.BoundField, KeptList | None]]:
+        """Each list: its text box, its file input and the file kept for it (or ``None``)."""
+        return [(self[name], self[f"{name}_file"], self.kept.get(name)) for name in self.LISTS]
+
+    def _held_text(self, name: str) -> str | None:
+        """The text of the list file kept for ``name`` by an earlier submit (its token on the
+        page), unless the person chose to drop it; an error when the token is no good."""
+        token = str(self.data.get(self.add_prefix(f"{name}_token")) or "").strip()
+        if not token or self.data.get(self.add_prefix(f"{name}_drop")):
+            return None
+        kind = LIST_FIELDS[name]
+        held = (
+            None
+            if self.user_id is None
+            else list_held(token=token, kind=kind, user_id=self.user_id)
+        )
+        if held is None:
+            self.add_error(
+                f"{name}_file",
+                forms.ValidationError(
+                    gettext(
+                        "The file chosen earlier could not be kept (the page was open for more "
+                        "than an hour, or was changed): choose it again."
+                    ),
+                    code="list_hold",
+                ),
+            )
+            return None
+        self.kept[name] = KeptList(token=token, name=held.name, count=held.count)
+        return held.text
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
         for name in self.LISTS:
             upload = data.get(f"{name}_file")
-            if not upload:
-                continue
-            try:
-                text = _read_list_file(upload)
-            except forms.ValidationError as exc:
-                self.add_error(f"{name}_file", exc)
+            if upload:  # a newly chosen file wins over a kept one
+                try:
+                    text: str | None = _read_list_file(upload)
+                except forms.ValidationError as exc:
+                    self.add_error(f"{name}_file", exc)
+                    continue
+                self._chosen[name] = (upload.name or "", text or "")
+            else:
+                text = self._held_text(name)
+            if text is None:
                 continue
             typed = data.get(name) or ""
             data[name] = f"{typed}\n{text}" if typed.strip() else text
         return data
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        if not valid:
+            # The service is not asked this time: say now what is wrong in a chosen file.
+            self.hold_lists(report=True)
+        return valid
+
+    def hold_lists(self, *, report: bool = False) -> None:
+        """The page is coming back with problems: keep each list file chosen now whose every
+        line is valid, so the next submit need not choose it again (its token on the page). A
+        file with a bad line is not kept; with ``report`` its bad lines are named on it (by
+        their number in the file)."""
+        for name, (filename, text) in self._chosen.items():
+            values, errors = parse_target_list(text, kind=LIST_FIELDS[name])
+            if errors:
+                if report:
+                    shown = [
+                        gettext("%(file)s, line %(line)s: %(problem)s")
+                        % {"file": filename, "line": line, "problem": problem}
+                        for line, problem in errors[:LIST_ERRORS_SHOWN]
+                    ]
+                    if len(errors) > LIST_ERRORS_SHOWN:
+                        shown.append(
+                            gettext("… and %(n)s more lines with problems.")
+                            % {"n": len(errors) - LIST_ERRORS_SHOWN}
+                        )
+                    self.add_error(f"{name}_file", shown)
+                continue
+            if values and self.user_id is not None:
+                token, held = list_hold(
+                    name=filename, values=values, kind=LIST_FIELDS[name], user_id=self.user_id
+                )
+                self.kept[name] = KeptList(token=token, name=held.name, count=held.count)
+        self._chosen.clear()
 
     def chosen_version(self) -> Version:
         return self.versions[self.cleaned_data["version"]]
@@ -414,7 +500,9 @@ GRAYSCALE_VERSION_CODES = frozenset({"not_approved", "first_release", "online", 
 
 
 def grayscale_form_errors(form: GrayscaleTaskForm, exc: ValidationError) -> None:
-    """Put ``grayscale_task_create``'s refusal on the form, next to the fields it names."""
+    """Put ``grayscale_task_create``'s refusal on the form, next to the fields it names, and
+    keep the list files chosen with it (``hold_lists``)."""
+    form.hold_lists()
     if hasattr(exc, "error_dict"):
         for key, errors in exc.error_dict.items():
             field = GRAYSCALE_ERROR_FIELDS.get(key, key)

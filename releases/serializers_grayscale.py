@@ -16,7 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from releases.grayscale.models import NAME_MAX, NETWORKS, GrayscaleTask
-from releases.grayscale.selectors import grayscale_task_counts
+from releases.grayscale.selectors import grayscale_schedule_state, grayscale_task_counts
 from releases.grayscale.services import LIST_FIELDS
 from workspaces.serializers import PersonSerializer
 
@@ -250,3 +250,116 @@ class GrayscaleTaskSerializer(serializers.ModelSerializer):
     @extend_schema_field(PersonSerializer(allow_null=True))
     def get_created_by(self, task: GrayscaleTask) -> dict[str, str] | None:
         return PersonSerializer(task.created_by).data if task.created_by is not None else None
+
+
+class GrayscaleTargetSerializer(serializers.Serializer):
+    """The release target a task belongs to."""
+
+    id = serializers.IntegerField()
+    host_app = serializers.SerializerMethodField()
+    environment = serializers.CharField()
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+            "required": ["id", "name"],
+        }
+    )
+    def get_host_app(self, target: Any) -> dict[str, Any]:
+        return {"id": target.host_app_id, "name": target.host_app.name}
+
+
+class GrayscaleProgressSerializer(serializers.Serializer):
+    admitted_users = serializers.IntegerField(help_text="Users delivered (admitted so far).")
+    max_users = serializers.IntegerField(help_text="The limit.")
+    percent = serializers.FloatField(help_text="admitted_users / max_users, from 0 to 100.")
+
+
+class GrayscaleScheduleStateSerializer(serializers.Serializer):
+    step = serializers.IntegerField(help_text="The step in force, from 0.")
+    steps = serializers.IntegerField()
+    paused = serializers.BooleanField()
+    step_started_at = serializers.DateTimeField(allow_null=True)
+    next_percentage = serializers.FloatField(
+        allow_null=True, help_text="The next step's percentage; null at the last step."
+    )
+    next_step_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When the beat moves to the next step; null when paused, at the last step or "
+        "not delivering.",
+    )
+
+
+class GrayscaleHistorySerializer(serializers.Serializer):
+    """One audit record of the task: its creation, a state change or an action."""
+
+    at = serializers.DateTimeField(source="created_at")
+    action = serializers.CharField(
+        source="verb",
+        help_text="grayscale.create, grayscale.<state> (pending, delivering, suspended, ended), "
+        "grayscale.percentage, grayscale.replace_version, grayscale.advance, "
+        "grayscale.schedule_pause, grayscale.schedule_resume.",
+    )
+    state = serializers.SerializerMethodField(help_text="The task's state after it.")
+    version = serializers.SerializerMethodField(help_text="The task's version after it.")
+    percentage = serializers.SerializerMethodField()
+    note = serializers.SerializerMethodField()
+    actor = serializers.SerializerMethodField(help_text="Null: MPP itself (the beat, a publish).")
+
+    def _after(self, event: Any) -> dict[str, Any]:
+        return event.after if isinstance(event.after, dict) else {}
+
+    def get_state(self, event: Any) -> str:
+        return str(self._after(event).get("state", ""))
+
+    def get_version(self, event: Any) -> str:
+        return str(self._after(event).get("version", ""))
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_percentage(self, event: Any) -> str | None:
+        value = self._after(event).get("percentage")
+        return str(value) if value is not None else None
+
+    def get_note(self, event: Any) -> str:
+        return str(self._after(event).get("note", ""))
+
+    @extend_schema_field(PersonSerializer(allow_null=True))
+    def get_actor(self, event: Any) -> dict[str, str] | None:
+        return PersonSerializer(event.actor).data if event.actor is not None else None
+
+
+class GrayscaleTaskDetailSerializer(GrayscaleTaskSerializer):
+    """One task in full: its target, progress, where its schedule stands and its history
+    (``context["history"]``: the audit records, oldest first)."""
+
+    target = GrayscaleTargetSerializer()
+    progress = serializers.SerializerMethodField()
+    schedule_state = serializers.SerializerMethodField()
+    history = serializers.SerializerMethodField()
+
+    class Meta(GrayscaleTaskSerializer.Meta):
+        fields = [
+            *GrayscaleTaskSerializer.Meta.fields,
+            "target",
+            "progress",
+            "schedule_state",
+            "history",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(GrayscaleProgressSerializer)
+    def get_progress(self, task: GrayscaleTask) -> dict[str, Any]:
+        limit = task.max_users
+        percent = min(100.0, 100.0 * task.admitted_users / limit) if limit else 0.0
+        return {"admitted_users": task.admitted_users, "max_users": limit, "percent": percent}
+
+    @extend_schema_field(GrayscaleScheduleStateSerializer(allow_null=True))
+    def get_schedule_state(self, task: GrayscaleTask) -> dict[str, Any] | None:
+        state = grayscale_schedule_state(task)
+        return GrayscaleScheduleStateSerializer(state).data if state is not None else None
+
+    @extend_schema_field(GrayscaleHistorySerializer(many=True))
+    def get_history(self, task: GrayscaleTask) -> list[dict[str, Any]]:
+        rows = self.context.get("history") or []
+        return list(GrayscaleHistorySerializer(rows, many=True).data)

@@ -181,3 +181,62 @@ def test_start_a_task_preview_two_audiences_and_suspend(page: Page, world, scree
     expect(row.locator("[data-state]")).to_have_class(re.compile("badge-amber"))
     expect(row.locator("[data-progress]")).to_have_text("0 / 1,000")
     shot("tab")
+
+    # 7. The matrix cell of that target shows the task (version, progress) and links to it.
+    cell = page.locator("#matrix td.matrix-cell[data-env='test'] [data-grayscale]")
+    expect(cell).to_contain_text("Grayscale")
+    expect(cell.locator("..")).to_contain_text("Suspended · 0 / 1,000 users · 20 %")
+    matrix = page.locator("#matrix")
+    matrix.scroll_into_view_if_needed()
+    width = WIDTHS[size]["width"]
+    for folder in (SHOTS, screenshot_dir):
+        matrix.screenshot(path=folder / f"grayscale-matrix-{width}.png")
+    assert_fits(page, "matrix")
+    cell.get_by_role(
+        "link", name=f"Grayscale task “Beta friends”: version 1.1.0 in {WHERE}"
+    ).click()
+    page.wait_for_url(re.compile(rf"/grayscale/{task.pk}/$"))
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_a_chosen_list_file_is_kept_when_the_form_comes_back(
+    page: Page, world, screenshot_dir, tmp_path, size
+):
+    page.set_viewport_size(WIDTHS[size])
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    targets = tmp_path / "targets.txt"
+    targets.write_text("".join(f"user-{n:05d}\n" for n in range(1234)), encoding="utf-8")
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", "olga@nova.example")
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/w/nova-super-app/$"))
+    page.goto(f"{world['base']}/releases/")
+    page.get_by_role("link", name=f"New grayscale task in {WHERE}").click()
+    page.wait_for_url(re.compile(r"/grayscale/new/$"))
+
+    # A file and a mistake elsewhere (the host app version): the form comes back, file kept.
+    page.locator("#id_name").fill("Kept list")
+    page.locator("#id_accounts_file").set_input_files(str(targets))
+    page.locator("#id_host_app_version_min").fill("eight")
+    confirm(page, "Start task", "Start this grayscale task?", "Version 1.1.0", "Start task")
+    expect(page.locator(".form-errors")).to_be_visible()
+    kept = page.locator("[data-list-kept=accounts]")
+    expect(kept).to_have_text(
+        "targets.txt — 1,234 entries kept; choose another file to replace it."
+    )
+    assert not GrayscaleTask.objects.exists()
+    fieldset = kept.locator("xpath=ancestor::fieldset[1]")
+    fieldset.scroll_into_view_if_needed()
+    width = WIDTHS[size]["width"]
+    for folder in (SHOTS, screenshot_dir):
+        fieldset.screenshot(path=folder / f"grayscale-kept-list-{width}.png")
+    assert_fits(page, "kept list")
+
+    # Fixed, and sent again without choosing the file: the task has the 1,234 accounts.
+    page.locator("#id_host_app_version_min").fill("")
+    confirm(page, "Start task", "Start this grayscale task?", "Version 1.1.0", "Start task")
+    page.wait_for_url(re.compile(r"/grayscale/\d+/$"))
+    expect(page.locator("[data-conditions]")).to_contain_text(
+        "On one of the lists: 1,234 user accounts"
+    )

@@ -214,3 +214,58 @@ def test_an_unknown_task_and_an_unsubmitted_target_say_what_to_do(mpp, gray):
                   env=gray.env)  # fmt: skip
     assert nowhere.code == 1
     assert "Nothing was ever submitted to Acme Lite (test)" in nowhere.err
+
+
+@LIVE
+def test_show_gives_one_task_in_full_and_as_json(mpp, gray, tmp_path):
+    accounts = tmp_path / "testers.txt"
+    accounts.write_text("alice@example.com\nbob@example.com\n", encoding="utf-8")
+    ok(create(mpp, gray, "--percentage", "5", "--accounts-file", str(accounts),
+              "--network", "wifi", "--platform", "android:13:"))  # fmt: skip
+    task = GrayscaleTask.objects.get()
+    ok(mpp("grayscale", "suspend", gray.app_id, str(task.pk), "--note", "Crash spike",
+           env=gray.env))  # fmt: skip
+
+    shown = ok(mpp("grayscale", "show", gray.app_id, str(task.pk), env=gray.env)).out
+    lines = shown.splitlines()
+    assert lines[0] == (
+        f"Grayscale task {task.pk} “Spring cohort” (version 1.1.0 on Acme Wallet (test))"
+    )
+    fields = {line.split("  ")[1].strip(): line.split("  ", 2)[2].strip() for line in lines[1:8]}
+    assert fields["State"] == "suspended"
+    assert fields["Users"] == "0/500 delivered (0.0 %)"
+    assert fields["Host app version"] == "any version"
+    assert fields["Platforms"] == "android 13 or later"
+    assert fields["Target objects"] == "on one of: 2 user accounts"
+    assert "Network" in shown and "wifi" in shown
+    assert "5 % of the matching users (sticky)" in shown
+    history = lines[lines.index("History (oldest first):") + 1 :]
+    assert history[0].split() == ["WHEN", "ACTION", "STATE", "BY", "NOTE"]
+    assert [row.split()[2] for row in history[1:]] == ["create", "delivering", "suspended"]
+    assert history[-1].rstrip().endswith("Crash spike")
+
+    data = json.loads(ok(mpp("grayscale", "show", gray.app_id, str(task.pk), "--json",
+                             env=gray.env)).out)  # fmt: skip
+    assert (data["id"], data["state"], data["target"]["host_app"]["name"]) == (
+        task.pk,
+        "suspended",
+        "Acme Wallet",
+    )
+    assert [h["action"] for h in data["history"]] == [
+        "grayscale.create",
+        "grayscale.delivering",
+        "grayscale.suspended",
+    ]
+    assert data["progress"] == {"admitted_users": 0, "max_users": 500, "percent": 0.0}
+
+
+@LIVE
+def test_show_an_unknown_task_exits_1_and_a_bad_id_is_a_usage_error(mpp, gray):
+    unknown = mpp("grayscale", "show", gray.app_id, "999999", env=gray.env)
+    assert unknown.code == 1 and unknown.out == ""
+    assert f"Mini program {gray.app_id} has no grayscale task 999999" in unknown.err
+    assert unknown.err.splitlines()[-1].startswith("mpp: request id: ")
+
+    bad = mpp("grayscale", "show", gray.app_id, "seven", env=gray.env)
+    assert bad.code == 2
+    assert "is not a task id" in bad.err

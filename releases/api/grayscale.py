@@ -21,9 +21,15 @@ from miniprograms.endpoints import APP_ID
 from releases.api.releases import TARGET_ID, ReleaseAPIView
 from releases.grayscale import services
 from releases.grayscale.models import GrayscaleTask
-from releases.grayscale.selectors import grayscale_task_get, grayscale_task_list
+from releases.grayscale.selectors import (
+    grayscale_task_find,
+    grayscale_task_get,
+    grayscale_task_history,
+    grayscale_task_list,
+)
 from releases.serializers_grayscale import (
     GrayscaleCreateSerializer,
+    GrayscaleTaskDetailSerializer,
     GrayscaleTaskSerializer,
     NoteSerializer,
     PercentageSerializer,
@@ -63,6 +69,11 @@ class GrayscaleAPIView(ReleaseAPIView):
 
     def version_named(self, number: str, *, field: str = "version") -> Any:
         return self.other_version(number, field=field)
+
+    def detail_out(self, task: GrayscaleTask) -> Response:
+        """One task in full, with its history."""
+        history = grayscale_task_history(task=task, workspace_id=self.mp.workspace_id)
+        return self.out(GrayscaleTaskDetailSerializer, task, history=history)
 
 
 def _task_input(data: dict[str, Any]) -> services.TaskInput:
@@ -127,17 +138,43 @@ class GrayscaleListView(GrayscaleAPIView):
         return self.task_out(task, code=status.HTTP_201_CREATED)
 
 
+DETAIL = (
+    "Its conditions (list sizes, never their values), progress (users delivered / limit), "
+    "percentage, where its staged schedule stands (the step in force, when the beat moves to "
+    "the next) and its history: every state change and action, oldest first, with who acted "
+    "(null: MPP itself) and the note."
+)
+
+
 class GrayscaleDetailView(GrayscaleAPIView):
     @extend_schema(
         tags=[TAG_GRAYSCALE],
         summary="A grayscale task",
+        description=DETAIL,
         parameters=ONE,
-        responses={200: GrayscaleTaskSerializer, **ERRORS},
+        responses={200: GrayscaleTaskDetailSerializer, **ERRORS},
     )
     def get(
         self, request: Request, workspace_slug: str, app_id: str, target_id: int, task_id: int
     ) -> Response:
-        return self.out(GrayscaleTaskSerializer, self.task(app_id, target_id, task_id))
+        return self.detail_out(self.task(app_id, target_id, task_id))
+
+
+class GrayscaleTaskByIdView(GrayscaleAPIView):
+    @extend_schema(
+        tags=[TAG_GRAYSCALE],
+        summary="A grayscale task by its id",
+        description=f"The task with this id on any of the mini program's targets (``target`` "
+        f"says which). {DETAIL}",
+        parameters=[SLUG, APP_ID, TASK_ID],
+        responses={200: GrayscaleTaskDetailSerializer, **ERRORS},
+    )
+    def get(self, request: Request, workspace_slug: str, app_id: str, task_id: int) -> Response:
+        mp = self.miniprogram(app_id)
+        task = grayscale_task_find(miniprogram=mp, task_id=task_id)
+        if task is None:
+            raise exceptions.NotFound("This mini program has no such grayscale task.")
+        return self.detail_out(task)
 
 
 def _action(summary: str, description: str, request: Any = None) -> Any:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from releases.models import Release
 from releases.release import notify
 from workspaces.models import ApprovalRequest, User
+from workspaces.services import approval_notices
 from workspaces.services.webhooks import webhook_emit
 
 State = Release.State
@@ -75,21 +76,7 @@ def release_data(release: Release, *, actor: User | None, note: str = "") -> dic
 
 def approval_data(request: ApprovalRequest, *, release: dict[str, Any]) -> dict[str, Any]:
     """The JSON body of an ``approval.*`` event about a release review."""
-    return {
-        "approval_id": request.pk,
-        "kind": request.kind,
-        "state": str(request.state),
-        "summary": request.summary,
-        "requesting_workspace": request.requesting_workspace.name,
-        "deciding_workspace": request.deciding_workspace.name,
-        "requested_by": request.requested_by.email if request.requested_by else None,
-        "decided_by": request.decided_by.email if request.decided_by else None,
-        "notes": request.notes,
-        "reason": request.reason,
-        "created_at": _iso(request.created_at),
-        "decided_at": _iso(request.decided_at),
-        "release": release,
-    }
+    return approval_notices.approval_data(request, subject_key="release", subject=release)
 
 
 def _approval(release: Release) -> ApprovalRequest | None:

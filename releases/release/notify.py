@@ -7,7 +7,9 @@ Who hears of what:
   (the roles holding ``Cap.DECIDE_APPROVALS``), never the person who submitted it;
 * a decision (approved, or rejected with the reason) → the submitter;
 * publish and rollback → the mini program's team: the active Owner and Admins of its workspace
-  and the Developers assigned to it.
+  and the Developers assigned to it;
+* a grayscale task ended by anything but a member's hand (end time, user limit, a publish, the
+  mini program taken offline) → the mini program's team.
 
 One plain-text email per person (their name in the greeting, nobody else's address), to active
 accounts with an active membership only, each address once. Each is a row of the caller's
@@ -22,15 +24,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 
-from console.tasks import email_enqueue
 from miniprograms.models import MiniProgram, MiniProgramUserObjectPermission
+from releases.grayscale.models import GrayscaleTask
 from releases.models import Release
 from workspaces import authz
 from workspaces.authz import Cap
-from workspaces.models import ApprovalRequest, Membership, User, Workspace
+from workspaces.models import ApprovalRequest, Membership, User
+from workspaces.services import approval_notices
 
 ACTIVE = Membership.Status.ACTIVE
 TEMPLATES = "releases/email"
@@ -39,20 +41,8 @@ TEMPLATES = "releases/email"
 # --- who ---------------------------------------------------------------------------------------
 
 
-def _active_members(workspace: Workspace, who: Q) -> list[User]:
-    """Active accounts with an active membership of ``workspace`` matching ``who`` (a condition
-    on that membership), by email, each once."""
-    in_workspace = Q(memberships__workspace=workspace, memberships__status=ACTIVE) & who
-    return list(User.objects.filter(in_workspace, is_active=True).distinct().order_by("email"))
-
-
-def deciders(*, workspace: Workspace, exclude_user_id: int | None = None) -> list[User]:
-    """Who may decide the requests sent to ``workspace`` (by role), but ``exclude_user_id``."""
-    roles = authz.roles_with(Cap.DECIDE_APPROVALS, workspace.kind)
-    if not roles:
-        return []
-    people = _active_members(workspace, Q(memberships__role__in=roles))
-    return [user for user in people if user.pk != exclude_user_id]
+_active_members = approval_notices.active_members
+deciders = approval_notices.deciders
 
 
 def team(*, miniprogram: MiniProgram) -> list[User]:
@@ -111,20 +101,9 @@ def _context(release: Release, **extra: Any) -> dict[str, Any]:
 
 def _send(template: str, recipients: Iterable[User], context: dict[str, Any]) -> int:
     """One email per address (``template``'s subject and body); returns how many were queued."""
-    sent: set[str] = set()
-    for user in recipients:
-        address = user.email.strip().lower()
-        if not address or address in sent:
-            continue
-        sent.add(address)
-        personal = {**context, "recipient": user}
-        subject = render_to_string(f"{TEMPLATES}/{template}_subject.txt", personal)
-        email_enqueue(
-            to=[user.email],
-            subject=" ".join(subject.split()),
-            body=render_to_string(f"{TEMPLATES}/{template}.txt", personal),
-        )
-    return len(sent)
+    return approval_notices.email_send(
+        template=f"{TEMPLATES}/{template}", recipients=recipients, context=context
+    )
 
 
 def _name(user: User | None, fallback: str) -> str:
@@ -187,3 +166,33 @@ def release_rolled_back(*, release: Release, actor: User | None) -> int:
         link=releases_link(release),
     )
     return _send("release_rolled_back", team(miniprogram=release.target.miniprogram), context)
+
+
+def grayscale_ended(*, task: GrayscaleTask, reason: str, actor: User | None, note: str = "") -> int:
+    """Tell the mini program's team that a grayscale task ended (``reason``: the sentence of
+    ``grayscale.events.END_REASONS``), with a link to the task."""
+    target = task.target
+    miniprogram = target.miniprogram
+    context = {
+        "task": task,
+        "name": task.name,
+        "miniprogram": miniprogram.name,
+        "app_id": miniprogram.app_id,
+        "version": task.version.number,
+        "host_app": target.host_app.name,
+        "environment": target.get_environment_display().lower(),
+        "reason": reason,
+        "note": note,
+        "actor": _name(actor, "MPP"),
+        "admitted_users": f"{task.admitted_users:,}",
+        "max_users": f"{task.max_users:,}",
+        "link": _link(
+            "releases:grayscale-task",
+            miniprogram.workspace.slug,
+            miniprogram.app_id,
+            target.pk,
+            task.pk,
+        ),
+        "site_url": settings.SITE_URL,
+    }
+    return _send("grayscale_ended", team(miniprogram=miniprogram), context)

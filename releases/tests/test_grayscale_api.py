@@ -51,11 +51,16 @@ def world(owner, tenant):
         "unassigned": MembershipFactory(workspace=tenant, role="developer"),
         "stranger": Membership.objects.get(workspace=third),
     }
-    base = (
-        f"/api/v1/workspaces/{tenant.slug}/miniprograms/{shop.app_id}"
-        f"/targets/{release.target_id}/grayscale"
-    )
-    return {"shop": shop, "wallet": wallet, "target": release.target, "base": base, **members}
+    mp_url = f"/api/v1/workspaces/{tenant.slug}/miniprograms/{shop.app_id}"
+    base = f"{mp_url}/targets/{release.target_id}/grayscale"
+    return {
+        "shop": shop,
+        "wallet": wallet,
+        "target": release.target,
+        "base": base,
+        "by_id": f"{mp_url}/grayscale",
+        **members,
+    }
 
 
 def body(**overrides):
@@ -110,10 +115,12 @@ def test_whoever_reads_releases_reads_the_tasks(world, who, code):
     client = api(world[who].user)
     listed = client.get(world["base"])
     one = client.get(f"{world['base']}/{task_id}")
-    assert (listed.status_code, one.status_code) == (code, code)
+    by_id = client.get(f"{world['by_id']}/{task_id}")
+    assert (listed.status_code, one.status_code, by_id.status_code) == (code, code, code)
     if code == 200:
         assert [t["id"] for t in listed.json()["results"]] == [task_id]
         assert one.json()["admitted_users"] == 0
+        assert by_id.json() == one.json()
 
 
 ACTIONS = [
@@ -153,6 +160,7 @@ def test_the_matrices_cover_every_grayscale_route_and_method(world):
         (resolve(world["base"]).url_name, "get"),  # the list (whoever reads releases)
         (resolve(world["base"]).url_name, "post"),  # create (what publishing needs)
         (resolve(f"{world['base']}/1").url_name, "get"),  # one task
+        (resolve(f"{world['by_id']}/1").url_name, "get"),  # one task by its id alone
     }
     covered |= {(resolve(f"{world['base']}/1/{action}").url_name, "post") for action, _ in ACTIONS}
     routed = {r for r in routed_methods(api_urls.urlpatterns) if r[0].startswith("grayscale-")}
@@ -281,3 +289,73 @@ def test_the_list_costs_the_same_queries_for_1_and_30_tasks(world):
     response = api(world["reviewer"].user).get(world["base"], {"page_size": 50})
     assert len(response.json()["results"]) == 30
     assert response.json()["results"][0]["name"] == "Task 29"  # newest first
+
+
+def test_one_task_by_id_has_its_target_progress_schedule_and_history(world):
+    owner = api(world["owner"].user)
+    schedule = [{"percentage": 1, "hold_hours": 24}, {"percentage": 25, "hold_hours": 48}]
+    task_id = create(world, schedule=schedule, accounts="alice\nbob", name="Staged").json()["id"]
+    assert owner.post(f"{world['base']}/{task_id}/suspend", {"note": "Crashes"}).status_code == 200
+    assert owner.post(f"{world['base']}/{task_id}/resume", {}).status_code == 200
+
+    response = api(world["reviewer"].user).get(f"{world['by_id']}/{task_id}")
+
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert data["target"] == {
+        "id": world["target"].pk,
+        "host_app": {"id": world["wallet"].pk, "name": "Acme Wallet"},
+        "environment": "test",
+    }
+    assert data["progress"] == {"admitted_users": 0, "max_users": 500, "percent": 0.0}
+    assert data["target_objects"] == {"guid": 0, "device_id": 0, "account": 2}
+    assert data["percentage"] == 1.0
+    state = data["schedule_state"]
+    assert (state["step"], state["steps"], state["paused"], state["next_percentage"]) == (
+        0,
+        2,
+        False,
+        25.0,
+    )
+    started = timezone.datetime.fromisoformat(state["step_started_at"])
+    assert timezone.datetime.fromisoformat(state["next_step_at"]) == started + timedelta(hours=24)
+    history = [(h["action"], h["state"], h["note"]) for h in data["history"]]
+    assert history == [
+        ("grayscale.create", "pending", ""),
+        ("grayscale.delivering", "delivering", "Start time came"),
+        ("grayscale.suspended", "suspended", "Crashes"),
+        ("grayscale.delivering", "delivering", ""),
+    ]
+    assert data["history"][0]["actor"]["email"] == world["owner"].user.email
+
+    paused = owner.post(f"{world['base']}/{task_id}/schedule/pause", {})
+    assert paused.status_code == 200
+    state = owner.get(f"{world['by_id']}/{task_id}").json()["schedule_state"]
+    assert (state["paused"], state["next_step_at"]) == (True, None)
+
+
+def test_a_task_by_id_is_found_only_inside_its_mini_program(world, owner):
+    task_id = create(world).json()["id"]
+    other = create_miniprogram(owner, host_app_ids=[world["wallet"].pk], name="Other shop")
+    elsewhere = world["by_id"].replace(world["shop"].app_id, other.app_id)
+    response = api(owner.user).get(f"{elsewhere}/{task_id}")
+    assert response.status_code == 404
+    assert response.json()["error"]["message"] == "This mini program has no such grayscale task."
+    assert api(owner.user).get(f"{world['by_id']}/{task_id + 1}").status_code == 404
+
+
+def test_one_task_costs_the_same_queries_with_a_long_history(world):
+    task_id = create(world, percentage=1).json()["id"]
+    client = api(world["reviewer"].user)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"{world['by_id']}/{task_id}").status_code == 200
+        return len(captured)
+
+    short = queries()
+    owner = api(world["owner"].user)
+    for pct in (2, 3, 4, 5, 6):
+        owner.post(f"{world['base']}/{task_id}/percentage", {"percentage": pct}, format="json")
+    assert queries() == short
+    assert len(client.get(f"{world['by_id']}/{task_id}").json()["history"]) == 7

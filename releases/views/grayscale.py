@@ -109,7 +109,9 @@ class GrayscaleCreateView(_TargetMixin, TemplateView):
         }
         if self.versions:
             initial["version"] = self.versions[0].number
-        return GrayscaleTaskForm(data, files, versions=self.versions, initial=initial)
+        return GrayscaleTaskForm(
+            data, files, versions=self.versions, initial=initial, user_id=self.request.user.pk
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

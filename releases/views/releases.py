@@ -39,7 +39,7 @@ from releases.release.services import (
     release_withdraw,
 )
 from releases.views.base import VersionsMixin
-from releases.views.display.grayscale import grayscale_targets
+from releases.views.display.grayscale import grayscale_targets, matrix_grayscale
 from releases.views.display.releases import (
     ENVIRONMENTS,
     environment_help,
@@ -77,6 +77,12 @@ class ReleasesView(MiniProgramMixin, TemplateView):
             user_id=self.request.user.pk,
             ready_id=ready.pk if ready is not None else None,
         )
+        tasks = selectors.release_grayscale_by_target(miniprogram=mp)
+        live = matrix_grayscale(tasks)
+        for row in rows:
+            for cell in row.cells:
+                if cell.target is not None:
+                    cell.grayscale = live.get(cell.target.pk)
         chosen = _target_filter(self.request.GET.get("target", ""))
         if chosen is not None and chosen not in {t.pk for t in targets}:
             chosen = None  # a target of another mini program, or gone: show them all
@@ -94,7 +100,7 @@ class ReleasesView(MiniProgramMixin, TemplateView):
             history=history_rows(page.object_list),
             grayscale=grayscale_targets(
                 targets=targets,
-                tasks=selectors.release_grayscale_by_target(miniprogram=mp),
+                tasks=tasks,
                 caps=self.mp_caps,
                 active_host_apps={link.host_app_id for link in links if link.is_active},
                 on_shelf=mp.is_on_shelf,

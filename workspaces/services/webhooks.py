@@ -59,6 +59,11 @@ WEBHOOK_EVENTS: dict[str, str] = {
     "release.cancelled": "A release was cancelled",
     "release.published": "A version went online",
     "release.rolled_back": "A target was rolled back",
+    "grayscale.started": "A grayscale task started delivering",
+    "grayscale.suspended": "A grayscale task was suspended",
+    "grayscale.resumed": "A grayscale task delivers again",
+    "grayscale.ended": "A grayscale task ended (with the reason)",
+    "grayscale.version_replaced": "A grayscale task's version was replaced (hotfix)",
     "approval.requested": "A request is waiting for this workspace's decision",
     "approval.decided": "A request of this workspace was decided",
 }

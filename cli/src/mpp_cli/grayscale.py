@@ -1,10 +1,12 @@
-"""``mpp grayscale``: a release target's grayscale tasks (``list``, ``create``) and the actions
-on one task (``suspend``, ``resume``, ``end``, ``percentage``, ``replace-version``).
+"""``mpp grayscale``: a release target's grayscale tasks (``list``, ``create``), one task in
+full (``show``) and the actions on one task (``suspend``, ``resume``, ``end``, ``percentage``,
+``replace-version``).
 
 A task belongs to one target (host app × environment); ``list`` and ``create`` name it with
-``--host-app`` and ``--env``, the actions find the task among the mini program's targets by its
-id. Target lists (accounts, device ids, GUIDs) are uploaded as the .txt files they are, in a
-multipart form; the server checks every line and reports the bad ones by number (exit 1).
+``--host-app`` and ``--env``, ``show`` and the actions find the task by its id alone (the API's
+task by id says which target it is on). Target lists (accounts, device ids, GUIDs) are uploaded
+as the .txt files they are, in a multipart form; the server checks every line and reports the
+bad ones by number (exit 1).
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from mpp_cli.client import ApiError, Client
 from mpp_cli.commands import (
     OK,
     UsageError,
+    _who,
     client_from_config,
     find_miniprogram,
     get_all,
     miniprogram_path,
     say,
     table,
+    when_label,
 )
 from mpp_cli.releases import _host_apps, releases_path, resolve_host_app
 
@@ -173,24 +177,23 @@ def _target(args: argparse.Namespace) -> tuple[Client, str, dict[str, Any]]:
 
 
 def _task(args: argparse.Namespace) -> tuple[Client, str, dict[str, Any], dict[str, Any]]:
-    """The client, the workspace, the target and the task ``args.task_id`` (looked up in each
-    of the mini program's targets: the API keeps tasks under their target)."""
+    """The client, the workspace, the target and the task ``args.task_id`` in full (the API's
+    task by id: its target, progress, schedule state and history)."""
     client = client_from_config()
     slug, _detail = find_miniprogram(client, args.app_id, args.workspace)
-    for target in get_all(client, releases_path(slug, args.app_id)):
-        try:
-            task = client.get(f"{_tasks_path(slug, args.app_id, target['id'])}/{args.task_id}")
-        except ApiError as exc:
-            if exc.status == 404:
-                continue
+    try:
+        task = client.get(f"{miniprogram_path(slug, args.app_id)}/grayscale/{args.task_id}")
+    except ApiError as exc:
+        if exc.status != 404:
             raise
-        return client, slug, target, task
-    raise ApiError(
-        status=404,
-        code="not_found",
-        message=f"Mini program {args.app_id} has no grayscale task {args.task_id}: "
-        f"`mpp grayscale list {args.app_id} --host-app NAME --env ENV` lists them.",
-    )
+        raise ApiError(
+            status=404,
+            code="not_found",
+            message=f"Mini program {args.app_id} has no grayscale task {args.task_id}: "
+            f"`mpp grayscale list {args.app_id} --host-app NAME --env ENV` lists them.",
+            request_id=exc.request_id,
+        ) from None
+    return client, slug, task["target"], task
 
 
 def _pct(value: Any) -> str:
@@ -333,3 +336,102 @@ def cmd_percentage(args: argparse.Namespace) -> int:
 
 def cmd_replace_version(args: argparse.Namespace) -> int:
     return _act(args, "version", {"version": args.version})
+
+
+# --- show ---------------------------------------------------------------------------------------
+
+
+def _span(bounds: dict[str, Any] | None) -> str:
+    low, high = (bounds or {}).get("min") or "", (bounds or {}).get("max") or ""
+    if low and high:
+        return f"{low} to {high}"
+    if low:
+        return f"{low} or later"
+    if high:
+        return f"up to {high}"
+    return "any version"
+
+
+def _conditions(task: dict[str, Any]) -> list[tuple[str, str]]:
+    platforms = task.get("platforms") or {}
+    objects = task.get("target_objects") or {}
+    names = {"guid": "GUIDs", "device_id": "device ids", "account": "user accounts"}
+    lists = [f"{n:,} {names.get(kind, kind)}" for kind, n in objects.items() if n]
+    pct = task.get("percentage")
+    return [
+        ("Host app version", _span(task.get("host_app_version"))),
+        (
+            "Platforms",
+            "; ".join(f"{name} {_span(r)}" for name, r in platforms.items())
+            if platforms
+            else "any platform",
+        ),
+        ("Target objects", f"on one of: {', '.join(lists)}" if lists else "anyone (no list)"),
+        ("Network", ", ".join(task.get("networks") or []) or "any network"),
+        (
+            "Percentage",
+            f"{_pct(pct)} of the matching users (sticky)" if pct is not None else "no condition",
+        ),
+    ]
+
+
+def _schedule(task: dict[str, Any]) -> str:
+    state = task.get("schedule_state")
+    if not state:
+        return ""
+    steps = " → ".join(
+        f"{_pct(s['percentage'])} ({float(s['hold_hours']):g} h)" for s in task["schedule"]
+    )
+    where = f"step {state['step'] + 1} of {state['steps']}"
+    if state["paused"]:
+        moving = "paused"
+    elif state.get("next_step_at"):
+        moving = f"{_pct(state['next_percentage'])} at {when_label(state['next_step_at'])}"
+    elif state.get("next_percentage") is None:
+        moving = "last step"
+    else:
+        moving = "waits while the task does not deliver"
+    return f"{steps}; {where}, {moving}"
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    _client, _slug, target, task = _task(args)
+    if args.json:
+        say(json.dumps(task, indent=2, ensure_ascii=False))
+        return OK
+    progress = task.get("progress") or {}
+    state = str(task["state"])
+    if task.get("end_reason"):
+        state += f" ({str(task['end_reason']).replace('_', ' ')}, {when_label(task['ended_at'])})"
+    rows = [
+        ("State", state),
+        ("Users", f"{_users(task)} delivered ({float(progress.get('percent', 0)):.1f} %)"),
+        ("Time", f"{when_label(task['starts_at'])} → {when_label(task['ends_at'])}"),
+        *_conditions(task),
+    ]
+    if schedule := _schedule(task):
+        rows.append(("Schedule", schedule))
+    if task.get("reached_full") and task["state"] != "ended":
+        rows.append(("Full release", f"at 100 %: publish {task['version']} for everyone"))
+    width = max(len(label) for label, _ in rows)
+    lines = [_summary(task, target), *(f"  {label.ljust(width)}  {text}" for label, text in rows)]
+    history = task.get("history") or []
+    if history:
+        lines += ["", "History (oldest first):"]
+        lines.append(
+            table(
+                [
+                    [
+                        when_label(h["at"]),
+                        str(h["action"]).removeprefix("grayscale."),
+                        str(h["state"]),
+                        _who(h.get("actor")) if h.get("actor") else "MPP",
+                        str(h.get("note") or ""),
+                    ]
+                    for h in history
+                ],
+                ["WHEN", "ACTION", "STATE", "BY", "NOTE"],
+            )
+        )
+    say("\n".join(lines))
+    return OK

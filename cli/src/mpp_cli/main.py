@@ -313,6 +313,7 @@ examples:
   mpp grayscale create 2021004112345678 1.2.4 --host-app "Acme Wallet" --env production \\
       --name "Early access" --start 2026-12-01T10:00 --end 2026-12-08T10:00 --max-users 500 \\
       --percentage 5 --accounts-file testers.txt --network wifi --platform android:13:15
+  mpp grayscale show 2021004112345678 7            # conditions, progress, history
   mpp grayscale suspend 2021004112345678 7
   mpp grayscale percentage 2021004112345678 7 20
   mpp grayscale replace-version 2021004112345678 7 1.2.5   # the hotfix path
@@ -442,6 +443,12 @@ def add_grayscale_commands(commands) -> None:
         command.set_defaults(handler=handler)
         return command
 
+    show = one_task(
+        "show",
+        "one task in full: conditions, progress, schedule and history",
+        grayscale.cmd_show,
+    )
+    show.add_argument("--json", action="store_true", help="print the task as JSON")
     suspend = one_task(
         "suspend", "stop a delivering task for now (resume restarts it)", grayscale.cmd_suspend
     )

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from console.text import clean_display_text
+from releases.grayscale.events import grayscale_event
 from releases.grayscale.models import GrayscaleTargetList, GrayscaleTask
 from releases.grayscale.services.inputs import (
     LIST_FIELDS,
@@ -273,8 +274,10 @@ def grayscale_task_replace_version(
     require_can_publish(task.target.miniprogram)
     require_releasable(task.target, version)
     before = task_snapshot(task)
+    previous = task.version.number
     task.version = version
     task.save(update_fields=["version", "updated_at"])
     task_audit(actor=actor.user, verb="grayscale.replace_version", task=task, before=before)
+    grayscale_event(task=task, verb="version_replaced", actor=actor.user, previous_version=previous)
     runtime_revision_bump()
     return task

@@ -12,9 +12,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from releases.grayscale.admission import grayscale_cohort_forget
+from releases.grayscale.events import grayscale_changed
 from releases.grayscale.models import GrayscaleTask
-from releases.models import Release, ReleaseTarget, Version
-from releases.release.selectors import release_online_get
+from releases.grayscale.selectors import (
+    FIRST_RELEASE,
+    NOT_APPROVED,
+    NOT_HIGHER,
+    ONLINE,
+    grayscale_version_check,
+)
+from releases.models import ReleaseTarget, Version
 from releases.release.state import where
 from releases.runtime.revision import runtime_revision_bump
 from releases.transitions import GRAYSCALE_ALLOWED
@@ -31,35 +38,24 @@ Reason = GrayscaleTask.EndReason
 
 def require_releasable(target: ReleaseTarget, version: Version) -> None:
     """Passed review on the target (an approved, unpublished release of it there: outside
-    production approved at once), not online, higher than the online version, and not the
-    first release of the target (that one is a full release)."""
-    approved = Release.objects.filter(
-        target=target, version=version, state=Release.State.APPROVED
-    ).exists()
-    if not approved:
-        raise ValidationError(
-            f"Version {version.number} has not passed review on {where(target)}: only an "
-            "approved version that is not published yet can be released in grayscale.",
-            code="not_approved",
-        )
-    online_release = release_online_get(target=target)
-    online = online_release.version if online_release is not None else None
-    if online is None:
-        raise ValidationError(
-            f"Nothing is online on {where(target)} yet: the first release of a mini program is "
-            f"a full release. Publish version {version.number} instead.",
-            code="first_release",
-        )
-    if online.pk == version.pk:
-        raise ValidationError(
-            f"Version {version.number} is already online on {where(target)}.", code="online"
-        )
-    if version.semver <= online.semver:
-        raise ValidationError(
-            f"Version {version.number} is not higher than the online version {online.number} "
-            f"on {where(target)}: a grayscale release must be newer.",
-            code="not_higher",
-        )
+    production approved at once), not the first release of the target (that one is a full
+    release), not online, higher than the online version. The rules are
+    ``selectors.grayscale_version_rule``'s, which the Releases tab's note uses as well."""
+    code, online = grayscale_version_check(target=target, version=version)
+    if not code:
+        return
+    here, number = where(target), version.number
+    sentences = {
+        FIRST_RELEASE: f"Nothing is online on {here} yet: the first release of a mini program is "
+        f"a full release. Publish version {number} instead.",
+        NOT_APPROVED: f"Version {number} has not passed review on {here}: only an approved "
+        "version that is not published yet can be released in grayscale.",
+        ONLINE: f"Version {number} is already online on {here}.",
+        NOT_HIGHER: f"Version {number} is not higher than the online version "
+        f"{online.number if online is not None else ''} on {here}: a grayscale release must be "
+        "newer.",
+    }
+    raise ValidationError(sentences[code], code=code)
 
 
 def task_snapshot(task: GrayscaleTask) -> dict[str, Any]:
@@ -121,7 +117,9 @@ def grayscale_transition(
     Locks the row; a same-state request is a no-op (a double click, a beat re-run); anything the
     table does not allow raises ``InvalidTransition``. Ending records ``end_reason`` and the
     time; a first start holds the schedule's first step from now. Audited as
-    ``grayscale.<state>`` with ``note``; the runtime revision moves when delivery starts or stops.
+    ``grayscale.<state>`` with ``note`` and announced (``events.grayscale_changed``: webhooks, and
+    the team's email when a task ends by itself); the runtime revision moves when delivery starts
+    or stops.
     Callers apply the rules first.
     """
     task = task_locked(task_id)
@@ -141,6 +139,7 @@ def grayscale_transition(
         transaction.on_commit(lambda: grayscale_cohort_forget(task_id))
     task.save(update_fields=fields)
     task_audit(actor=actor, verb=f"grayscale.{to}", task=task, before=before, note=note)
+    grayscale_changed(task=task, previous=previous, actor=actor, note=note)
     if State.DELIVERING in (previous, to):
         runtime_revision_bump()
     return task, True

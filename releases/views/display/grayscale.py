@@ -17,6 +17,12 @@ from django.utils.translation import gettext_lazy as _
 
 from releases.forms import NETWORK_LABELS
 from releases.grayscale.models import GrayscaleTask
+from releases.grayscale.selectors import (
+    FIRST_RELEASE,
+    NOT_APPROVED,
+    ONLINE,
+    grayscale_target_rule,
+)
 from releases.grayscale.targeting import Decision
 from releases.models import Release, ReleaseTarget, Version
 from releases.views.display.releases import where
@@ -100,6 +106,42 @@ def task_rows(tasks: Iterable[GrayscaleTask]) -> list[TaskRow]:
     ]
 
 
+@dataclass(frozen=True)
+class MatrixGrayscale:
+    """The grayscale task a matrix cell shows: the newest delivering or suspended one on that
+    target, and how many other such tasks there are."""
+
+    task: GrayscaleTask
+    tone: str
+    label: str  # the state when it is not delivering ("Suspended"), else ""
+    progress: Progress
+    percentage: str
+    others: int = 0
+
+
+LIVE = (State.DELIVERING, State.SUSPENDED)
+
+
+def matrix_grayscale(tasks: Mapping[int, list[GrayscaleTask]]) -> dict[int, MatrixGrayscale]:
+    """Target id → what its matrix cell shows of its grayscale tasks (``tasks``: each target's,
+    newest first, as ``release_grayscale_by_target`` reads them; no queries here)."""
+    out: dict[int, MatrixGrayscale] = {}
+    for target_id, rows in tasks.items():
+        live = [task for task in rows if task.state in LIVE]
+        if not live:
+            continue
+        task = live[0]
+        out[target_id] = MatrixGrayscale(
+            task=task,
+            tone=task.state_tone,
+            label=gettext("Suspended") if task.state == State.SUSPENDED else "",
+            progress=progress(task),
+            percentage=pct(task.percentage),
+            others=len(live) - 1,
+        )
+    return out
+
+
 @dataclass
 class GrayscaleTarget:
     """One release target's grayscale tasks, and whether a new one can start there."""
@@ -117,23 +159,30 @@ class GrayscaleTarget:
 
 def _create_note(online: Release | None, pending: Release | None) -> tuple[bool, str]:
     """Whether a version can be released in grayscale on a target whose online and open
-    releases are ``online`` and ``pending``, and if not, what to do instead."""
-    if online is None:
+    releases are ``online`` and ``pending``, and if not, what to do instead. The decision is
+    ``grayscale_target_rule``'s (the rules the service refuses with); only the advice is here."""
+    code = grayscale_target_rule(online=online, open_release=pending)
+    if not code:
+        return True, ""
+    if code == FIRST_RELEASE or online is None:  # nothing online: whatever else, publish first
         return False, gettext(
             "Nothing is online here yet: the first release is a full release. Publish a version "
             "first; later versions can go out in grayscale."
         )
-    if pending is None or pending.state != Release.State.APPROVED:
+    if code == NOT_APPROVED or pending is None:
         return False, gettext(
             "To start a task, submit a version higher than %(number)s for review here; once it "
             "is approved it can be released in grayscale instead of published."
         ) % {"number": online.version.number}
-    if pending.version.semver <= online.version.semver:
+    if code == ONLINE:
         return False, gettext(
-            "Version %(number)s, approved here, is not higher than the online version "
-            "%(online)s: a grayscale release must be newer."
-        ) % {"number": pending.version.number, "online": online.version.number}
-    return True, ""
+            "Version %(number)s, approved here, is already online: to start a task, submit a "
+            "higher version for review here."
+        ) % {"number": pending.version.number}
+    return False, gettext(
+        "Version %(number)s, approved here, is not higher than the online version "
+        "%(online)s: a grayscale release must be newer."
+    ) % {"number": pending.version.number, "online": online.version.number}
 
 
 def grayscale_targets(

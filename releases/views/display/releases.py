@@ -81,6 +81,8 @@ class Cell:
     publish_text: str = ""
     withdraw_text: str = ""
     rollback_text: str = ""
+    # The grayscale task the cell shows (a ``display.grayscale.MatrixGrayscale``; set by the view).
+    grayscale: Any = None
 
     @property
     def open_tone(self) -> str:
