@@ -440,3 +440,118 @@ GRAYSCALE: tuple[DemoGrayscale, ...] = (
         accounts=("13700000001", "13700000002"),
     ),
 )
+
+
+@dataclass(frozen=True)
+class DemoJsapiApplication:
+    """A mini program's application for a sensitive JSAPI (of its host app's tenant catalogue),
+    decided (``decision`` "approve") or left waiting in the tenant's approvals (``""``)."""
+
+    miniprogram: str
+    host_app: str
+    jsapi: str
+    reason: str
+    applied_by: str
+    decision: str = ""
+    decided_by: str = ""
+
+
+JSAPI_APPLICATIONS: tuple[DemoJsapiApplication, ...] = (
+    DemoJsapiApplication(
+        "Blue Bottle Order Ahead",
+        "Acme Super App",
+        "getLocation",
+        "The café finder sorts Blue Bottle cafés by distance and preselects the nearest one "
+        "for pick-up.",
+        applied_by="merchant@example.com",
+        decision="approve",
+        decided_by="reviewer@example.com",
+    ),
+    DemoJsapiApplication(
+        "Blue Bottle Order Ahead",
+        "Acme Super App",
+        "getPhoneNumber",
+        "We text the customer when the order is ready for pick-up; the number is used for "
+        "nothing else.",
+        applied_by="merchant@example.com",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoDomains:
+    """Server domains and WAP URLs of a mini program: global (``version`` "") or one version's;
+    ``lists`` maps the runtime keys (request, uploadFile, downloadFile, socket, webview) to
+    entries."""
+
+    miniprogram: str
+    lists: tuple[tuple[str, tuple[str, ...]], ...]
+    version: str = ""
+    edited_by: str = "owner@example.com"
+
+
+# Acme lets every mini program of Blue Bottle Coffee edit its lists (Settings → Authorized
+# server domains and WAP URLs): (tenant slug, developer workspace slug, granted by).
+DOMAIN_EDIT_GRANTS: tuple[tuple[str, str, str], ...] = (
+    ("acme", "bluebottle", "admin@example.com"),
+)
+
+DOMAINS: tuple[DemoDomains, ...] = (
+    DemoDomains(
+        "Acme Mall",
+        (
+            ("request", ("https://api.acme-mall.example", "https://pay.acme.example")),
+            ("uploadFile", ("https://upload.acme-mall.example",)),
+            ("downloadFile", ("https://cdn.acme-mall.example",)),
+            ("socket", ("wss://push.acme-mall.example",)),
+            ("webview", ("https://m.acme-mall.example/",)),
+        ),
+    ),
+    DemoDomains(
+        "Blue Bottle Order Ahead",
+        (
+            ("request", ("https://api.bluebottle.example",)),
+            ("downloadFile", ("https://images.bluebottle.example",)),
+            ("webview", ("https://m.bluebottle.example/menu/",)),
+        ),
+        edited_by="merchant-dev@example.com",
+    ),
+    DemoDomains(
+        "Blue Bottle Order Ahead",
+        (("request", ("https://api-v2.bluebottle.example",)),),
+        version="1.0.0",
+        edited_by="merchant-dev@example.com",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoEnvironmentVariables:
+    """One release environment's variables of a mini program (Development › Environment
+    variables). No AppSecret is seeded: the Keys page shows its empty state."""
+
+    miniprogram: str
+    environment: str
+    variables: tuple[tuple[str, str], ...]
+    edited_by: str = "owner@example.com"
+
+
+ENVIRONMENT_VARIABLES: tuple[DemoEnvironmentVariables, ...] = (
+    DemoEnvironmentVariables(
+        "Acme Mall",
+        "production",
+        (
+            ("API_BASE_URL", "https://api.acme-mall.example"),
+            ("CDN_BASE_URL", "https://cdn.acme-mall.example"),
+            ("FEATURE_FLASH_SALE", "on"),
+        ),
+    ),
+    DemoEnvironmentVariables(
+        "Acme Mall",
+        "sandbox",
+        (
+            ("API_BASE_URL", "https://sandbox-api.acme-mall.example"),
+            ("FEATURE_FLASH_SALE", "off"),
+        ),
+    ),
+)

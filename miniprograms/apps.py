@@ -27,3 +27,43 @@ class MiniprogramsConfig(AppConfig):
 
         # An invited Developer is assigned the invitation's mini programs when they accept.
         register_invitation_accepted("miniprograms", miniprogram_developers_assign_invited)
+
+        from miniprograms.jsapis import approvals as jsapi_approvals
+        from miniprograms.jsapis import audit as jsapi_audit
+
+        # JSAPI applications are decided by the host app's tenant in the approvals hub
+        # (kind "jsapi_access"); the catalogue's events have their own words in the audit log.
+        jsapi_approvals.register()
+        jsapi_audit.register()
+
+        from miniprograms.extensions import register_take_offline
+        from miniprograms.jsapis.services import jsapi_applications_cancel_offline
+
+        # Taking a mini program offline from a host app cancels its JSAPI applications waiting
+        # there (approved ones stay, for when it is released there again).
+        register_take_offline("miniprograms.jsapis", jsapi_applications_cancel_offline)
+
+        from miniprograms.domains import audit as domains_audit
+        from miniprograms.domains.approvals import domain_policy_tab, domain_skip_detail
+        from miniprograms.domains.selectors import SKIP_KIND
+        from miniprograms.domains.services import domain_skip_decided
+        from workspaces.extensions import register_approval_kind, register_settings_tab
+
+        # Server domains: the audit log's words, the tenant's Settings tab (who may edit their
+        # lists), and "skip domain verification" requests, decided by the host app's tenant in
+        # the approvals hub.
+        domains_audit.register()
+        register_settings_tab("miniprograms.domains", domain_policy_tab)
+        register_approval_kind(
+            SKIP_KIND,
+            label="Skip domain verification",
+            on_decided=domain_skip_decided,
+            detail=domain_skip_detail,
+        )
+
+        from miniprograms.envvars import audit as envvars_audit
+        from miniprograms.secrets import audit as secrets_audit
+
+        # Environment variables and the AppSecret: how the audit log words their events.
+        envvars_audit.register()
+        secrets_audit.register()

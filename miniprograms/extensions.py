@@ -57,3 +57,22 @@ def register_take_offline(name: str, function: TakeOffline) -> None:
 def taking_offline(*, actor: Membership, target: MiniProgramHostApp, reason: str) -> None:
     for function in _TAKE_OFFLINE.values():
         function(actor=actor, target=target, reason=reason)
+
+
+# --- a mini program's version numbers ----------------------------------------------------------
+# Versions belong to the releases app; pages of this app that configure something per version
+# (server domains and WAP URLs) name them by number and ask for them here.
+
+VersionNumbers = Callable[[MiniProgram], list[str]]
+
+_VERSION_NUMBERS: list[VersionNumbers] = []
+
+
+def register_version_numbers(function: VersionNumbers) -> None:
+    """Provide a mini program's version numbers, newest first (called once, by releases)."""
+    _VERSION_NUMBERS[:] = [function]
+
+
+def version_numbers(miniprogram: MiniProgram) -> list[str]:
+    """The mini program's version numbers, newest first (none when no app provides them)."""
+    return list(_VERSION_NUMBERS[0](miniprogram)) if _VERSION_NUMBERS else []

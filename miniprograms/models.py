@@ -135,7 +135,11 @@ class MiniProgram(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["workspace", "-created_at"], name="miniprogram_ws_created"),
+            # The lists' order with its tie-break: a page's ids come from this index alone,
+            # however deep the page (miniprograms.views.rows.IdsFirstPaginator).
+            models.Index(
+                fields=["workspace", "-created_at", "-id"], name="miniprogram_ws_created_id"
+            ),
             models.Index(fields=["workspace", "shelf_status"], name="miniprogram_ws_shelf"),
         ]
 

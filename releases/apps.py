@@ -31,6 +31,11 @@ class ReleasesConfig(AppConfig):
             },
         )
 
+        from miniprograms.extensions import register_version_numbers
+
+        # Per-version settings (server domains) name the versions, newest first (one query).
+        register_version_numbers(lambda mp: list(mp.versions.values_list("number", flat=True)))
+
         from releases.release.selectors import release_summary
 
         # Its "Online version" and "Last released", from the releases (one query).

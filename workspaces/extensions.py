@@ -277,3 +277,34 @@ def register_host_app_panel(name: str, provider: HostAppPanelProvider) -> None:
 def host_app_panels(*, host_app: Any) -> list[HostAppPanel]:
     panels = (provider(host_app=host_app) for provider in _HOST_APP_PANELS.values())
     return [panel for panel in panels if panel is not None]
+
+
+# --- tabs of the workspace Settings -----------------------------------------------------------
+# An upper app adds a tab to a workspace's Settings (miniprograms: "Authorized server domains and
+# WAP URLs" for tenants). A provider answers without a query (from the membership's kind and
+# capabilities); the tab links to the upper app's own page, which extends the settings base.
+
+
+@dataclass(frozen=True)
+class SettingsTab:
+    """A Settings tab: ``code`` is the page's ``settings_tab`` (the current tab is marked)."""
+
+    code: str
+    label: str
+    url: str
+
+
+SettingsTabProvider = Callable[..., SettingsTab | None]  # (*, workspace, membership) -> tab
+
+_SETTINGS_TABS: dict[str, SettingsTabProvider] = {}
+
+
+def register_settings_tab(name: str, provider: SettingsTabProvider) -> None:
+    """Add a tab to the workspace Settings (registering a name again replaces it)."""
+    _SETTINGS_TABS[name] = provider
+
+
+def settings_tabs(*, workspace: Workspace, membership: Membership) -> list[SettingsTab]:
+    """The registered tabs ``membership`` may open, in registration order."""
+    tabs = (p(workspace=workspace, membership=membership) for p in _SETTINGS_TABS.values())
+    return [tab for tab in tabs if tab is not None]

@@ -185,9 +185,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "releases.grayscale_tick",
         "schedule": timedelta(minutes=1),
     },
+    # OAuth: forget authCodes and accessTokens expired over a day ago (miniprograms/secrets).
+    "miniprograms-oauth-purge": {
+        "task": "miniprograms.oauth_purge",
+        "schedule": timedelta(hours=1),
+    },
 }
 # Task modules outside an app's ``tasks.py`` (autodiscovery finds only those).
-CELERY_IMPORTS = ("releases.grayscale.tasks",)
+CELERY_IMPORTS = ("releases.grayscale.tasks", "miniprograms.secrets.tasks")
 # Webhooks (workspaces/webhook_transport.py): hosts that may be called over plain HTTP and at
 # private addresses (none in production), and the timeout of one delivery attempt.
 WEBHOOK_ALLOW_HTTP_HOSTS = env.list("WEBHOOK_ALLOW_HTTP_HOSTS", default=[])
@@ -348,6 +353,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "releases.runtime.schema.add_runtime_paths",
+        "miniprograms.secrets.schema.add_oauth_paths",  # /oauth/v1/… (plain Django views)
     ],
     # Several serializers share field names ("status", "role", "kind") with different choice
     # sets; name each set once so the schema has no ambiguous enum names.
@@ -358,8 +364,10 @@ SPECTACULAR_SETTINGS = {
         "MembershipStatusEnum": "workspaces.models.Membership.Status",
         "InvitationStatusEnum": "workspaces.serializers_tenancy.common.INVITATION_STATUSES",
         "MiniProgramKindEnum": "miniprograms.models.MiniProgram.Kind",
+        "AppSecretStateEnum": "miniprograms.secrets.models.STATES",
         "VersionStatusEnum": "releases.models.Version.Status",
         "WebhookDeliveryStateEnum": "workspaces.models.WebhookDelivery.State",
+        "GrayscaleTaskStateEnum": "releases.grayscale.models.GrayscaleTask.State",
     },
 }
 API_TOKEN_LAST_USED_RESOLUTION = timedelta(seconds=60)
@@ -377,7 +385,11 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "console.context.RequestIDLogFilter"}},
+    "filters": {
+        "request_id": {"()": "console.context.RequestIDLogFilter"},
+        # A 403 is an expected refusal: one line at INFO, not a WARNING with a traceback.
+        "expected_refusal": {"()": "console.logfilters.ExpectedRefusalFilter"},
+    },
     "formatters": {
         "console": {
             "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
@@ -393,6 +405,7 @@ LOGGING: dict[str, Any] = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        "django.request": {"filters": ["expected_refusal"]},
         "axes": {"level": "WARNING"},
     },
 }

@@ -24,6 +24,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from miniprograms.envvars.models import EnvironmentVariable
 from miniprograms.forms.logo_hold import logo_hold
 from miniprograms.models import (
     MiniProgram,
@@ -32,6 +33,7 @@ from miniprograms.models import (
     MiniProgramTester,
     MiniProgramUserObjectPermission,
 )
+from miniprograms.secrets.models import AppSecret
 from miniprograms.services.members import miniprogram_developer_assign, miniprogram_testers_add
 from miniprograms.tests.factories import create_miniprogram
 from releases.models import PackageJob, Release, ReleaseTarget, TrialVersion, Version
@@ -325,7 +327,56 @@ def b_task(w: World) -> int:
     return task.pk
 
 
+def b_jsapi(w: World) -> int:
+    """A JSAPI of B's catalogue (seeded on first use, as the pages do)."""
+    from miniprograms.jsapis.models import Jsapi
+    from miniprograms.jsapis.services import jsapi_catalogue_ensure
+
+    jsapi_catalogue_ensure(workspace=w.b)
+    return Jsapi.objects.get(workspace=w.b, name="getLocation").pk
+
+
+def b_jsapi_feature(w: World) -> int:
+    from miniprograms.jsapis.models import JsapiFeature
+
+    b_jsapi(w)
+    return JsapiFeature.objects.get(workspace=w.b, name="Basic payment").pk
+
+
+def b_jsapi_application(w: World) -> int:
+    """An approved application of B's (pointed) mini program in B's host app (only the row)."""
+    from miniprograms.jsapis.models import JsapiApplication
+
+    found, _ = JsapiApplication.objects.get_or_create(
+        miniprogram=w.extra["b_miniprogram"],
+        host_app=w.b_host_app,
+        jsapi_id=b_jsapi(w),
+        defaults={"state": "approved", "reason": "Bravo's store locator"},
+    )
+    return found.pk
+
+
 b_task_kwargs = _b(app_id=app_id, target_id=b_target, task_id=b_task)
+
+
+def b_domain_grant(w: World) -> int:
+    """B lets its developer workspace edit server domains (made directly: only the row)."""
+    from miniprograms.domains.models import DomainEditGrant
+
+    found, _ = DomainEditGrant.objects.get_or_create(
+        tenant=w.b, developer_workspace=w.b_developer_workspace
+    )
+    return found.pk
+
+
+def b_domain_skip(w: World) -> int:
+    """B's merchant mini program skips domain verification in B's host app (only the row)."""
+    from miniprograms.domains.models import DomainVerificationSkip
+
+    found, _ = DomainVerificationSkip.objects.get_or_create(
+        miniprogram=w.extra["b_hosted"], host_app=w.b_host_app
+    )
+    return found.pk
 
 
 def held_logo_token(w: World) -> str:
@@ -352,6 +403,8 @@ REGISTRY: dict[str, Build] = {
     "workspaces:host-app-detail": _b(host_app_id=host_app),
     "workspaces:host-app-edit": _b(host_app_id=host_app),
     "workspaces:host-app-reset-secret": _b(host_app_id=host_app),
+    "workspaces:host-app-freeze-key": _b(host_app_id=host_app),
+    "workspaces:host-app-unfreeze-key": _b(host_app_id=host_app),
     "workspaces:host-app-icon": _b(host_app_id=host_app),
     # developer workspaces (pages)
     "workspaces:developer-workspaces": _b(),
@@ -396,6 +449,8 @@ REGISTRY: dict[str, Build] = {
     "tenancy-api:host-app-list": _b(),
     "tenancy-api:host-app-detail": _b(host_app_id=host_app),
     "tenancy-api:host-app-reset-secret": _b(host_app_id=host_app),
+    "tenancy-api:host-app-freeze-key": _b(host_app_id=host_app),
+    "tenancy-api:host-app-unfreeze-key": _b(host_app_id=host_app),
     "tenancy-api:developer-workspace-list": _b(),
     "tenancy-api:audit-event-list": _b(),
     "tenancy-api:approval-list": _b(),
@@ -432,6 +487,56 @@ REGISTRY: dict[str, Build] = {
     "miniprograms:developer-unassign": _b(app_id=app_id, user_id=b_developer_user),
     "miniprograms:testers-add": _b(app_id=app_id),
     "miniprograms:tester-remove": _b(app_id=app_id, tester_id=b_tester_pk),
+    # development › server domains and WAP URLs (miniprograms/domains)
+    "miniprograms:dev-domains": _b(app_id=app_id),
+    "miniprograms:dev-domains-global": _b(app_id=app_id),
+    "miniprograms:dev-domains-version": _b(app_id=app_id, version=b_version_number),
+    "miniprograms:dev-domains-restriction": _b(app_id=app_id),
+    "miniprograms:dev-domains-skip": _b(app_id=app_id),
+    "development:domain-policy": _b(),
+    "development:domain-grant-add": _b(),
+    "development:domain-grant-revoke": _b(grant_id=b_domain_grant),
+    "development:domain-skip-revoke": _b(skip_id=b_domain_skip),
+    # development › JSAPI catalogue, features, access (miniprograms/jsapis)
+    "development:jsapis": _b(),
+    "development:jsapi": _b(jsapi_id=b_jsapi),
+    "development:jsapi-edit": _b(jsapi_id=b_jsapi),
+    "development:jsapi-features": _b(),
+    "development:jsapi-feature-create": _b(),
+    "development:jsapi-feature": _b(feature_id=b_jsapi_feature),
+    "development:jsapi-feature-edit": _b(feature_id=b_jsapi_feature),
+    "development:jsapi-access": _b(),
+    "development:jsapi-access-revoke": _b(application_id=b_jsapi_application),
+    "miniprograms:dev-jsapis": _b(app_id=app_id),
+    "miniprograms:dev-jsapis-apply": _b(app_id=app_id, host_app_id=host_app),
+    "miniprograms:dev-jsapis-withdraw": _b(app_id=app_id, application_id=b_jsapi_application),
+    "miniprograms-api:jsapi-list": _b(),
+    "miniprograms-api:jsapi-detail": _b(jsapi_id=b_jsapi),
+    "miniprograms-api:jsapi-feature-list": _b(),
+    "miniprograms-api:jsapi-feature-detail": _b(feature_id=b_jsapi_feature),
+    "miniprograms-api:jsapi-feature-history": _b(feature_id=b_jsapi_feature),
+    "miniprograms-api:jsapi-access-list": _b(),
+    "miniprograms-api:jsapi-access-revoke": _b(application_id=b_jsapi_application),
+    "miniprograms-api:miniprogram-jsapi-permissions": _b(app_id=app_id),
+    "miniprograms-api:miniprogram-jsapi-application-list": _b(app_id=app_id),
+    "miniprograms-api:miniprogram-jsapi-application-withdraw": _b(
+        app_id=app_id, application_id=b_jsapi_application
+    ),
+    # development › keys and environment variables (miniprograms/secrets, miniprograms/envvars)
+    "miniprograms:dev-keys": _b(app_id=app_id),
+    "miniprograms:dev-keys-generate": _b(app_id=app_id),
+    "miniprograms:dev-keys-reset": _b(app_id=app_id),
+    "miniprograms:dev-keys-freeze": _b(app_id=app_id),
+    "miniprograms:dev-keys-unfreeze": _b(app_id=app_id),
+    "miniprograms:dev-keys-oauth": _b(app_id=app_id),
+    "miniprograms:dev-variables": _b(app_id=app_id),
+    "miniprograms:dev-variables-edit": _b(app_id=app_id, environment=lambda w: "production"),
+    "miniprograms-api:appsecret": _b(app_id=app_id),
+    "miniprograms-api:appsecret-reset": _b(app_id=app_id),
+    "miniprograms-api:appsecret-freeze": _b(app_id=app_id),
+    "miniprograms-api:appsecret-unfreeze": _b(app_id=app_id),
+    "miniprograms-api:envvar-list": _b(app_id=app_id),
+    "miniprograms-api:envvar-detail": _b(app_id=app_id, environment=lambda w: "production"),
     # --- end of mini program pages ---
     # --- mini programs API (miniprograms/api_urls.py) ---
     "miniprograms-api:miniprogram-list": _b(),
@@ -444,6 +549,13 @@ REGISTRY: dict[str, Build] = {
     "miniprograms-api:miniprogram-tester-detail": _b(app_id=app_id, tester_id=b_tester_pk),
     "miniprograms-api:hosted-miniprogram-list": _b(),
     "miniprograms-api:hosted-miniprogram-detail": _b(app_id=b_hosted_app_id),
+    "miniprograms-api:miniprogram-domains": _b(app_id=app_id),
+    "miniprograms-api:miniprogram-domain-restriction": _b(app_id=app_id),
+    "miniprograms-api:miniprogram-domain-skip": _b(app_id=app_id),
+    "miniprograms-api:domain-edit-grant-list": _b(),
+    "miniprograms-api:domain-edit-grant-detail": _b(grant_id=b_domain_grant),
+    "miniprograms-api:domain-skip-list": _b(),
+    "miniprograms-api:domain-skip-detail": _b(skip_id=b_domain_skip),
     # --- end of mini programs API ---
     # --- versions API (releases/api_urls.py) ---
     "releases-api:version-list": _b(app_id=app_id),
@@ -466,6 +578,7 @@ REGISTRY: dict[str, Build] = {
     "releases-api:target-history": _b(app_id=app_id, target_id=b_target),
     "releases-api:grayscale-list": _b(app_id=app_id, target_id=b_target),
     "releases-api:grayscale-detail": b_task_kwargs,
+    "releases-api:grayscale-task": _b(app_id=app_id, task_id=b_task),
     "releases-api:grayscale-suspend": b_task_kwargs,
     "releases-api:grayscale-resume": b_task_kwargs,
     "releases-api:grayscale-end": b_task_kwargs,
@@ -625,6 +738,12 @@ def snapshot_b(w: World) -> dict[str, Any]:
             .values("pk", "email", "name", "password", "is_active")
         ),
         "miniprograms": list(MiniProgram.objects.filter(workspace=w.b).order_by("pk").values()),
+        "app_secrets": list(
+            AppSecret.objects.filter(miniprogram__workspace=w.b).order_by("pk").values()
+        ),
+        "env_variables": list(
+            EnvironmentVariable.objects.filter(miniprogram__workspace=w.b).order_by("pk").values()
+        ),
         "miniprogram_languages": list(
             MiniProgramLanguage.objects.filter(miniprogram__workspace=w.b).order_by("pk").values()
         ),
@@ -652,6 +771,7 @@ def snapshot_b(w: World) -> dict[str, Any]:
         "releases": list(
             Release.objects.filter(target__miniprogram__workspace=w.b).order_by("pk").values()
         ),
+        "jsapi_applications": _jsapi_rows(w),
         "approval_requests": list(
             ApprovalRequest.objects.filter(requesting_workspace=w.b).order_by("pk").values()
         ),
@@ -659,10 +779,49 @@ def snapshot_b(w: World) -> dict[str, Any]:
             WebhookEndpoint.objects.filter(workspace=w.b).order_by("pk").values()
         ),
         "webhook_deliveries": WebhookDelivery.objects.filter(workspace=w.b).count(),
+        "domains": _domain_rows(w),
         "audit_events": AuditEvent.objects.filter(
             workspace__in=[w.b, w.b_developer_workspace]
         ).count(),
     }
+
+
+def _domain_rows(w: World) -> list[Any]:
+    """B's server domain rows: lists, restrictions, edit grants, approved skips (the grant and
+    the skip the sweep points at are made first, so a request deleting them shows)."""
+    from miniprograms.domains.models import (
+        DomainConfig,
+        DomainEditGrant,
+        DomainRestriction,
+        DomainVerificationSkip,
+    )
+
+    b_domain_grant(w)
+    b_domain_skip(w)
+    return [
+        list(
+            DomainConfig.objects.filter(miniprogram__workspace__in=[w.b, w.b_developer_workspace])
+            .order_by("pk")
+            .values()
+        ),
+        list(DomainRestriction.objects.filter(miniprogram__workspace=w.b).order_by("pk").values()),
+        list(DomainEditGrant.objects.filter(tenant=w.b).order_by("pk").values()),
+        list(
+            DomainVerificationSkip.objects.filter(host_app__workspace=w.b).order_by("pk").values()
+        ),
+    ]
+
+
+def _jsapi_rows(w: World) -> list[Any]:
+    """B's JSAPI catalogue, features and applications (the rows the sweep points at first)."""
+    from miniprograms.jsapis.models import Jsapi, JsapiApplication, JsapiFeature
+
+    b_jsapi_application(w)
+    return [
+        list(Jsapi.objects.filter(workspace=w.b).order_by("pk").values()),
+        list(JsapiFeature.objects.filter(workspace=w.b).order_by("pk").values()),
+        list(JsapiApplication.objects.filter(host_app__workspace=w.b).order_by("pk").values()),
+    ]
 
 
 def _payload(w: World) -> dict[str, Any]:
@@ -914,6 +1073,28 @@ def test_a_merchant_program_is_read_by_its_tenant_and_by_no_third_workspace(worl
 
 READ, WRITE, HIDDEN = "read", "write", "hidden"
 HOST_ACCESS: dict[str, str] = {
+    # development › keys (the AppSecret's state, never the secret) and environment variables
+    "miniprograms:dev-keys": READ,
+    "miniprograms:dev-keys-generate": WRITE,
+    "miniprograms:dev-keys-reset": WRITE,
+    "miniprograms:dev-keys-freeze": WRITE,
+    "miniprograms:dev-keys-unfreeze": WRITE,
+    "miniprograms:dev-keys-oauth": WRITE,
+    "miniprograms:dev-variables": READ,
+    "miniprograms:dev-variables-edit": WRITE,
+    "miniprograms-api:appsecret": READ,
+    "miniprograms-api:appsecret-reset": WRITE,
+    "miniprograms-api:appsecret-freeze": WRITE,
+    "miniprograms-api:appsecret-unfreeze": WRITE,
+    "miniprograms-api:envvar-list": READ,
+    "miniprograms-api:envvar-detail": READ,
+    # development › JSAPI permissions
+    "miniprograms:dev-jsapis": READ,
+    "miniprograms:dev-jsapis-apply": WRITE,
+    "miniprograms:dev-jsapis-withdraw": WRITE,
+    "miniprograms-api:miniprogram-jsapi-permissions": READ,
+    "miniprograms-api:miniprogram-jsapi-application-list": READ,
+    "miniprograms-api:miniprogram-jsapi-application-withdraw": WRITE,
     # mini program pages
     "miniprograms:detail": READ,
     "miniprograms:logo": READ,
@@ -937,6 +1118,15 @@ HOST_ACCESS: dict[str, str] = {
     "miniprograms-api:miniprogram-tester-list": HIDDEN,
     "miniprograms-api:miniprogram-tester-detail": HIDDEN,
     "miniprograms-api:hosted-miniprogram-detail": READ,
+    # development › server domains and WAP URLs: the host reads the lists its app enforces
+    "miniprograms:dev-domains": READ,
+    "miniprograms:dev-domains-global": HIDDEN,
+    "miniprograms:dev-domains-version": HIDDEN,
+    "miniprograms:dev-domains-restriction": HIDDEN,
+    "miniprograms:dev-domains-skip": HIDDEN,
+    "miniprograms-api:miniprogram-domains": READ,
+    "miniprograms-api:miniprogram-domain-restriction": HIDDEN,
+    "miniprograms-api:miniprogram-domain-skip": HIDDEN,
     # version and release pages
     "releases:versions": READ,
     "releases:upload": WRITE,
@@ -984,6 +1174,7 @@ HOST_ACCESS: dict[str, str] = {
     "releases-api:target-history": READ,
     "releases-api:grayscale-list": READ,
     "releases-api:grayscale-detail": READ,
+    "releases-api:grayscale-task": READ,
     "releases-api:grayscale-suspend": WRITE,
     "releases-api:grayscale-resume": WRITE,
     "releases-api:grayscale-end": WRITE,
@@ -1086,6 +1277,8 @@ def snapshot_merchant(h: Hosted) -> dict[str, Any]:
         "languages": list(MiniProgramLanguage.objects.filter(miniprogram=mp).values()),
         "targets": list(MiniProgramHostApp.objects.filter(miniprogram=mp).values()),
         "testers": list(MiniProgramTester.objects.filter(miniprogram=mp).values()),
+        "app_secret": list(AppSecret.objects.filter(miniprogram=mp).values()),
+        "env_variables": list(EnvironmentVariable.objects.filter(miniprogram=mp).values()),
         "grants": list(MiniProgramUserObjectPermission.objects.filter(content_object=mp).values()),
         "versions": list(Version.objects.filter(miniprogram=mp).values()),
         "jobs": list(PackageJob.objects.filter(version__miniprogram=mp).values()),
@@ -1094,6 +1287,7 @@ def snapshot_merchant(h: Hosted) -> dict[str, Any]:
         "releases": list(Release.objects.filter(target__miniprogram=mp).values()),
         "approvals": list(ApprovalRequest.objects.filter(requesting_workspace=h.merchant).values()),
         "audit": AuditEvent.objects.filter(workspace=h.merchant).count(),
+        "domains": list(mp.domain_configs.values()) + list(mp.domain_skips.values()),
     }
 
 

@@ -200,8 +200,11 @@ def test_seed_demo_replays_the_review_loop(django_capture_on_commit_callbacks):
         ("1.0.0", "Acme Super App", "production", "under_review"),
         ("1.0.0", "Acme Wallet", "production", "under_review"),
     ]
-    # Acme's reviewer finds three requests waiting, two of them from the merchant.
-    waiting = ApprovalRequest.objects.filter(state="processing", deciding_workspace__slug="acme")
+    # Acme's reviewer finds three release reviews waiting, two of them from the merchant (and
+    # requests of other kinds: a JSAPI application, …).
+    waiting = ApprovalRequest.objects.filter(
+        state="processing", deciding_workspace__slug="acme", kind="release_review"
+    )
     assert waiting.count() == 3
     assert waiting.filter(requesting_workspace__slug="bluebottle").count() == 2
     assert set(HostApp.objects.values_list("preview_scheme", flat=True)) == {

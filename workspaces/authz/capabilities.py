@@ -39,7 +39,7 @@ class Cap(StrEnum):
     MANAGE_MINIPROGRAM = "miniprograms.manage_miniprogram"
     DELETE_MINIPROGRAM = "miniprograms.delete_miniprogram"
     # development settings (issue 12; miniprograms.domains/jsapis/secrets/envvars)
-    MANAGE_APP_SECRET = "miniprograms.manage_appsecret"
+    MANAGE_APP_SECRET = "miniprograms.manage_appsecret"  # noqa: S105 - a capability name
     MANAGE_JSAPI_CATALOGUE = "miniprograms.manage_jsapicatalogue"
     MANAGE_DOMAIN_POLICY = "miniprograms.manage_domainpolicy"
 

@@ -14,6 +14,12 @@ from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
 from console import demo
+from miniprograms.domains.models import DomainConfig, DomainEditGrant
+from miniprograms.domains.services import domain_config_save, domain_edit_grant_add
+from miniprograms.envvars.models import EnvironmentVariable
+from miniprograms.envvars.services import envvars_replace
+from miniprograms.jsapis.models import Jsapi, JsapiApplication
+from miniprograms.jsapis.services import jsapi_apply, jsapi_catalogue_ensure
 from miniprograms.models import MiniProgram
 from miniprograms.profile import LanguageText, ProfileInput
 from miniprograms.services.lifecycle import miniprogram_set_shelf
@@ -77,6 +83,9 @@ class Command(BaseCommand):
         created += self._seed_versions()
         created += self._seed_releases()
         created += self._seed_grayscale()
+        created += self._seed_jsapis()
+        created += self._seed_domains()
+        created += self._seed_envvars()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new objects)."))
         self.stdout.write(self.logins_table())
 
@@ -291,6 +300,98 @@ class Command(BaseCommand):
                     accounts=list(spec.accounts),
                     percentage=spec.percentage or None,
                 ),
+            )
+            created += 1
+        return created
+
+    @classmethod
+    @transaction.atomic
+    def _seed_jsapis(cls) -> int:
+        """The tenants' JSAPI catalogues, and :data:`demo.JSAPI_APPLICATIONS` through the
+        services (one approved, one waiting in the approvals hub); an application already made
+        for the same JSAPI is skipped."""
+        created = 0
+        workspaces = Workspace.objects.filter(slug__in=[w.slug for w in demo.WORKSPACES])
+        for workspace in workspaces:
+            created += jsapi_catalogue_ensure(workspace=workspace)
+        for spec in demo.JSAPI_APPLICATIONS:
+            mp = MiniProgram.objects.select_related("workspace").get(
+                workspace__in=workspaces, name__iexact=spec.miniprogram
+            )
+            host_owner_id = mp.workspace.pk if mp.workspace.is_tenant else mp.workspace.tenant_id
+            host_app = HostApp.objects.get(workspace_id=host_owner_id, name=spec.host_app)
+            jsapi = Jsapi.objects.get(workspace_id=host_owner_id, name=spec.jsapi)
+            if JsapiApplication.objects.filter(
+                miniprogram=mp, host_app=host_app, jsapi=jsapi
+            ).exists():
+                continue
+            application = jsapi_apply(
+                actor=cls._member(mp.workspace_id, spec.applied_by),
+                miniprogram=mp,
+                host_app_id=host_app.pk,
+                jsapi_id=jsapi.pk,
+                reason=spec.reason,
+            )
+            created += 1
+            if spec.decision == "approve" and application.approval_id is not None:
+                approval_approve(
+                    actor=cls._member(host_owner_id, spec.decided_by),
+                    request_id=application.approval_id,
+                )
+        return created
+
+    @classmethod
+    @transaction.atomic
+    def _seed_domains(cls) -> int:
+        """:data:`demo.DOMAIN_EDIT_GRANTS` and :data:`demo.DOMAINS` through the services (a
+        grant already given, or lists already saved, change nothing)."""
+        created = 0
+        workspaces = {
+            w.slug: w for w in Workspace.objects.filter(slug__in=[w.slug for w in demo.WORKSPACES])
+        }
+        for tenant, developer, email in demo.DOMAIN_EDIT_GRANTS:
+            actor = cls._member(workspaces[tenant].pk, email)
+            if not DomainEditGrant.objects.filter(
+                tenant=actor.workspace, developer_workspace=workspaces[developer]
+            ).exists():
+                domain_edit_grant_add(actor=actor, developer_workspace_slug=developer)
+                created += 1
+        for spec in demo.DOMAINS:
+            mp = MiniProgram.objects.select_related("workspace").get(
+                workspace__in=workspaces.values(), name__iexact=spec.miniprogram
+            )
+            lists = {key: "\n".join(entries) for key, entries in spec.lists}
+            if DomainConfig.objects.filter(miniprogram=mp, version=spec.version).exists():
+                continue
+            if spec.version and not mp.versions.filter(number=spec.version).exists():
+                continue  # its upload has not happened yet (a re-run adds it)
+            domain_config_save(
+                actor=cls._member(mp.workspace_id, spec.edited_by),
+                miniprogram=mp,
+                version=spec.version,
+                lists=lists,
+            )
+            created += 1
+        return created
+
+    @classmethod
+    @transaction.atomic
+    def _seed_envvars(cls) -> int:
+        """:data:`demo.ENVIRONMENT_VARIABLES` through the service (an environment that has
+        variables already is left as it is)."""
+        created = 0
+        workspaces = Workspace.objects.filter(slug__in=[w.slug for w in demo.WORKSPACES])
+        for spec in demo.ENVIRONMENT_VARIABLES:
+            mp = MiniProgram.objects.get(workspace__in=workspaces, name__iexact=spec.miniprogram)
+            if EnvironmentVariable.objects.filter(
+                miniprogram=mp, environment=spec.environment
+            ).exists():
+                continue
+            envvars_replace(
+                actor=cls._member(mp.workspace_id, spec.edited_by),
+                miniprogram=mp,
+                environment=spec.environment,
+                variables=spec.variables,
             )
             created += 1
         return created
