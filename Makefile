@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 MANAGE := $(BIN)/python manage.py
 
 .PHONY: help install run migrate seed test lint fmt typecheck check check-migrations check-deploy \
-	worker beat bench bench-resolve clean
+	worker beat bench bench-resolve bench-console clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -63,7 +63,13 @@ TYPED := workspaces/services workspaces/selectors.py workspaces/selectors_approv
 	workspaces/tasks.py \
 	miniprograms/services miniprograms/selectors.py miniprograms/access.py \
 	miniprograms/validators.py miniprograms/profile.py miniprograms/languages.py \
-	miniprograms/mixins.py miniprograms/endpoints.py \
+	miniprograms/mixins.py miniprograms/endpoints.py miniprograms/development \
+	miniprograms/domains/services.py miniprograms/domains/selectors.py \
+	miniprograms/domains/runtime.py miniprograms/domains/rules.py miniprograms/domains/validators.py \
+	miniprograms/jsapis/services.py miniprograms/jsapis/selectors.py miniprograms/jsapis/runtime.py \
+	miniprograms/envvars/services.py miniprograms/envvars/selectors.py miniprograms/envvars/runtime.py \
+	miniprograms/envvars/validators.py miniprograms/secrets/services.py \
+	miniprograms/secrets/selectors.py miniprograms/secrets/oauth.py miniprograms/secrets/throttle.py \
 	releases/services releases/release releases/review releases/selectors.py releases/tasks.py releases/package \
 	releases/grayscale/targeting.py releases/grayscale/preview.py \
 	releases/grayscale/services releases/grayscale/selectors.py releases/grayscale/admission.py \
@@ -106,6 +112,9 @@ bench: $(STAMP) var ## the package benchmarks (bench/README.md): scan + build, a
 
 bench-resolve: $(STAMP) var ## the runtime API under wrk against a bare WSGI app (needs wrk)
 	$(BIN)/python bench/resolve.py
+
+bench-console: $(STAMP) var ## the console's pages at 10,000 mini programs against the demo data
+	$(BIN)/python bench/console.py
 
 clean: ## remove caches and var/ (the SQLite database, media and screenshots)
 	rm -rf var .pytest_cache .ruff_cache

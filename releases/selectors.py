@@ -240,16 +240,24 @@ RECENT_VERSIONS_DAYS = 7
 
 def version_recent_for_member(*, member, limit: int = 5) -> tuple[list[Version], int]:
     """The newest uploads of mini programs ``member`` may see (dashboard): up to ``limit`` of
-    them with their mini program, and how many were uploaded in the last seven days."""
+    them with their mini program, and how many were uploaded in the last seven days.
+
+    Filtered by the version's own workspace, so both queries walk the ``(workspace,
+    -created_at)`` index and stop after ``limit`` rows / at the week's start, however many
+    versions the workspace holds; only a member who sees less than every mini program (a
+    Developer's assigned ones) adds the visibility condition.
+    """
     from datetime import timedelta
 
     from django.utils import timezone
 
     from miniprograms.selectors import miniprogram_visible
+    from workspaces import authz
+    from workspaces.authz import Cap
 
-    visible = Version.objects.filter(
-        miniprogram__in=miniprogram_visible(member=member).values("pk")
-    )
+    visible = Version.objects.filter(workspace_id=member.workspace_id)
+    if not authz.has_role_cap(member, Cap.VIEW_MINIPROGRAM):
+        visible = visible.filter(miniprogram__in=miniprogram_visible(member=member).values("pk"))
     recent = list(
         visible.select_related("miniprogram", "uploaded_by").order_by("-created_at", "-id")[:limit]
     )

@@ -111,6 +111,33 @@ def member_list(*, workspace: Workspace) -> QuerySet[Membership]:
     )
 
 
+def member_transfer_choices(*, workspace: Workspace, exclude_id: int) -> list[tuple[int, str]]:
+    """``(membership id, "Name (email)")`` of the active members who may become the owner (the
+    "Transfer ownership" select), in the member list's order: values, not model rows."""
+    rows = (
+        member_list(workspace=workspace)
+        .filter(status=Membership.Status.ACTIVE)
+        .exclude(pk=exclude_id)
+        .values_list("pk", "user__name", "user__email")
+    )
+    return [(pk, f"{name or email} ({email})") for pk, name, email in rows]
+
+
+def member_developer_list(*, workspace: Workspace) -> QuerySet[Membership]:
+    """The workspace's active Developers, by name (the mini program list's "Assigned to"
+    filter): only those rows, not every member filtered afterwards."""
+    return (
+        Membership.objects.filter(
+            workspace=workspace,
+            role=Membership.Role.DEVELOPER,
+            status=Membership.Status.ACTIVE,
+        )
+        .select_related("user")
+        .only("user_id", "user__name", "user__email")
+        .order_by("user__name", "user__email", "pk")
+    )
+
+
 def invitation_list(*, workspace: Workspace, open_only: bool = True) -> QuerySet[Invitation]:
     """Invitations of a workspace, newest first (pending ones only by default)."""
     qs = Invitation.objects.filter(workspace=workspace).select_related("invited_by")
@@ -282,16 +309,6 @@ def workspace_membership_list(*, user: User) -> QuerySet[Membership]:
 
 
 # --- audit log page and onboarding (workspaces/views/audit.py, views/onboarding.py) ---------
-
-
-def audit_verb_list(*, workspace: Workspace) -> list[str]:
-    """The distinct actions recorded in a workspace, sorted (the audit log's action filter)."""
-    return list(
-        AuditEvent.objects.filter(workspace=workspace)
-        .order_by("verb")
-        .values_list("verb", flat=True)
-        .distinct()
-    )
 
 
 def invitation_pending_exists(*, user: User) -> bool:

@@ -17,6 +17,7 @@ from miniprograms.serializers.programs import (
     MiniProgramCreateSerializer,
     MiniProgramDetailSerializer,
     MiniProgramListQuerySerializer,
+    MiniProgramListSerializer,
     MiniProgramSerializer,
     MiniProgramUpdateSerializer,
 )
@@ -55,7 +56,7 @@ class MiniProgramListView(MiniProgramAPIView):
             host_app_id=query.get("host_app"),
             assigned_user_id=query.get("assigned_to"),
         )
-        return self.paginated(miniprograms, MiniProgramSerializer)
+        return self.paginated(miniprograms, MiniProgramListSerializer)
 
     @extend_schema(
         tags=[TAG_MINIPROGRAMS],

@@ -6,6 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +26,28 @@ class TesterFilterForm(forms.Form):
 
     def query(self) -> str:
         return (self.cleaned_data.get("q") or "").strip() if self.is_valid() else ""
+
+
+class LongSelect(forms.Select):
+    """A ``<select>`` for long flat lists (a workspace's 150 Developers): the same markup as
+    Django's, written in one pass instead of through one template per option (flat choices,
+    no groups)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option["value"], mark_safe(" selected") if option["selected"] else "", label)
+                for _group, group_options, _index in widget["optgroups"]
+                for option in group_options
+                for label in (option["label"],)
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options
+        )
 
 
 class SearchStatusFilters(forms.Form):
@@ -50,7 +75,9 @@ class MiniProgramFilterForm(SearchStatusFilters):
     """The filters above a workspace's list (GET). Unknown values fall back to "all"."""
 
     host_app = forms.TypedChoiceField(label=_("Host app"), required=False, coerce=int)
-    assigned = forms.TypedChoiceField(label=_("Assigned to"), required=False, coerce=int)
+    assigned = forms.TypedChoiceField(
+        label=_("Assigned to"), required=False, coerce=int, widget=LongSelect
+    )
 
     def __init__(
         self,

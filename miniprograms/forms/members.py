@@ -17,6 +17,7 @@ from django.forms import BaseFormSet, formset_factory
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from miniprograms.forms.filters import LongSelect
 from miniprograms.services.members import NOTE_MAX, parse_tester_lines
 from workspaces import authz
 from workspaces.models import Membership, Workspace
@@ -31,7 +32,8 @@ TESTER_FILE_MAX_BYTES = 64 * 1024
 
 
 class DeveloperAssignForm(forms.Form):
-    user = forms.TypedChoiceField(label=_("Developer"), coerce=int)
+    # A workspace may hold 150 Developers: the long-list widget writes their options in one pass.
+    user = forms.TypedChoiceField(label=_("Developer"), coerce=int, widget=LongSelect)
 
     def __init__(self, *args: Any, developers: Sequence[Membership], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

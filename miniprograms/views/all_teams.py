@@ -11,9 +11,9 @@ from typing import Any
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.views.generic import TemplateView
 
-from console.paging import paginate
 from miniprograms.forms import AllTeamsFilterForm
 from miniprograms.selectors import miniprogram_list_for_user
+from miniprograms.views.rows import list_rows, paginate_ids_first
 from workspaces import authz
 from workspaces.authz import Cap
 from workspaces.selectors import membership_list_for_user
@@ -34,7 +34,8 @@ class AllTeamsListView(LoginRequiredMixin, TemplateView):
             self.request.GET or None, teams=[m.workspace for m in memberships]
         )
         values = filters.values()
-        page = paginate(miniprogram_list_for_user(user=user, **values), self.request)
+        page = paginate_ids_first(miniprogram_list_for_user(user=user, **values), self.request)
+        rows_on_page = list(page.object_list)
         team = values["workspace_slug"]
         context.update(
             filters=filters,
@@ -42,7 +43,8 @@ class AllTeamsListView(LoginRequiredMixin, TemplateView):
             is_unknown_team=filters.is_unknown_team,
             has_teams=bool(memberships),
             page_obj=page,
-            miniprograms=list(page.object_list),
+            miniprograms=rows_on_page,
+            rows=list_rows(rows_on_page, slug_of=lambda mp: mp.workspace.slug),
             # Where an empty list may send its reader to create one (the chosen team only).
             create_in=[
                 m.workspace

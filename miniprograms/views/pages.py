@@ -18,7 +18,6 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from console.files import image_bytes_response, image_response
-from console.paging import paginate
 from miniprograms import languages, validators
 from miniprograms.extensions import overview_context
 from miniprograms.forms import HostAppsForm, MiniProgramFilterForm, ProfileForm
@@ -30,11 +29,12 @@ from miniprograms.services.host_apps import host_apps_available
 from miniprograms.services.profile import miniprogram_create, miniprogram_update_profile
 from miniprograms.views.base import MiniProgramMixin
 from miniprograms.views.hosted import reads_hosted
+from miniprograms.views.rows import list_rows, paginate_ids_first
 from workspaces import authz
 from workspaces.authz import Cap
 from workspaces.mixins import WorkspaceMixin
-from workspaces.models import HostApp, Membership
-from workspaces.selectors import member_list
+from workspaces.models import HostApp
+from workspaces.selectors import member_developer_list
 
 # A logo passed validators.validate_logo: a PNG or a JPEG, told by its first bytes.
 
@@ -84,15 +84,6 @@ def _change_rows(mp: MiniProgram) -> list[ChangeRow]:
     return rows
 
 
-def _developers(workspace) -> list[Membership]:
-    """Active Developers of the workspace (the "Assigned to" filter), by name."""
-    return [
-        m
-        for m in member_list(workspace=workspace)
-        if m.role == Membership.Role.DEVELOPER and m.is_active
-    ]
-
-
 def _profile_context(view: WorkspaceMixin, host_apps: list[HostApp]) -> dict[str, Any]:
     """What the profile form's template needs beside the form."""
     return {
@@ -116,17 +107,21 @@ class MiniProgramListView(WorkspaceMixin, TemplateView):
         filters = MiniProgramFilterForm(
             self.request.GET,
             host_apps=host_apps_available(workspace=self.workspace),
-            developers=_developers(self.workspace) if can_assign else None,
+            developers=list(member_developer_list(workspace=self.workspace))
+            if can_assign
+            else None,
         )
         values = filters.values()
-        page = paginate(miniprogram_list(member=self.membership, **values), self.request)
+        page = paginate_ids_first(miniprogram_list(member=self.membership, **values), self.request)
+        rows_on_page = list(page.object_list)
         hosted_tab = reads_hosted(self.membership)
         search = values.get("search", "")
         context.update(
             filters=filters,
             is_filtered=any(values.values()),
             page_obj=page,
-            miniprograms=list(page.object_list),
+            miniprograms=rows_on_page,
+            rows=list_rows(rows_on_page, slug_of=lambda _mp: self.workspace.slug),
             is_developer_view=not authz.has_role_cap(self.membership, Cap.VIEW_MINIPROGRAM),
             list_tab="own",
             hosted_tab=hosted_tab,

@@ -95,14 +95,31 @@
     return submitter ? (submitter.textContent || submitter.value || "").trim() : "";
   }
 
-  function askToConfirm(form, submitter) {
-    var action = form.getAttribute("data-confirm-action") || buttonText(submitter);
-    var title = form.getAttribute("data-confirm-title") || action;
+  // One form shared by the rows of a table (no form per row): the row's button names which of
+  // the form's sentences to ask, data-confirm-use="remove" reading data-confirm-remove,
+  // data-confirm-remove-title and data-confirm-remove-action, and whom they are about
+  // (its data-confirm-subject and data-confirm-detail replace "[subject]" and "[detail]"). A
+  // button without it sends the form as is.
+  function sharedWords(form, submitter) {
+    var use = submitter ? submitter.getAttribute("data-confirm-use") : null;
+    if (!use || !form.hasAttribute("data-confirm-" + use)) return null;
+    var subject = submitter.getAttribute("data-confirm-subject") || "";
+    var detail = submitter.getAttribute("data-confirm-detail") || "";
+    function read(suffix) {
+      var words = form.getAttribute("data-confirm-" + use + suffix) || "";
+      return words.split("[subject]").join(subject).split("[detail]").join(detail);
+    }
+    return { text: read(""), title: read("-title"), action: read("-action") };
+  }
+
+  function askToConfirm(form, submitter, shared) {
+    var action = (shared ? shared.action : form.getAttribute("data-confirm-action")) || buttonText(submitter);
+    var title = (shared ? shared.title : form.getAttribute("data-confirm-title")) || action;
     var tone = form.getAttribute("data-confirm-tone") || "danger";
     var actionButton = dialog.querySelector("[data-confirm-dialog-action]");
     dialog.querySelector("[data-confirm-dialog-title]").textContent = title || dialog.querySelector("[data-confirm-dialog-title]").textContent;
     // "[choice]" in the sentence names what is chosen in the form (e.g. the new owner).
-    var text = form.getAttribute("data-confirm");
+    var text = shared ? shared.text : form.getAttribute("data-confirm");
     var choice = form.querySelector("[data-confirm-choice]");
     if (choice && choice.selectedIndex >= 0) text = text.split("[choice]").join(choice.options[choice.selectedIndex].text);
     dialog.querySelector("[data-confirm-dialog-text]").textContent = text;
@@ -130,10 +147,12 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-confirm")) return;
+    if (!(form instanceof HTMLFormElement)) return;
+    var shared = sharedWords(form, event.submitter || null);
+    if (!shared && !form.hasAttribute("data-confirm")) return;
     if (form.hasAttribute("data-confirmed")) { form.removeAttribute("data-confirmed"); return; }
     if (!dialog || typeof dialog.showModal !== "function") return; // no dialog: send as is
     event.preventDefault();
-    askToConfirm(form, event.submitter || null);
+    askToConfirm(form, event.submitter || null, shared);
   });
 })();

@@ -124,7 +124,7 @@ class WorkspaceCreateForm(forms.Form):
 class AuditFilterForm(forms.Form):
     """The filters above the audit log (GET). Every field is optional.
 
-    ``action`` is a prefix: the select offers each verb of the workspace and each entity
+    ``action`` is a prefix: the select offers each known verb (the registry) and each entity
     (``invitation.`` matches every invitation event); a hand-typed prefix in the URL works too.
     """
 

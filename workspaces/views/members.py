@@ -39,6 +39,7 @@ from workspaces.selectors import (
     member_get,
     member_list_filtered,
     member_status_counts,
+    member_transfer_choices,
     miniprogram_choice_list,
     miniprogram_ref_map,
 )
@@ -160,11 +161,9 @@ class MemberListView(WorkspaceMixin, ContextMixin, View):
         )
         if not (status or query) and authz.has_cap(self.membership, Cap.TRANSFER_OWNERSHIP):
             # The "Transfer ownership" section, apart from the rows: who may become the owner.
-            context["transfer_candidates"] = [
-                m
-                for m in member_list_filtered(workspace=self.workspace, status="active")
-                if m.pk != self.membership.pk
-            ]
+            context["transfer_candidates"] = member_transfer_choices(
+                workspace=self.workspace, exclude_id=self.membership.pk
+            )
             context["admin_role_label"] = authz.role_label(
                 Membership.Role.ADMIN, self.workspace.kind
             )
@@ -172,7 +171,12 @@ class MemberListView(WorkspaceMixin, ContextMixin, View):
             members = member_list_filtered(workspace=self.workspace, status=status, query=query)
             page = paginate(members, request)
             context["page_obj"] = page
-            context["rows"] = _member_rows(self.membership, list(page.object_list))
+            rows = _member_rows(self.membership, list(page.object_list))
+            context["rows"] = rows
+            # The shared form carries only the confirmations some row of this page asks for.
+            context["asks_block"] = any(r.can_block for r in rows)
+            context["asks_remove"] = any(r.can_remove for r in rows)
+            context["asks_leave"] = any(r.can_leave for r in rows)
         if status in ("", "invited"):
             invitations = invitation_list_filtered(workspace=self.workspace, query=query)
             if status == "invited":
@@ -260,7 +264,9 @@ def _person(member: Membership) -> str:
 class MemberRoleView(_MemberActionView):
     def post(self, request: HttpRequest, workspace_slug: str, membership_id: int) -> HttpResponse:
         member = self.member(membership_id)
-        form = MemberRoleForm(request.POST, workspace=self.workspace)
+        # The member list sends its one shared form: each row's select is "role-<id>".
+        chosen = request.POST.get("role") or request.POST.get(f"role-{member.pk}", "")
+        form = MemberRoleForm({"role": chosen}, workspace=self.workspace)
         if not form.is_valid():
             authz.require(self.membership, Cap.MANAGE_MEMBERS)  # 403 before "bad input"
             messages.error(request, gettext("Choose one of the roles offered."))
