@@ -70,6 +70,7 @@ TYPED := workspaces/services workspaces/selectors.py workspaces/selectors_approv
 	miniprograms/envvars/services.py miniprograms/envvars/selectors.py miniprograms/envvars/runtime.py \
 	miniprograms/envvars/validators.py miniprograms/secrets/services.py \
 	miniprograms/secrets/selectors.py miniprograms/secrets/oauth.py miniprograms/secrets/throttle.py \
+	miniprograms/subscriptions/services.py miniprograms/subscriptions/selectors.py \
 	releases/services releases/release releases/review releases/selectors.py releases/tasks.py releases/package \
 	releases/grayscale/targeting.py releases/grayscale/preview.py \
 	releases/grayscale/services releases/grayscale/selectors.py releases/grayscale/admission.py \

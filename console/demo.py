@@ -555,3 +555,30 @@ ENVIRONMENT_VARIABLES: tuple[DemoEnvironmentVariables, ...] = (
         ),
     ),
 )
+
+
+@dataclass(frozen=True)
+class DemoMessageTemplate:
+    """A mini program's My Template: keywords, in order, of a public template of the library
+    of its host app's tenant (a tenant's own mini program: its own library)."""
+
+    miniprogram: str
+    title: str
+    keywords: tuple[str, ...]
+    added_by: str
+
+
+MESSAGE_TEMPLATES: tuple[DemoMessageTemplate, ...] = (
+    DemoMessageTemplate(
+        "Acme Mall",
+        "Order shipped",
+        ("Order number", "Carrier", "Tracking number"),
+        added_by="owner@example.com",
+    ),
+    DemoMessageTemplate(
+        "Blue Bottle Order Ahead",
+        "Food order ready",
+        ("Pickup number", "Dishes", "Ready at"),
+        added_by="merchant@example.com",
+    ),
+)

@@ -12,6 +12,7 @@ from miniprograms.domains import api_urls as domains_api_urls
 from miniprograms.envvars import api_urls as envvars_api_urls
 from miniprograms.jsapis import api_urls as jsapis_api_urls
 from miniprograms.secrets import api_urls as secrets_api_urls
+from miniprograms.subscriptions import api_urls as subscriptions_api_urls
 
 app_name = "miniprograms-api"
 
@@ -68,4 +69,5 @@ urlpatterns += [
     *jsapis_api_urls.urlpatterns,
     *secrets_api_urls.urlpatterns,
     *envvars_api_urls.urlpatterns,
+    *subscriptions_api_urls.urlpatterns,
 ]

@@ -67,3 +67,8 @@ class MiniprogramsConfig(AppConfig):
         # Environment variables and the AppSecret: how the audit log words their events.
         envvars_audit.register()
         secrets_audit.register()
+
+        from miniprograms.subscriptions import audit as subscriptions_audit
+
+        # Message templates (subscription messages): how the audit log words their events.
+        subscriptions_audit.register()

@@ -264,3 +264,4 @@ from miniprograms.domains.models import *  # noqa: E402, F403
 from miniprograms.envvars.models import *  # noqa: E402, F403
 from miniprograms.jsapis.models import *  # noqa: E402, F403
 from miniprograms.secrets.models import *  # noqa: E402, F403
+from miniprograms.subscriptions.models import *  # noqa: E402, F403

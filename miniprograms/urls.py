@@ -47,4 +47,6 @@ urlpatterns = [
     ),
     # --- the Development tab (issue 12; miniprograms/development/urls.py) ---
     path("<appid:app_id>/development/", include("miniprograms.development.urls")),
+    # --- the Subscription messages tab (issue 13; miniprograms/subscriptions/urls.py) ---
+    path("<appid:app_id>/subscriptions/", include("miniprograms.subscriptions.urls")),
 ]

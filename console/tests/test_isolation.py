@@ -356,6 +356,28 @@ def b_jsapi_application(w: World) -> int:
     return found.pk
 
 
+def b_public_template(w: World) -> int:
+    """A template of B's message template library (seeded on first use, as the pages do)."""
+    from miniprograms.subscriptions.models import PublicTemplate
+    from miniprograms.subscriptions.services import template_library_ensure
+
+    template_library_ensure(workspace=w.b)
+    return PublicTemplate.objects.get(workspace=w.b, title="Flight status update").pk
+
+
+def b_my_template(w: World) -> str:
+    """A My Template of B's (pointed) mini program, from B's library (only the row)."""
+    from miniprograms.subscriptions.models import MyTemplate
+
+    found, _ = MyTemplate.objects.get_or_create(
+        miniprogram=w.extra["b_miniprogram"],
+        public_template_id=b_public_template(w),
+        keyword_set="Gate",
+        defaults={"template_id": "bravoTemplateIdNotForOthers00001", "keywords": ["Gate"]},
+    )
+    return found.template_id
+
+
 b_task_kwargs = _b(app_id=app_id, target_id=b_target, task_id=b_task)
 
 
@@ -537,6 +559,22 @@ REGISTRY: dict[str, Build] = {
     "miniprograms-api:appsecret-unfreeze": _b(app_id=app_id),
     "miniprograms-api:envvar-list": _b(app_id=app_id),
     "miniprograms-api:envvar-detail": _b(app_id=app_id, environment=lambda w: "production"),
+    # subscription messages › the library and My Templates (miniprograms/subscriptions)
+    "development:message-templates": _b(),
+    "development:message-template-create": _b(),
+    "development:message-template-retire": _b(template_id=b_public_template),
+    "miniprograms:subscriptions": _b(app_id=app_id),
+    "miniprograms:subscriptions-choose": _b(app_id=app_id),
+    "miniprograms:subscriptions-add": _b(app_id=app_id, public_template_id=b_public_template),
+    "miniprograms:subscriptions-edit": _b(app_id=app_id, template_id=b_my_template),
+    "miniprograms:subscriptions-delete": _b(app_id=app_id, template_id=b_my_template),
+    "miniprograms-api:public-template-list": _b(),
+    "miniprograms-api:public-template-detail": _b(public_template_id=b_public_template),
+    "miniprograms-api:miniprogram-public-template-list": _b(app_id=app_id),
+    "miniprograms-api:miniprogram-message-template-list": _b(app_id=app_id),
+    "miniprograms-api:miniprogram-message-template-detail": _b(
+        app_id=app_id, template_id=b_my_template
+    ),
     # --- end of mini program pages ---
     # --- mini programs API (miniprograms/api_urls.py) ---
     "miniprograms-api:miniprogram-list": _b(),
@@ -772,6 +810,7 @@ def snapshot_b(w: World) -> dict[str, Any]:
             Release.objects.filter(target__miniprogram__workspace=w.b).order_by("pk").values()
         ),
         "jsapi_applications": _jsapi_rows(w),
+        "message_templates": _subscription_rows(w),
         "approval_requests": list(
             ApprovalRequest.objects.filter(requesting_workspace=w.b).order_by("pk").values()
         ),
@@ -809,6 +848,17 @@ def _domain_rows(w: World) -> list[Any]:
         list(
             DomainVerificationSkip.objects.filter(host_app__workspace=w.b).order_by("pk").values()
         ),
+    ]
+
+
+def _subscription_rows(w: World) -> list[Any]:
+    """B's message template library and My Templates (the rows the sweep points at first)."""
+    from miniprograms.subscriptions.models import MyTemplate, PublicTemplate
+
+    b_my_template(w)
+    return [
+        list(PublicTemplate.objects.filter(workspace=w.b).order_by("pk").values()),
+        list(MyTemplate.objects.filter(miniprogram__workspace=w.b).order_by("pk").values()),
     ]
 
 
@@ -1095,6 +1145,15 @@ HOST_ACCESS: dict[str, str] = {
     "miniprograms-api:miniprogram-jsapi-permissions": READ,
     "miniprograms-api:miniprogram-jsapi-application-list": READ,
     "miniprograms-api:miniprogram-jsapi-application-withdraw": WRITE,
+    # subscription messages › My Templates (the host reads those made from its own library)
+    "miniprograms:subscriptions": READ,
+    "miniprograms:subscriptions-choose": WRITE,
+    "miniprograms:subscriptions-add": WRITE,
+    "miniprograms:subscriptions-edit": WRITE,
+    "miniprograms:subscriptions-delete": WRITE,
+    "miniprograms-api:miniprogram-public-template-list": READ,
+    "miniprograms-api:miniprogram-message-template-list": READ,
+    "miniprograms-api:miniprogram-message-template-detail": READ,
     # mini program pages
     "miniprograms:detail": READ,
     "miniprograms:logo": READ,

@@ -9,4 +9,5 @@ app_name = "development"
 urlpatterns = [
     path("", include("miniprograms.jsapis.urls_workspace")),
     path("", include("miniprograms.domains.urls_workspace")),
+    path("", include("miniprograms.subscriptions.urls_workspace")),
 ]

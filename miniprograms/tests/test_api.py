@@ -373,14 +373,16 @@ def test_the_matrix_covers_every_endpoint_and_method(world):
     """Generated from the URL configuration: a new route or method must join CASES."""
     covered = {(resolve(case.path(world)).url_name, case.method) for case in CASES}
     # The Development tab's features (issue 12) each have their own role matrix in their tests
-    # (test_domains*.py, test_jsapis*.py, test_secrets*.py, test_envvars*.py).
+    # (test_domains*.py, test_jsapis*.py, test_secrets*.py, test_envvars*.py,
+    # test_subscriptions*.py).
     from miniprograms.domains import api_urls as domains
     from miniprograms.envvars import api_urls as envvars
     from miniprograms.jsapis import api_urls as jsapis
     from miniprograms.secrets import api_urls as secrets
+    from miniprograms.subscriptions import api_urls as subscriptions
 
     features = set().union(
-        *(routed_methods(m.urlpatterns) for m in (domains, envvars, jsapis, secrets))
+        *(routed_methods(m.urlpatterns) for m in (domains, envvars, jsapis, secrets, subscriptions))
     )
     assert routed_methods(api_urls.urlpatterns) - features - covered == set()
 
@@ -410,6 +412,8 @@ def test_options_describes_every_endpoint_without_error(world, pattern):
         "jsapi_id": 1,  # JSAPIs: the tenant's catalogue, features and access granted
         "feature_id": 1,
         "application_id": 1,
+        "public_template_id": 1,  # message templates: the library and My Templates
+        "template_id": "unknown",
     }
     wanted = {k: v for k, v in kwargs.items() if f":{k}>" in str(pattern.pattern)}
     url = reverse(f"miniprograms-api:{pattern.name}", kwargs=wanted)
@@ -1231,7 +1235,14 @@ def test_remove_a_tester_only_of_this_mini_program(world):
 
 
 NOT_OURS = ("/versions", "/releases", "/targets/", "/grayscale")
-DEVELOPMENT = ("/app-secret", "/domains", "/environment-variables", "/jsapi-")
+DEVELOPMENT = (
+    "/app-secret",
+    "/domains",
+    "/environment-variables",
+    "/jsapi-",
+    "/public-templates",
+    "/message-templates",
+)
 
 
 def test_the_schema_documents_every_mini_program_endpoint(tmp_path, client):

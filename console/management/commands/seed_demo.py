@@ -25,6 +25,9 @@ from miniprograms.profile import LanguageText, ProfileInput
 from miniprograms.services.lifecycle import miniprogram_set_shelf
 from miniprograms.services.members import miniprogram_developer_assign, miniprogram_testers_add
 from miniprograms.services.profile import miniprogram_create, miniprogram_profile_patch
+from miniprograms.subscriptions.models import MyTemplate, PublicTemplate
+from miniprograms.subscriptions.selectors import library_workspace_ids
+from miniprograms.subscriptions.services import my_template_create, template_libraries_ensure
 from releases.grayscale.services import TaskInput, grayscale_task_create
 from releases.models import Release, ReleaseTarget, TrialVersion, Version, VersionFloor
 from releases.package.versioning import parse_version
@@ -86,6 +89,7 @@ class Command(BaseCommand):
         created += self._seed_jsapis()
         created += self._seed_domains()
         created += self._seed_envvars()
+        created += self._seed_message_templates()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new objects)."))
         self.stdout.write(self.logins_table())
 
@@ -392,6 +396,32 @@ class Command(BaseCommand):
                 miniprogram=mp,
                 environment=spec.environment,
                 variables=spec.variables,
+            )
+            created += 1
+        return created
+
+    @classmethod
+    @transaction.atomic
+    def _seed_message_templates(cls) -> int:
+        """:data:`demo.MESSAGE_TEMPLATES` through the service (a mini program that has the
+        template already is left as it is); the libraries are written as on first use."""
+        created = 0
+        workspaces = Workspace.objects.filter(slug__in=[w.slug for w in demo.WORKSPACES])
+        for spec in demo.MESSAGE_TEMPLATES:
+            mp = MiniProgram.objects.select_related("workspace").get(
+                workspace__in=workspaces, name__iexact=spec.miniprogram
+            )
+            libraries = library_workspace_ids(miniprogram=mp)
+            template_libraries_ensure(workspace_ids=libraries)
+            template = PublicTemplate.objects.get(workspace_id__in=libraries, title=spec.title)
+            if MyTemplate.objects.filter(miniprogram=mp, public_template=template).exists():
+                continue
+            my_template_create(
+                actor=cls._member(mp.workspace_id, spec.added_by),
+                miniprogram=mp,
+                public_template=template,
+                keywords=spec.keywords,
+                library_workspace_ids=libraries,
             )
             created += 1
         return created

@@ -1,0 +1,26 @@
+"""How the audit log words the message templates' events (registered from ``apps.py``)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from workspaces.auditlog import register_audit_target_label, register_audit_verbs
+
+
+def register() -> None:
+    register_audit_target_label("miniprograms.publictemplate", lambda template: template.title)
+    register_audit_verbs(
+        {
+            "message_template.library_seed": _("{actor} set up the message template library"),
+            "message_template.create": _("{actor} added the message template {target}"),
+            "message_template.retire": _("{actor} retired the message template {target}"),
+            "message_template.restore": _("{actor} restored the message template {target}"),
+            "my_template.create": _("{actor} added the message template {after_title} to {target}"),
+            "my_template.update": _(
+                "{actor} changed the keywords of message template {after_template_id} of {target}"
+            ),
+            "my_template.delete": _(
+                "{actor} deleted the message template {before_title} of {target}"
+            ),
+        }
+    )
