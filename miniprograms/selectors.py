@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import connection
@@ -31,6 +33,7 @@ from workspaces import authz
 from workspaces.authz import Cap
 from workspaces.extensions import MiniProgramRef
 from workspaces.models import Invitation, Membership, User, Workspace
+from workspaces.selectors import member_developer_list
 
 VISIBLE_CODENAMES = authz.granted_codenames(Cap.VIEW_MINIPROGRAM)
 
@@ -74,7 +77,8 @@ def miniprogram_list(
     host_app_id: int | None = None,
     assigned_user_id: int | None = None,
 ) -> QuerySet[MiniProgram]:
-    """The list page and the API list: newest first, filtered, with what rows show prefetched.
+    """The list page and the API list: newest first, filtered, with what rows show (the host
+    apps of a page: :func:`list_targets`).
 
     ``search`` matches the App ID (exact or prefix of digits) or a name in any language;
     ``shelf`` is ``on_shelf``/``off_shelf``; ``host_app_id`` keeps those released to that host
@@ -88,6 +92,16 @@ def miniprogram_list(
     if assigned_user_id is not None:
         qs = qs.filter(_granted(assigned_user_id, authz.codename(Cap.DEVELOP_MINIPROGRAM)))
     return _list_rows(qs)
+
+
+def developer_choices(*, workspace: Workspace) -> list[tuple[int, str]]:
+    """``(user id, name or email)`` of the workspace's active Developers, by name: the list's
+    "Assigned to" filter (values: a tenant has 150 Developers, and a membership and a user
+    model row apiece cost more than the rest of the filters)."""
+    rows = member_developer_list(workspace=workspace).values_list(
+        "user_id", "user__name", "user__email"
+    )
+    return [(user_id, name or email) for user_id, name, email in rows]
 
 
 def name_search_q(search: str) -> Q:
@@ -147,32 +161,74 @@ LIST_ROW_DEFERRED = (
     "service_phone",
     "service_email",
 )
-LIST_TARGET_FIELDS = (
-    "miniprogram_id",
-    "host_app_id",
-    "status",
-    "offline_reason",
-    "status_changed_at",
-    "host_app__name",
-)
 
 
 def _list_rows(qs: QuerySet[MiniProgram], *related: str) -> QuerySet[MiniProgram]:
-    """What a list row shows, fetched up front (the industry path, the host apps); newest first."""
+    """What a list row shows, fetched with it (its industry: :func:`list_industry`); newest
+    first. The host apps are read for the page alone, as values: :func:`list_targets`."""
+    qs = qs.select_related(*related) if related else qs
     return (
-        qs.select_related("industry__parent", *related)
-        .defer(*LIST_ROW_DEFERRED)
-        .prefetch_related(
-            Prefetch(
-                "targets",
-                # A row names each host app: its name, not the whole row (keys, branding).
-                queryset=MiniProgramHostApp.objects.select_related("host_app")
-                .only(*LIST_TARGET_FIELDS)
-                .order_by("host_app__name", "id"),
-            )
+        qs.annotate(
+            list_industry_code=F("industry__code"),
+            list_industry_name=F("industry__name"),
+            list_industry_group=F("industry__parent__name"),
         )
+        .defer(*LIST_ROW_DEFERRED)
         .order_by("-created_at", "-id")
     )
+
+
+def list_industry(mp: MiniProgram) -> tuple[str, str]:
+    """``(code, path)`` of a list row's industry, read with the row by :func:`_list_rows` as
+    values (not two model rows per mini program); the path is ``Industry.path``'s. A mini
+    program read otherwise (one alone) reads its industry."""
+    if not hasattr(mp, "list_industry_name"):
+        return mp.industry.code, mp.industry.path
+    name: str = getattr(mp, "list_industry_name")  # noqa: B009 - an annotation
+    group: str | None = getattr(mp, "list_industry_group")  # noqa: B009
+    return getattr(mp, "list_industry_code"), f"{group} › {name}" if group else name  # noqa: B009
+
+
+@dataclass(frozen=True, slots=True)
+class ListTarget:
+    """A host app a list row names, and whether the mini program is offline there (values:
+    a page names some 75 host apps, and a model row apiece plus its host app cost more than
+    the rest of the page's reads)."""
+
+    host_app_id: int
+    host_app_name: str
+    status: str
+    offline_reason: str
+    status_changed_at: datetime | None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == MiniProgramHostApp.Status.ACTIVE
+
+
+def list_targets(miniprograms: Iterable[MiniProgram]) -> dict[int, list[ListTarget]]:
+    """The host apps of a list page's mini programs (those of :func:`miniprogram_list` and
+    :func:`miniprogram_list_for_user`), by mini program id, each by host app name: one query,
+    none for an empty page."""
+    ids = [mp.pk for mp in miniprograms]
+    if not ids:
+        return {}
+    targets: dict[int, list[ListTarget]] = {pk: [] for pk in ids}
+    rows = (
+        MiniProgramHostApp.objects.filter(miniprogram_id__in=ids)
+        .order_by("host_app__name", "id")
+        .values_list(
+            "miniprogram_id",
+            "host_app_id",
+            "host_app__name",
+            "status",
+            "offline_reason",
+            "status_changed_at",
+        )
+    )
+    for mp_id, host_app_id, name, status, reason, changed in rows:
+        targets[mp_id].append(ListTarget(host_app_id, name, status, reason, changed))
+    return targets
 
 
 def miniprogram_list_for_user(

@@ -7,13 +7,13 @@ from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from miniprograms.forms.host_apps import host_app_choices
-from workspaces.models import HostApp, Membership, Workspace
+from workspaces.models import HostApp, Workspace
 
 
 class TesterFilterForm(forms.Form):
@@ -34,19 +34,24 @@ class LongSelect(forms.Select):
     no groups)."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option["value"], mark_safe(" selected") if option["selected"] else "", label)
-                for _group, group_options, _index in widget["optgroups"]
-                for option in group_options
-                for label in (option["label"],)
-            ),
-        )
+        # Django's selection rule for a single select: the first option whose value is the
+        # (formatted) value; the options straight from the choices, not one dict apiece.
+        wanted = set(self.format_value(value))
+        options = []
+        for option_value, label in self.choices:
+            key = "" if option_value is None else str(option_value)
+            chosen = key in wanted
+            if chosen:
+                wanted = set()
+            options.append(
+                f'<option value="{escape(key)}"{" selected" if chosen else ""}>'
+                f"{conditional_escape(label)}</option>"
+            )
         return format_html(
-            '<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            mark_safe("".join(options)),  # noqa: S308 - every value and label escaped above
         )
 
 
@@ -83,18 +88,17 @@ class MiniProgramFilterForm(SearchStatusFilters):
         self,
         *args: Any,
         host_apps: Sequence[HostApp],
-        developers: Sequence[Membership] | None,
+        developers: Sequence[tuple[int, str]] | None,
         **kwargs: Any,
     ) -> None:
+        """``developers``: ``(user id, label)`` of those the "Assigned to" filter offers
+        (``miniprograms.selectors.developer_choices``); ``None`` leaves the filter out."""
         super().__init__(*args, **kwargs)
         self.fields["host_app"].choices = [("", gettext("Any")), *host_app_choices(host_apps)]
         if developers is None:  # only those who assign developers filter by them
             del self.fields["assigned"]
         else:
-            self.fields["assigned"].choices = [
-                ("", gettext("Anyone")),
-                *((m.user_id, m.user.name or m.user.email) for m in developers),
-            ]
+            self.fields["assigned"].choices = [("", gettext("Anyone")), *developers]
 
     def values(self) -> dict[str, Any]:
         """Keyword arguments for ``miniprogram_list`` (invalid input: no filter)."""

@@ -13,7 +13,7 @@ from console.api import IdField, QuerySerializer
 from miniprograms import languages, validators
 from miniprograms.models import MiniProgram, MiniProgramHostApp
 from miniprograms.profile import pending_fields
-from miniprograms.selectors import SHELF_FILTERS
+from miniprograms.selectors import SHELF_FILTERS, ListTarget, list_industry, list_targets
 from miniprograms.serializers.language_texts import (
     LanguageOutSerializer,
     LanguagesField,
@@ -125,6 +125,7 @@ class MiniProgramListSerializer(MiniProgramSerializer):
         status_changed = fields["host_apps"].child.fields["status_changed_at"]
         base = self._console_base(instance)
         request = self.context.get("request")
+        industry_code, industry_path = list_industry(instance)
         return {
             "app_id": instance.app_id,
             "name": instance.name,
@@ -132,22 +133,31 @@ class MiniProgramListSerializer(MiniProgramSerializer):
             "shelf_status": instance.shelf_status,
             "shelf_reason": instance.shelf_reason,
             "default_language": instance.default_language,
-            "industry": instance.industry.code,
-            "industry_name": instance.industry.path,
+            "industry": industry_code,
+            "industry_name": industry_path,
             "host_apps": [
                 {
-                    "id": target.host_app.id,
-                    "name": target.host_app.name,
+                    "id": target.host_app_id,
+                    "name": target.host_app_name,
                     "status": target.status,
                     "offline_reason": target.offline_reason,
                     "status_changed_at": status_changed.to_representation(target.status_changed_at),
                 }
-                for target in instance.targets.all()
+                for target in self._targets(instance)
             ],
             "logo_url": _absolute(request, f"{base}{instance.app_id}/logo/"),
             "console_url": _absolute(request, f"{base}{instance.app_id}/"),
             "created_at": fields["created_at"].to_representation(instance.created_at),
         }
+
+    def _targets(self, mp: MiniProgram) -> list[ListTarget]:
+        """The host apps of the serialized mini programs, read at once (``list_targets``: one
+        query for the page) unless the context brings them as ``targets``."""
+        targets: dict[int, list[ListTarget]] | None = self.context.get("targets")
+        if targets is None:
+            rows = self.parent.instance if self.parent is not None else [self.instance]
+            targets = self.context["targets"] = list_targets(rows)
+        return targets.get(mp.pk, [])
 
     def _console_base(self, mp: MiniProgram) -> str:
         """The workspace's mini program list URL, reversed once per serializer (and workspace):

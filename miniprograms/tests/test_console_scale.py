@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from miniprograms.forms.filters import LongSelect, MiniProgramFilterForm
 from miniprograms.models import MiniProgram, MiniProgramLanguage
-from miniprograms.selectors import miniprogram_list, miniprogram_list_for_user
+from miniprograms.selectors import developer_choices, miniprogram_list, miniprogram_list_for_user
 from miniprograms.services.members import miniprogram_developer_assign
 from miniprograms.tests.factories import create_miniprogram
 from miniprograms.views.rows import list_rows
@@ -153,7 +153,10 @@ def test_assigned_filter_lists_active_developers_only(owner):
     assert developers == [dev]
     assert "'developer'" in queries.captured_queries[0]["sql"]  # filtered in the database
 
-    form = MiniProgramFilterForm({}, host_apps=[], developers=developers)
+    choices = developer_choices(workspace=workspace)  # the same rows, as values
+    assert choices == [(dev.user_id, "Dora")]
+
+    form = MiniProgramFilterForm({}, host_apps=[], developers=choices)
     assert form.fields["assigned"].choices == [("", "Anyone"), (dev.user_id, "Dora")]
 
 

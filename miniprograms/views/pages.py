@@ -24,7 +24,12 @@ from miniprograms.forms import HostAppsForm, MiniProgramFilterForm, ProfileForm
 from miniprograms.forms.logo_hold import logo_held
 from miniprograms.models import MiniProgram
 from miniprograms.profile import pending_fields, profile_changes
-from miniprograms.selectors import industry_groups, miniprogram_hosted_list, miniprogram_list
+from miniprograms.selectors import (
+    developer_choices,
+    industry_groups,
+    miniprogram_hosted_list,
+    miniprogram_list,
+)
 from miniprograms.services.host_apps import host_apps_available
 from miniprograms.services.profile import miniprogram_create, miniprogram_update_profile
 from miniprograms.views.base import MiniProgramMixin
@@ -34,7 +39,6 @@ from workspaces import authz
 from workspaces.authz import Cap
 from workspaces.mixins import WorkspaceMixin
 from workspaces.models import HostApp
-from workspaces.selectors import member_developer_list
 
 # A logo passed validators.validate_logo: a PNG or a JPEG, told by its first bytes.
 
@@ -107,9 +111,7 @@ class MiniProgramListView(WorkspaceMixin, TemplateView):
         filters = MiniProgramFilterForm(
             self.request.GET,
             host_apps=host_apps_available(workspace=self.workspace),
-            developers=list(member_developer_list(workspace=self.workspace))
-            if can_assign
-            else None,
+            developers=developer_choices(workspace=self.workspace) if can_assign else None,
         )
         values = filters.values()
         page = paginate_ids_first(miniprogram_list(member=self.membership, **values), self.request)

@@ -14,6 +14,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import dateformat, timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 from django.views import View
 from django.views.generic.base import ContextMixin
@@ -73,13 +76,48 @@ class MemberRow:
     can_remove: bool
     can_transfer: bool
     can_leave: bool
+    # Printed as they are by _member_rows.html (a page holds 50 rows, a Developer up to 50 mini
+    # programs: per-row template work, translations and date filters, cost most of the page).
+    person: str  # the name, or the email without one
+    role_options: SafeString  # the role select's options, its role selected
+    role_aria: str
+    remove_aria: str
+    miniprograms_html: SafeString  # "A, B" with each App ID as the title
+    joined_iso: str  # ISO 8601 in the viewer's zone
+    joined_title: str  # YYYY-MM-DD HH:MM and the zone's name
+    joined_day: str
     is_developer: bool = False
     # A Developer's mini programs (those the viewer may see), by name.
     miniprograms: tuple[MiniProgramRef, ...] = ()
 
 
+def _role_options(roles: list[tuple[str, str]]) -> dict[str, SafeString]:
+    """The role select's options with each role selected (once per page, not per row)."""
+    return {
+        selected: format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (value, mark_safe(" selected") if value == selected else "", label)
+                for value, label in roles
+            ),
+        )
+        for selected in {value for value, _label in roles} | {Membership.Role.OWNER.value}
+    }
+
+
+def _miniprograms_html(programs: tuple[MiniProgramRef, ...], app_id_title: str) -> SafeString:
+    return format_html_join(
+        ", ",
+        '<span title="{}">{}</span>',
+        ((app_id_title % {"app_id": mp.app_id}, mp.name) for mp in programs),
+    )
+
+
 def _member_rows(viewer: Membership, members: list[Membership]) -> list[MemberRow]:
     kind = viewer.workspace.kind
+    options = _role_options(assignable_roles(viewer.workspace))
+    app_id_title = gettext("App ID %(app_id)s")
     manage = authz.has_cap(viewer, Cap.MANAGE_MEMBERS)
     transfer = authz.has_cap(viewer, Cap.TRANSFER_OWNERSHIP)
     assigned = developer_assignment_map(
@@ -92,6 +130,9 @@ def _member_rows(viewer: Membership, members: list[Membership]) -> list[MemberRo
         is_self = member.pk == viewer.pk
         is_owner = member.role == Membership.Role.OWNER
         managed = manage and not is_owner and not is_self
+        person = member.user.name or member.user.email
+        joined = timezone.localtime(member.created_at)
+        programs = tuple(assigned.get(member.user_id, ()))
         rows.append(
             MemberRow(
                 member=member,
@@ -103,7 +144,15 @@ def _member_rows(viewer: Membership, members: list[Membership]) -> list[MemberRo
                 can_transfer=transfer and not is_self and member.is_active,
                 can_leave=is_self and not is_owner,
                 is_developer=member.role == Membership.Role.DEVELOPER,
-                miniprograms=tuple(assigned.get(member.user_id, ())),
+                miniprograms=programs,
+                person=person,
+                role_options=options.get(member.role, SafeString("")),
+                role_aria=gettext("Role of %(person)s") % {"person": person},
+                remove_aria=gettext("Remove %(person)s") % {"person": person},
+                miniprograms_html=_miniprograms_html(programs, app_id_title),
+                joined_iso=dateformat.format(joined, "c"),
+                joined_title=dateformat.format(joined, "Y-m-d H:i e"),
+                joined_day=dateformat.format(joined, "Y-m-d"),
             )
         )
     return rows
