@@ -47,8 +47,7 @@ from miniprograms.extensions import version_numbers
 from miniprograms.mixins import MiniProgramMixin
 from workspaces import authz
 from workspaces.authz import Cap
-from workspaces.mixins import WorkspaceMixin
-from workspaces.views.settings import SettingsTabsMixin
+from workspaces.mixins import SettingsTabsMixin, WorkspaceMixin
 
 
 class _DomainsPage(MiniProgramMixin, TemplateView):

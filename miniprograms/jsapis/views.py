@@ -46,7 +46,7 @@ from miniprograms.jsapis.services import (
 )
 from miniprograms.mixins import MiniProgramMixin
 from workspaces.authz import Cap
-from workspaces.views.hostapps import TenantPageMixin
+from workspaces.mixins import TenantPageMixin
 
 HISTORY_SHOWN = 50
 

@@ -39,7 +39,7 @@ from miniprograms.subscriptions.services import (
     template_library_ensure,
 )
 from workspaces.authz import Cap
-from workspaces.views.hostapps import TenantPageMixin
+from workspaces.mixins import TenantPageMixin
 
 
 class LibraryPageMixin(TenantPageMixin):

@@ -16,9 +16,9 @@ from console.forms import apply_service_errors
 from console.paging import paginate
 from workspaces.authz import Cap
 from workspaces.forms.settings import DeveloperWorkspaceForm
+from workspaces.mixins import TenantPageMixin
 from workspaces.selectors import developer_workspace_list
 from workspaces.services.developer_workspaces import developer_workspace_create
-from workspaces.views.hostapps import TenantPageMixin
 
 
 class DeveloperWorkspaceListView(TenantPageMixin, TemplateView):

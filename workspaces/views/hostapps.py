@@ -24,9 +24,9 @@ from django.views.generic import TemplateView
 from console.files import image_response
 from console.forms import apply_service_errors
 from console.paging import paginate
-from workspaces.authz import Cap, CapabilityDenied
+from workspaces.authz import Cap
 from workspaces.forms.settings import HostAppForm
-from workspaces.mixins import WorkspaceMixin
+from workspaces.mixins import TenantPageMixin
 from workspaces.models import HostApp
 from workspaces.selectors import host_app_get, host_app_list
 from workspaces.services.hostapps import (
@@ -36,22 +36,6 @@ from workspaces.services.hostapps import (
     host_app_unfreeze_key,
     host_app_update,
 )
-
-
-class TenantPageMixin(WorkspaceMixin):
-    """A page about something only tenants have: 404 in a developer workspace.
-
-    The capability table already says no developer-workspace role holds these capabilities
-    (``CAP_KINDS``); this turns that refusal into "no such page" instead of a 403 naming roles.
-    """
-
-    def dispatch(self, request, *args, **kwargs):
-        try:
-            return super().dispatch(request, *args, **kwargs)
-        except CapabilityDenied as exc:
-            if exc.workspace is not None and not exc.workspace.is_tenant:
-                raise Http404("Only tenant workspaces have this page.") from exc
-            raise
 
 
 class HostAppMixin(TenantPageMixin):

@@ -24,10 +24,9 @@ from console.forms import apply_service_errors
 from console.paging import paginate
 from workspaces import authz
 from workspaces.authz import Cap, has_cap, require, role_label
-from workspaces.extensions import settings_tabs
 from workspaces.forms.grants import GrantForm
 from workspaces.forms.settings import WorkspaceSettingsForm
-from workspaces.mixins import WorkspaceMixin
+from workspaces.mixins import SettingsTabsMixin, WorkspaceMixin
 from workspaces.selectors import (
     grant_candidate_list,
     grant_get,
@@ -41,21 +40,6 @@ from workspaces.services.settings import (
     workspace_settings_get,
     workspace_settings_update,
 )
-
-
-class SettingsTabsMixin:
-    """Context for the settings sub-navigation (General · Authorizations · Roles)."""
-
-    settings_tab = "general"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["settings_tab"] = self.settings_tab
-        # Tabs the apps above add (``workspaces.extensions.register_settings_tab``).
-        context["extra_settings_tabs"] = settings_tabs(
-            workspace=self.workspace, membership=self.membership
-        )
-        return context
 
 
 @method_decorator(never_cache, name="dispatch")

@@ -27,7 +27,7 @@ from console.forms import apply_service_errors
 from console.paging import paginate
 from workspaces.authz import Cap
 from workspaces.forms.webhooks import WebhookEndpointForm
-from workspaces.mixins import WorkspaceMixin
+from workspaces.mixins import SettingsTabsMixin, WorkspaceMixin
 from workspaces.models import WebhookEndpoint
 from workspaces.selectors_webhooks import (
     webhook_delivery_get,
@@ -45,7 +45,6 @@ from workspaces.services.webhooks import (
     webhook_endpoint_test,
     webhook_endpoint_update,
 )
-from workspaces.views.settings import SettingsTabsMixin
 
 DETAIL_TEMPLATE = "workspaces/webhooks/detail.html"
 
