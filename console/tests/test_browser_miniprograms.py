@@ -233,7 +233,14 @@ def test_first_run_card_leads_to_the_first_upload_keeping_the_logo(
     expect(held).to_be_visible()
     # The <img> has its size in attributes, so it is "visible" before its bytes arrive: wait
     # until the browser finished with it (loaded or failed), then check it decoded.
-    page.wait_for_function("document.querySelector('img[data-logo-held]').complete")
+    # (Polled from here: wait_for_function compiles its predicate in the page, which the
+    # console's CSP — no 'unsafe-eval' — refuses whenever the first check is not yet true.)
+    complete = "document.querySelector('img[data-logo-held]').complete"
+    for _ in range(100):
+        if page.evaluate(complete):
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate(complete)
     assert page.evaluate("document.querySelector('img[data-logo-held]').naturalWidth") == 192
     expect(page.locator("[data-logo-kept]")).to_be_visible()
     expect(page.get_by_text("choose the logo file again")).to_have_count(0)
