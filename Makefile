@@ -71,6 +71,8 @@ TYPED := workspaces/services workspaces/selectors.py workspaces/selectors_approv
 	miniprograms/envvars/validators.py miniprograms/secrets/services.py \
 	miniprograms/secrets/selectors.py miniprograms/secrets/oauth.py miniprograms/secrets/throttle.py \
 	miniprograms/subscriptions/services.py miniprograms/subscriptions/selectors.py \
+	miniprograms/subscriptions/runtime.py miniprograms/subscriptions/sending.py \
+	miniprograms/subscriptions/delivery.py miniprograms/subscriptions/errors.py \
 	releases/services releases/release releases/review releases/selectors.py releases/tasks.py releases/package \
 	releases/grayscale/targeting.py releases/grayscale/preview.py \
 	releases/grayscale/services releases/grayscale/selectors.py releases/grayscale/admission.py \

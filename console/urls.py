@@ -28,6 +28,8 @@ urlpatterns = [
     path("w/<slug:workspace_slug>/miniprograms/<appid:app_id>/", include("releases.urls")),
     path("api/v1/", include("console.urls_api")),
     path("runtime/v1/", include("releases.runtime.urls")),
+    path("runtime/v1/", include("miniprograms.subscriptions.urls_runtime")),
+    path("open/v1/", include("miniprograms.subscriptions.urls_open")),
     path("oauth/v1/", include("miniprograms.secrets.urls_oauth")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),

@@ -151,6 +151,8 @@ CELERY_TASK_ROUTES = {
     # Scans and builds are CPU- and I/O-heavy: their own queue, so a deployment can give them
     # their own workers (`-Q packages`) without delaying email or housekeeping.
     "releases.run_job": {"queue": "packages"},
+    # Subscription messages to the host apps' endpoints: beside email, never behind a scan.
+    "miniprograms.deliver_messages": {"queue": "notifications"},
 }
 # Every queue a worker must consume somewhere (Makefile, docker-compose, the test worker).
 CELERY_QUEUES_ALL = ("default", "notifications", "packages")
@@ -190,13 +192,30 @@ CELERY_BEAT_SCHEDULE = {
         "task": "miniprograms.oauth_purge",
         "schedule": timedelta(hours=1),
     },
+    # Subscription messages: ring for due deliveries (lost rings, retries), forget those past
+    # 30 days (miniprograms/subscriptions/delivery.py).
+    "miniprograms-sweep-messages": {
+        "task": "miniprograms.sweep_messages",
+        "schedule": timedelta(minutes=1),
+    },
 }
 # Task modules outside an app's ``tasks.py`` (autodiscovery finds only those).
-CELERY_IMPORTS = ("releases.grayscale.tasks", "miniprograms.secrets.tasks")
+CELERY_IMPORTS = (
+    "releases.grayscale.tasks",
+    "miniprograms.secrets.tasks",
+    "miniprograms.subscriptions.tasks",
+)
 # Webhooks (workspaces/webhook_transport.py): hosts that may be called over plain HTTP and at
 # private addresses (none in production), and the timeout of one delivery attempt.
 WEBHOOK_ALLOW_HTTP_HOSTS = env.list("WEBHOOK_ALLOW_HTTP_HOSTS", default=[])
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+# Subscription messages (miniprograms/subscriptions/delivery.py): the timeout of one delivery
+# attempt, and how the embedded default (no Redis, no worker) delivers: "thread" (a background
+# thread of the web process), "inline" (right after the send's commit) or "off".
+SUBSCRIPTION_DELIVERY_TIMEOUT_SECONDS = env.float(
+    "SUBSCRIPTION_DELIVERY_TIMEOUT_SECONDS", default=5.0
+)
+SUBSCRIPTION_DELIVERY_IN_PROCESS = env.str("SUBSCRIPTION_DELIVERY_IN_PROCESS", default="thread")
 
 # --- Storage --------------------------------------------------------------------------------
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
@@ -354,6 +373,8 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "releases.runtime.schema.add_runtime_paths",
         "miniprograms.secrets.schema.add_oauth_paths",  # /oauth/v1/… (plain Django views)
+        # /runtime/v1/subscription… and /open/v1/messages (plain Django views)
+        "miniprograms.subscriptions.schema.add_subscription_paths",
     ],
     # Several serializers share field names ("status", "role", "kind") with different choice
     # sets; name each set once so the schema has no ambiguous enum names.

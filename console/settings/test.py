@@ -13,3 +13,6 @@ STORAGES["staticfiles"] = {  # noqa: F405
 LOGGING["root"] = {"handlers": ["console"], "level": "WARNING"}  # noqa: F405
 # Webhook tests post to a real HTTP server on 127.0.0.1 (workspaces/tests/test_webhooks*.py).
 WEBHOOK_ALLOW_HTTP_HOSTS = ["127.0.0.1", "localhost"]
+# Subscription messages: tests drive delivery by calling it (a test switches this on to check
+# the ring).
+SUBSCRIPTION_DELIVERY_IN_PROCESS = "off"

@@ -677,6 +677,9 @@ EXEMPT: dict[str, str] = {
     "readyz": "readiness probe, no data",
     "api-schema": "the OpenAPI document, same for everyone",
     "api-docs": "Swagger UI over the schema",
+    "open:": "the open API for mini programs' backends: an accessToken of one mini program, not "
+    "a session; a message of another mini program is not found (miniprograms/tests/"
+    "test_subscription_messages.py::test_the_sender_reads_the_delivery_state_of_its_own_messages_only)",
     "runtime:": "the SDK's runtime API: host app key + secret, not a session or token; a key "
     "resolves only mini programs linked to its host app (releases/tests/test_runtime_resolve.py); "
     "artifacts and logos are public, content addressed by digest",

@@ -110,11 +110,15 @@ class OAuthAccessToken(models.Model):
     miniprogram = models.ForeignKey(
         "miniprograms.MiniProgram", on_delete=models.CASCADE, related_name="+"
     )
-    host_app = models.ForeignKey("workspaces.HostApp", on_delete=models.CASCADE, related_name="+")
+    # Null with an empty ``open_user_id``: an app accessToken (the client-credentials grant),
+    # which speaks for the mini program's backend, not for one user.
+    host_app = models.ForeignKey(
+        "workspaces.HostApp", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     code = models.OneToOneField(
         OAuthCode, null=True, blank=True, on_delete=models.SET_NULL, related_name="access_token"
     )
-    open_user_id = models.CharField(max_length=64)
+    open_user_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)

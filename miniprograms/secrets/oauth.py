@@ -6,7 +6,10 @@ super app; the merchant's backend exchanges it, with the App ID and AppSecret, f
   ``AUTH_CODE_TTL`` (10 minutes); single use — the exchange consumes it with one conditional
   ``UPDATE … WHERE used_at IS NULL``, so of two concurrent exchanges exactly one wins. A code
   presented again (``code_used``) also revokes the token it was exchanged for (RFC 6749 §4.1.2).
-* accessToken: lives the mini program's ``access_token_ttl`` (10 minutes by default).
+* accessToken: lives the mini program's ``access_token_ttl`` (10 minutes by default). The
+  backend may also ask one for itself, without a user (``grant_type=client_credentials``, the
+  App ID and AppSecret): an *app* token, which sends subscription messages to any subscribed
+  user of the mini program.
 * The user id handed to the merchant is a keyed hash of (App ID, host app, host app user id):
   stable for that user in that mini program, unrelated between mini programs.
 
@@ -199,6 +202,29 @@ def access_token_exchange(*, app_id: str, app_secret: str, auth_code: str) -> Is
     with transaction.atomic():
         raise_this = _refusal(code_hash, mp, now)
     raise raise_this
+
+
+def access_token_for_app(*, app_id: str, app_secret: str) -> IssuedToken:
+    """An **app** accessToken (``grant_type=client_credentials``): it speaks for the mini
+    program's backend, not for one user (``user_id`` is empty), and lives as long as a user's.
+    What the backend sends subscription messages with. Refusals: ``invalid_secret``,
+    ``secret_not_generated``, ``secret_frozen``."""
+    mp, settings_row = _client(app_id, app_secret)
+    now = timezone.now()
+    ttl = settings_row.access_token_ttl if settings_row else ACCESS_TOKEN_TTL_DEFAULT
+    token = TOKEN_PREFIX + keys.random_secret()
+    expires_at = now + timedelta(seconds=ttl)
+    OAuthAccessToken.objects.create(
+        token_hash=keys.keyed_hash(token),
+        miniprogram=mp,
+        host_app=None,
+        open_user_id="",
+        created_at=now,
+        expires_at=expires_at,
+    )
+    return IssuedToken(
+        access_token=token, expires_in=ttl, expires_at=expires_at, user_id="", app_id=mp.app_id
+    )
 
 
 def access_token_get(*, token: str) -> OAuthAccessToken | None:

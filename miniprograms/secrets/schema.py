@@ -60,11 +60,21 @@ def _schemas() -> dict[str, Any]:
         "OAuthTokenRequest": {
             "type": "object",
             "properties": {
+                "grant_type": {
+                    "type": "string",
+                    "enum": ["authorization_code", "client_credentials"],
+                    "default": "authorization_code",
+                    "description": "`authorization_code` (with `auth_code`): a user's token; "
+                    "`client_credentials` (no code): an app token for the mini program's "
+                    "backend itself, which sends subscription messages to any subscribed user.",
+                },
                 "app_id": _APP_ID,
                 "app_secret": _credential("The mini program's AppSecret."),
-                "auth_code": _credential("The authCode the SDK obtained."),
+                "auth_code": _credential(
+                    "The authCode the SDK obtained (with grant_type authorization_code)."
+                ),
             },
-            "required": ["app_id", "app_secret", "auth_code"],
+            "required": ["app_id", "app_secret"],
         },
         "OAuthToken": {
             "type": "object",
@@ -75,7 +85,7 @@ def _schemas() -> dict[str, Any]:
                 "user_id": {
                     "type": "string",
                     "description": "This mini program's id of the user: stable, and different "
-                    "in every mini program.",
+                    "in every mini program (empty for an app token).",
                 },
                 "app_id": {"type": "string"},
             },
@@ -85,7 +95,7 @@ def _schemas() -> dict[str, Any]:
             "type": "object",
             "properties": {
                 "app_id": {"type": "string"},
-                "user_id": {"type": "string"},
+                "user_id": {"type": "string", "nullable": True},
                 "expires_in": {"type": "integer"},
             },
             "required": ["app_id", "user_id", "expires_in"],

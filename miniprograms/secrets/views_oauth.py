@@ -4,7 +4,8 @@
   the host app's SDK key (``X-MPP-App-Key``) and secret (``Authorization: Bearer``), asks an
   authCode for its signed-in user in one mini program.
 * ``POST /oauth/v1/token`` — the merchant's backend exchanges ``app_id`` + ``app_secret`` +
-  ``auth_code`` for an accessToken; at most ``MPP_OAUTH_TOKEN_RATE`` requests per second per
+  ``auth_code`` for an accessToken (or, with ``grant_type=client_credentials`` and no code,
+  gets an app accessToken for itself); at most ``MPP_OAUTH_TOKEN_RATE`` requests per second per
   App ID (429 + ``Retry-After``).
 * ``GET /oauth/v1/userinfo`` — with ``Authorization: Bearer <accessToken>``: whose token it is.
 
@@ -31,6 +32,7 @@ from miniprograms.secrets.oauth import (
     ERRORS,
     OAuthError,
     access_token_exchange,
+    access_token_for_app,
     access_token_get,
     auth_code_issue,
 )
@@ -155,11 +157,20 @@ def token(request: HttpRequest) -> HttpResponse:
         throttled = _throttled(scope="token", key=app_id, limit=token_rate())
         if throttled is not None:
             return throttled
-        issued = access_token_exchange(
-            app_id=app_id,
-            app_secret=_text(payload, "app_secret"),
-            auth_code=_text(payload, "auth_code"),
-        )
+        grant = payload.get("grant_type") or "authorization_code"
+        if grant == "client_credentials":
+            issued = access_token_for_app(app_id=app_id, app_secret=_text(payload, "app_secret"))
+        elif grant == "authorization_code":
+            issued = access_token_exchange(
+                app_id=app_id,
+                app_secret=_text(payload, "app_secret"),
+                auth_code=_text(payload, "auth_code"),
+            )
+        else:
+            raise _bad(
+                "“grant_type” is “authorization_code” (the default: with an auth_code) or "
+                "“client_credentials” (an app token, for sending messages)."
+            )
     except OAuthError as exc:
         return _error(exc)
     return _json(
@@ -187,7 +198,7 @@ def userinfo(request: HttpRequest) -> HttpResponse:
     return _json(
         {
             "app_id": found.miniprogram.app_id,
-            "user_id": found.open_user_id,
+            "user_id": found.open_user_id or None,
             "expires_in": max(0, remaining),
         }
     )

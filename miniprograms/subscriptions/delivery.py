@@ -1,0 +1,376 @@
+"""Delivery of subscription messages to the host apps' message endpoints (issue 13).
+
+A send writes the message ``queued`` and rings the doorbell after its commit
+(:func:`delivery_ring`); the worker task ``miniprograms.deliver_messages`` then runs
+:func:`messages_deliver_due`, which drains every due message in batches:
+
+* **claim** — up to :data:`BATCH` due rows (``queued`` and due, or ``sending`` with an expired
+  lease: their worker died) become ``sending`` under a fresh lease token, with one conditional
+  ``UPDATE`` (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers share the queue);
+* **post** — each body is signed (``X-MPP-Signature``, as the webhooks) and posted by a small
+  thread pool (:data:`CONCURRENCY`) through ``workspaces.webhook_transport`` (HTTPS, public
+  addresses only, timeouts, no redirects);
+* **record** — per message, only if the lease is still ours: ``delivered`` on a 2xx; ``failed``
+  at once on a permanent answer (a 4xx other than 408/425/429, a refused URL, an endpoint turned
+  off or removed) or after :data:`MAX_ATTEMPTS`; otherwise ``queued`` again, due after a capped
+  exponential backoff (5 s, 10 s, 20 s … at most 10 minutes).
+
+**The doorbell** is a Redis key set with ``NX``: a send rings the worker only when no ring is
+outstanding, and the worker clears the key once the queue looks empty and then looks once more,
+so a message committed in between is never stranded. A lost ring costs at most a minute: the
+beat's :func:`messages_sweep` rings whenever something is due, fails rows out of attempts and
+forgets messages after :data:`KEEP_MESSAGES`.
+
+Without Redis (the embedded default) the ring starts one background thread in the web process
+that drains the queue and waits for retries (``SUBSCRIPTION_DELIVERY_IN_PROCESS``: ``thread``;
+the test settings use ``off`` and drive delivery by calling the functions).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from miniprograms.subscriptions.endpoints import message_endpoint_secret
+from miniprograms.subscriptions.models import Message, MessageEndpoint
+from workspaces import webhook_transport
+from workspaces.webhook_transport import Outcome, WebhookURLRefused
+
+logger = logging.getLogger(__name__)
+
+State = Message.State
+BATCH = 200
+CONCURRENCY = 16
+MAX_ATTEMPTS = 8
+BASE_BACKOFF = timedelta(seconds=5)
+MAX_BACKOFF = timedelta(minutes=10)
+LEASE = timedelta(minutes=2)  # far above one batch: posts time out after a few seconds
+KEEP_MESSAGES = timedelta(days=30)
+PURGE_BATCH = 2_000
+DOORBELL_KEY = "mpp:subscriptions:doorbell"
+DOORBELL_TTL = 30  # seconds: a ring whose worker died is forgotten after this
+RETRYABLE_4XX = frozenset({408, 425, 429})
+USER_AGENT = "MPP-Messages/1.0"
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait before attempt ``attempts + 1``: 5 s, 10 s, 20 s, … capped at 10 minutes."""
+    return min(BASE_BACKOFF * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def message_body(message: Message, app_id: str) -> bytes:
+    """What the host app's endpoint receives (documented in the README)."""
+    payload = {
+        "id": str(message.uid),
+        "type": "subscription_message",
+        "app_id": app_id,
+        "template_id": message.template_id,
+        "title": message.title,
+        "kind": message.kind,
+        "user_id": message.user_id,
+        "page": message.page,
+        "keywords": [{"name": name, "value": value} for name, value in message.data],
+        "created_at": message.created_at.isoformat().replace("+00:00", "Z"),
+    }
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def message_request(
+    message: Message, *, app_id: str, secret: str, timestamp: int, attempt: int
+) -> tuple[bytes, dict[str, str]]:
+    """The body and headers of attempt number ``attempt`` (1, 2, …) of ``message``."""
+    body = message_body(message, app_id)
+    headers = {
+        "User-Agent": USER_AGENT,
+        "X-MPP-Message-Id": str(message.uid),
+        "X-MPP-Attempt": str(attempt),
+        "X-MPP-Timestamp": str(timestamp),
+        "X-MPP-Signature": webhook_transport.signature(
+            secret=secret, timestamp=timestamp, body=body
+        ),
+    }
+    return body, headers
+
+
+# --- claim, post, record ----------------------------------------------------------------------
+
+
+def _due(now: datetime) -> Q:
+    return Q(state=State.QUEUED, next_attempt_at__lte=now) | Q(
+        state=State.SENDING, lease_expires_at__lt=now
+    )
+
+
+def messages_claim(*, now: datetime, limit: int = BATCH) -> tuple[str, list[int]]:
+    """Take up to ``limit`` due messages for this run: (lease token, their ids)."""
+    token = secrets.token_hex(16)
+    with transaction.atomic():
+        rows = Message.objects.filter(_due(now)).order_by("next_attempt_at", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            rows = rows.select_for_update(skip_locked=True)
+        ids = list(rows.values_list("pk", flat=True)[:limit])
+        if not ids:
+            return token, []
+        Message.objects.filter(pk__in=ids).filter(_due(now)).update(
+            state=State.SENDING,
+            lease_token=token,
+            lease_expires_at=now + LEASE,
+        )
+    return token, list(
+        Message.objects.filter(lease_token=token, state=State.SENDING).values_list("pk", flat=True)
+    )
+
+
+def _permanent(outcome: Outcome) -> bool:
+    code = outcome.status_code
+    return code is not None and 400 <= code < 500 and code not in RETRYABLE_4XX
+
+
+def _record(
+    *, message: Message, token: str, now: datetime, outcome: Outcome | None, error: str = ""
+) -> str:
+    """Write one attempt's outcome (the one door of a message's state after a claim)."""
+    attempts = message.attempts + 1
+    fields: dict[str, Any] = {
+        "attempts": attempts,
+        "last_attempt_at": now,
+        "lease_token": "",
+        "lease_expires_at": None,
+        "last_status_code": outcome.status_code if outcome else None,
+        "last_error": (error or (outcome.error if outcome else ""))[:300],
+        "last_duration_ms": outcome.duration_ms if outcome else None,
+    }
+    if outcome is not None and outcome.ok:
+        fields.update(state=State.DELIVERED, delivered_at=now)
+    elif outcome is None or _permanent(outcome) or attempts >= MAX_ATTEMPTS:
+        fields.update(state=State.FAILED)
+    else:
+        fields.update(state=State.QUEUED, next_attempt_at=now + backoff(attempts))
+    Message.objects.filter(pk=message.pk, lease_token=token, state=State.SENDING).update(**fields)
+    return str(fields["state"])
+
+
+def _post(job: tuple[str, bytes, dict[str, str]]) -> Outcome | WebhookURLRefused:
+    url, body, headers = job
+    try:
+        return webhook_transport.post(
+            url=url,
+            body=body,
+            headers=headers,
+            timeout=float(settings.SUBSCRIPTION_DELIVERY_TIMEOUT_SECONDS),
+        )
+    except WebhookURLRefused as exc:
+        return exc
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix="mpp-post")
+        return _pool
+
+
+def messages_deliver(*, token: str, ids: list[int], now: datetime | None = None) -> dict[str, int]:
+    """Post the claimed messages ``ids`` and record each outcome; counts by resulting state."""
+    messages = list(
+        Message.objects.filter(pk__in=ids, lease_token=token).select_related("miniprogram")
+    )
+    endpoints = {
+        e.host_app_id: e
+        for e in MessageEndpoint.objects.filter(host_app_id__in={m.host_app_id for m in messages})
+    }
+    stamp = int(time.time())
+    jobs: list[tuple[Message, tuple[str, bytes, dict[str, str]] | None, str]] = []
+    for message in messages:
+        endpoint = endpoints.get(message.host_app_id)
+        if endpoint is None or not endpoint.is_active:
+            why = "removed" if endpoint is None else "turned off"
+            jobs.append((message, None, f"Not sent: the host app's message endpoint was {why}."))
+            continue
+        body, headers = message_request(
+            message,
+            app_id=message.miniprogram.app_id,
+            secret=message_endpoint_secret(endpoint),
+            timestamp=stamp,
+            attempt=message.attempts + 1,
+        )
+        jobs.append((message, (endpoint.url, body, headers), ""))
+    posts = [job for _m, job, _e in jobs if job is not None]
+    results = iter(_executor().map(_post, posts) if len(posts) > 1 else map(_post, posts))
+    counts: dict[str, int] = {}
+    at = now or timezone.now()
+    with transaction.atomic():
+        for message, job, error in jobs:
+            if job is None:
+                state = _record(message=message, token=token, now=at, outcome=None, error=error)
+            else:
+                result = next(results)
+                if isinstance(result, WebhookURLRefused):
+                    state = _record(
+                        message=message,
+                        token=token,
+                        now=at,
+                        outcome=None,
+                        error=f"Not sent: {result}",
+                    )
+                else:
+                    state = _record(message=message, token=token, now=at, outcome=result)
+            counts[state] = counts.get(state, 0) + 1
+    return counts
+
+
+def messages_deliver_due(
+    *, now: datetime | None = None, budget_seconds: float = 50.0
+) -> dict[str, int]:
+    """Drain every due message, batch after batch, for at most ``budget_seconds`` (then ring
+    again). Safe to run twice and in several workers at once (each claims its own rows)."""
+    started = time.monotonic()
+    totals: dict[str, int] = {}
+    while True:
+        at = now or timezone.now()
+        token, ids = messages_claim(now=at)
+        if not ids:
+            _doorbell_clear()
+            token, ids = messages_claim(now=at)  # one more look after clearing the doorbell
+            if not ids:
+                break
+        for state, count in messages_deliver(token=token, ids=ids, now=now).items():
+            totals[state] = totals.get(state, 0) + count
+        if time.monotonic() - started > budget_seconds:
+            delivery_ring(force=True)
+            break
+    return totals
+
+
+def next_retry_in(*, now: datetime | None = None) -> float | None:
+    """Seconds until the earliest queued message is due (0 if one is due), or ``None``."""
+    at = now or timezone.now()
+    earliest = Message.objects.filter(state=State.QUEUED).aggregate(m=Min("next_attempt_at"))["m"]
+    if earliest is None:
+        return None
+    return max(0.0, (earliest - at).total_seconds())
+
+
+def messages_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """The beat's minute: fail rows whose lease expired after their last attempt, ring when
+    anything is due, forget messages older than :data:`KEEP_MESSAGES`. Safe to run twice."""
+    now = now or timezone.now()
+    due = Message.objects.filter(_due(now)).exists()
+    if due:
+        delivery_ring(force=True)
+    forgotten = 0
+    while True:
+        ids = list(
+            Message.objects.filter(created_at__lt=now - KEEP_MESSAGES).values_list("pk", flat=True)[
+                :PURGE_BATCH
+            ]
+        )
+        if not ids:
+            break
+        forgotten += Message.objects.filter(pk__in=ids).delete()[0]
+    return {"rang": int(due), "forgotten": forgotten}
+
+
+# --- the doorbell ------------------------------------------------------------------------------
+
+_redis_clients: dict[str, Any] = {}
+
+
+def _redis() -> Any:
+    url = settings.REDIS_URL
+    client = _redis_clients.get(url)
+    if client is None:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+        _redis_clients[url] = client
+    return client
+
+
+def _eager() -> bool:
+    from console.celery import app
+
+    return bool(app.conf.task_always_eager)
+
+
+def _doorbell_clear() -> None:
+    if _eager() or not settings.REDIS_URL:
+        return
+    try:
+        _redis().delete(DOORBELL_KEY)
+    except Exception as exc:  # noqa: BLE001 - the key expires by itself
+        logger.warning("deliver_messages: could not clear the doorbell (%s)", exc)
+
+
+def delivery_ring(force: bool = False) -> None:
+    """Make sure a delivery run is coming (after a send's commit, or from the sweeper)."""
+    if _eager():
+        mode = settings.SUBSCRIPTION_DELIVERY_IN_PROCESS
+        if mode == "thread":
+            _thread_ring()
+        elif mode == "inline":
+            messages_deliver_due()
+        return
+    from console.outbox import ring
+    from miniprograms.subscriptions.tasks import deliver_messages
+
+    try:
+        if not _redis().set(DOORBELL_KEY, "1", nx=True, ex=DOORBELL_TTL) and not force:
+            return  # a run is already coming: it will see this message
+    except Exception as exc:  # noqa: BLE001 - ring anyway: a duplicate run claims nothing
+        logger.warning("deliver_messages: doorbell unavailable (%s); ringing", exc)
+    ring(deliver_messages, what="subscription messages")
+
+
+# In-process delivery (no Redis): one daemon thread drains the queue and sleeps until the next
+# retry is due; a ring while it runs makes it look again.
+_thread: threading.Thread | None = None
+_thread_lock = threading.Lock()
+_again = threading.Event()
+
+
+def _thread_main() -> None:
+    global _thread
+    try:
+        while True:
+            _again.clear()
+            try:
+                messages_deliver_due()
+                wait = next_retry_in()
+            except Exception:
+                logger.exception("deliver_messages: in-process delivery failed")
+                wait = 60.0
+            with _thread_lock:
+                if wait is None and not _again.is_set():
+                    _thread = None
+                    return
+            _again.wait(timeout=min(wait if wait is not None else 60.0, 60.0))
+    finally:
+        close_old_connections()
+        connection.close()
+
+
+def _thread_ring() -> None:
+    global _thread
+    with _thread_lock:
+        _again.set()
+        if _thread is not None and _thread.is_alive():
+            return
+        _thread = threading.Thread(target=_thread_main, name="mpp-message-delivery", daemon=True)
+        _thread.start()
