@@ -84,8 +84,12 @@ def test_pick_order_and_save_a_message_template(page: Page, world, screenshot_di
     page.get_by_role("link", name="Select Flight status update").click()
 
     # Tick two keywords (the page refreshes the choice), then move the second one up.
+    # (Ticking submits the form from the deferred script: wait until it is bound each time.)
+    picker = page.locator("[data-keyword-picker][data-enhanced]")
+    expect(picker).to_have_count(1)
     page.locator('[data-rest] [data-keyword="Gate"] input').click()
     expect(page.locator('[data-chosen] [data-keyword="Gate"]')).to_be_visible()
+    expect(picker).to_have_count(1)
     page.locator('[data-rest] [data-keyword="Status"] input').click()
     expect(page.locator('[data-chosen] [data-keyword="Status"]')).to_be_visible()
     page.get_by_role("button", name="Move Status up").click()

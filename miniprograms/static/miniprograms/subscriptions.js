@@ -5,6 +5,7 @@
   var form = document.querySelector("[data-keyword-picker]");
   if (!form) return;
   var refresh = form.querySelector("[data-refresh]");
+  form.setAttribute("data-enhanced", "");  // the browser test waits for this before ticking
   form.addEventListener("change", function (event) {
     if (event.target.name === "keywords" && refresh && form.requestSubmit) {
       form.requestSubmit(refresh);
