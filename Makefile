@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 MANAGE := $(BIN)/python manage.py
 
 .PHONY: help install run migrate seed test lint fmt typecheck check check-migrations check-deploy \
-	worker beat bench bench-resolve bench-console clean
+	worker beat bench bench-resolve bench-console bench-ingest clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -78,7 +78,9 @@ TYPED := workspaces/services workspaces/selectors.py workspaces/selectors_approv
 	releases/grayscale/services releases/grayscale/selectors.py releases/grayscale/admission.py \
 	releases/grayscale/tasks.py releases/runtime \
 	console/outbox.py console/text.py console/clientip.py console/limits.py console/paging.py \
-	console/files.py console/forms.py console/throttles.py console/formats.py console/api.py
+	console/files.py console/forms.py console/throttles.py console/formats.py console/api.py \
+	analytics/services.py analytics/batch.py analytics/storage.py analytics/stream.py \
+	analytics/partitions.py analytics/tasks.py analytics/views_sdk.py analytics/schema.py
 
 typecheck: $(STAMP) var ## mypy (django-stubs) on services, selectors and authz
 	$(BIN)/mypy $(TYPED)
@@ -118,6 +120,12 @@ bench-resolve: $(STAMP) var ## the runtime API under wrk against a bare WSGI app
 
 bench-console: $(STAMP) var ## the console's pages at 10,000 mini programs against the demo data
 	$(BIN)/python bench/console.py
+
+# PostgreSQL and Redis databases of the benchmark's own: both are EMPTIED (bench/README.md).
+INGEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mpp_bench
+INGEST_REDIS_URL ?= redis://127.0.0.1:6379/9
+bench-ingest: $(STAMP) var ## SDK events end to end (HTTP → stream → COPY) against a raw COPY
+	$(BIN)/python bench/ingest.py --database-url $(INGEST_DATABASE_URL) --redis-url $(INGEST_REDIS_URL)
 
 clean: ## remove caches and var/ (the SQLite database, media and screenshots)
 	rm -rf var .pytest_cache .ruff_cache

@@ -1,1 +1,102 @@
-"""Models arrive with their issue; see SPEC.md."""
+"""Raw SDK events and log lines (issue 14, SPEC §9): append-only logs kept 3 days.
+
+Both tables are keyed by ``(occurred_at, event_id)``, so a redelivered batch inserts nothing
+twice, and on PostgreSQL both are range-partitioned by day on ``occurred_at`` (the migration
+creates them; :mod:`analytics.partitions` adds days ahead and drops days past retention). The
+mini program and host app are plain columns, not foreign keys: a log outlives what it names,
+and the nightly rollup groups by ``(day, app_id, host_app_id, environment, version)``.
+
+Text the SDK did not send is ``""``; the type-specific columns of other types are ``NULL``.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Environment(models.TextChoices):
+    """The runtime's environments (the same values as ``releases.ReleaseTarget.Environment``)."""
+
+    DEVELOPMENT = "development", _("Development")
+    TEST = "test", _("Test")
+    SANDBOX = "sandbox", _("Sandbox")
+    PRODUCTION = "production", _("Production")
+
+
+class Context(models.Model):
+    """The columns every event and log line carries: who, where and on what."""
+
+    occurred_at = models.DateTimeField()
+    event_id = models.UUIDField()
+    host_app_id = models.BigIntegerField()  # the authenticated host app (workspaces.HostApp)
+    app_id = models.CharField(max_length=16)  # the mini program's App ID
+    version = models.CharField(max_length=64, blank=True)
+    environment = models.CharField(max_length=16, choices=Environment.choices)
+    user_id = models.CharField(max_length=128, blank=True)
+    device_id = models.CharField(max_length=128)
+    platform = models.CharField(max_length=32, blank=True)
+    os_version = models.CharField(max_length=32, blank=True)
+    client_version = models.CharField(max_length=32, blank=True)  # the host app's version
+    base_version = models.CharField(max_length=32, blank=True)  # the base library's version
+
+    class Meta:
+        abstract = True
+
+
+class Event(Context):
+    class Type(models.TextChoices):
+        LAUNCH = "launch", _("Launch")
+        PAGE_VIEW = "page_view", _("Page view")
+        JSAPI_CALL = "jsapi_call", _("JSAPI call")
+        HTTP_REQUEST = "http_request", _("HTTP request")
+        STARTUP = "startup", _("Start-up")
+        BLANK_SCREEN = "blank_screen", _("Blank screen")
+        FAVORITE_ADD = "favorite_add", _("Favorite added")
+        FAVORITE_REMOVE = "favorite_remove", _("Favorite removed")
+        SEARCH = "search", _("Search")
+
+    pk = models.CompositePrimaryKey("occurred_at", "event_id")
+    type = models.CharField(max_length=16, choices=Type.choices)
+    page = models.CharField(max_length=256, blank=True)  # page_view, launch, blank_screen
+    name = models.CharField(max_length=64, blank=True)  # jsapi_call: the API's name
+    domain = models.CharField(max_length=253, blank=True)  # http_request
+    keyword = models.CharField(max_length=128, blank=True)  # search
+    status_code = models.SmallIntegerField(null=True, blank=True)  # http_request (0: no answer)
+    success = models.BooleanField(null=True, blank=True)  # jsapi_call, startup
+    duration_ms = models.IntegerField(null=True, blank=True)  # jsapi_call, http_request, startup
+
+    class Meta:
+        verbose_name = _("event")
+        indexes = [
+            # The rollup's and the real-time pages' access path: one mini program over time.
+            models.Index(fields=["app_id", "occurred_at"], name="analytics_event_app_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.app_id} {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+
+class LogLine(Context):
+    class Level(models.IntegerChoices):
+        """Ordered, so "warn and above" is ``level >= WARN``."""
+
+        DEBUG = 10, _("Debug")
+        INFO = 20, _("Info")
+        WARN = 30, _("Warn")
+        ERROR = 40, _("Error")
+
+    pk = models.CompositePrimaryKey("occurred_at", "event_id")
+    level = models.SmallIntegerField(choices=Level.choices)
+    guid = models.CharField(max_length=64, blank=True)
+    page = models.CharField(max_length=256, blank=True)
+    message = models.TextField()
+
+    class Meta:
+        verbose_name = _("log line")
+        indexes = [
+            models.Index(fields=["app_id", "occurred_at"], name="analytics_log_app_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} {self.app_id} {self.occurred_at:%Y-%m-%d %H:%M:%S}"

@@ -30,6 +30,7 @@ urlpatterns = [
     path("runtime/v1/", include("releases.runtime.urls")),
     path("runtime/v1/", include("miniprograms.subscriptions.urls_runtime")),
     path("open/v1/", include("miniprograms.subscriptions.urls_open")),
+    path("runtime/v1/", include("analytics.urls_sdk")),  # POST /runtime/v1/events
     path("oauth/v1/", include("miniprograms.secrets.urls_oauth")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),

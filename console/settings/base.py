@@ -192,6 +192,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "miniprograms.oauth_purge",
         "schedule": timedelta(hours=1),
     },
+    # Analytics (analytics/stream.py): write the SDK events stream to the database (each run
+    # stops after ANALYTICS_DRAIN_SECONDS; a run still queued when the next is due is dropped).
+    "analytics-drain-stream": {
+        "task": "analytics.drain_stream",
+        "schedule": timedelta(seconds=5),
+        "options": {"expires": 5},
+    },
+    # The raw events' daily partitions: days ahead created, days past 3 dropped.
+    "analytics-partitions-ensure": {
+        "task": "analytics.partitions_ensure",
+        "schedule": timedelta(hours=1),
+    },
+    "analytics-partitions-drop": {
+        "task": "analytics.partitions_drop",
+        "schedule": timedelta(hours=1),
+    },
     # Subscription messages: ring for due deliveries (lost rings, retries), forget those past
     # 30 days (miniprograms/subscriptions/delivery.py).
     "miniprograms-sweep-messages": {
@@ -199,6 +215,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=1),
     },
 }
+# The SDK events stream (analytics/stream.py): its Redis key; past this many queued requests
+# (of up to 500 events each) the endpoint answers 429 with Retry-After; a drain's run time;
+# how long an entry may stay pending with a dead drain before another takes it over.
+ANALYTICS_STREAM = env.str("ANALYTICS_STREAM", default="mpp:analytics:events")
+ANALYTICS_STREAM_MAX_LENGTH = env.int("ANALYTICS_STREAM_MAX_LENGTH", default=2000)
+ANALYTICS_DRAIN_SECONDS = env.float("ANALYTICS_DRAIN_SECONDS", default=4.0)
+ANALYTICS_CLAIM_IDLE_SECONDS = env.int("ANALYTICS_CLAIM_IDLE_SECONDS", default=60)
 # Task modules outside an app's ``tasks.py`` (autodiscovery finds only those).
 CELERY_IMPORTS = (
     "releases.grayscale.tasks",
@@ -373,6 +396,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "releases.runtime.schema.add_runtime_paths",
         "miniprograms.secrets.schema.add_oauth_paths",  # /oauth/v1/… (plain Django views)
+        "analytics.schema.add_events_path",  # POST /runtime/v1/events (a plain Django view)
         # /runtime/v1/subscription… and /open/v1/messages (plain Django views)
         "miniprograms.subscriptions.schema.add_subscription_paths",
     ],
