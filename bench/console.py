@@ -534,7 +534,11 @@ def main() -> int:
 
 
 def _demo_again() -> Scale:
-    """``--reuse``: the demo workspace of an earlier run (``seed_demo`` is idempotent)."""
+    """``--reuse``: the demo workspace of an earlier run (``seed_demo`` is idempotent), after
+    the migrations the tree gained since (the demo may seed their tables)."""
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
     return seed_demo()
 
 

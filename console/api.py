@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, JsonResponse, QueryDict
 from rest_framework import exceptions, serializers
 from rest_framework.fields import empty
@@ -19,6 +20,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from console import context
 from console.limits import LimitReached
+from console.paging import IdsFirstPaginator
 
 _CODES = {
     400: "invalid",
@@ -130,13 +132,17 @@ class Pagination(PageNumberPagination):
         number = _whole_number(request, self.page_query_param, None, 1, errors)
         if errors:
             raise exceptions.ValidationError(errors)
-        paginator = self.django_paginator_class(queryset, size)
-        if number > paginator.num_pages:
+        paginator = self.make_paginator(queryset, size, view)
+        try:
+            self.page = paginator.page(number)
+        except EmptyPage:
             raise exceptions.NotFound(
                 f"There is no page {number}; the last page is {paginator.num_pages}."
-            )
-        self.page = paginator.page(number)
+            ) from None
         return list(self.page)
+
+    def make_paginator(self, queryset: Any, size: int, view: Any) -> Paginator:
+        return self.django_paginator_class(queryset, size)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         return [
@@ -156,6 +162,19 @@ class Pagination(PageNumberPagination):
                 "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
             },
         ]
+
+
+class IdsFirstPagination(Pagination):
+    """:class:`Pagination` for the long lists (``pagination_class`` of their views): the
+    page's ids first (``console.paging.IdsFirstPaginator``, with the view's ``load_page``, if
+    it has one, adding what the rows show to the page's query alone), and ``count`` read from
+    the page when the page tells it — a page that is not full is the last one — so only a
+    full page (or one past the last) runs ``COUNT``."""
+
+    def make_paginator(self, queryset: Any, size: int, view: Any) -> Paginator:
+        return IdsFirstPaginator(
+            queryset, size, load=getattr(view, "load_page", None), count_from_page=True
+        )
 
 
 _WHOLE_NUMBER = re.compile(r"[0-9]+")  # ASCII digits only (str.isdigit() accepts "²")

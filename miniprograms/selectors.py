@@ -77,8 +77,9 @@ def miniprogram_list(
     host_app_id: int | None = None,
     assigned_user_id: int | None = None,
 ) -> QuerySet[MiniProgram]:
-    """The list page and the API list: newest first, filtered, with what rows show (the host
-    apps of a page: :func:`list_targets`).
+    """The list page and the API list: newest first, filtered; a page's rows get their
+    industry from :func:`with_list_industry` (on the page's query) and their host apps from
+    :func:`list_targets`.
 
     ``search`` matches the App ID (exact or prefix of digits) or a name in any language;
     ``shelf`` is ``on_shelf``/``off_shelf``; ``host_app_id`` keeps those released to that host
@@ -153,35 +154,42 @@ def _search_and_shelf(
 
 
 # What no list row shows (pages or API): left in the database, so a page of 50 rows does not
-# decode 50 released profiles (JSON) and texts it never prints.
+# decode 50 released profiles (JSON), texts and dates it never prints.
 LIST_ROW_DEFERRED = (
     "released_profile",
     "description",
     "tagline",
     "service_phone",
     "service_email",
+    "shelf_changed_at",
+    "updated_at",
 )
 
 
 def _list_rows(qs: QuerySet[MiniProgram], *related: str) -> QuerySet[MiniProgram]:
-    """What a list row shows, fetched with it (its industry: :func:`list_industry`); newest
-    first. The host apps are read for the page alone, as values: :func:`list_targets`."""
+    """What a list row shows but its industry (:func:`with_list_industry`, on the page's
+    query) and its host apps (:func:`list_targets`, for the page); newest first."""
     qs = qs.select_related(*related) if related else qs
-    return (
-        qs.annotate(
-            list_industry_code=F("industry__code"),
-            list_industry_name=F("industry__name"),
-            list_industry_group=F("industry__parent__name"),
-        )
-        .defer(*LIST_ROW_DEFERRED)
-        .order_by("-created_at", "-id")
+    return qs.defer(*LIST_ROW_DEFERRED).order_by("-created_at", "-id")
+
+
+def with_list_industry(rows: QuerySet[MiniProgram]) -> QuerySet[MiniProgram]:
+    """``rows`` (a list's page) with their industry's code, name and group read as values
+    (:func:`list_industry`), not as two model rows each. For the page's query alone
+    (``console.paging.IdsFirstPaginator``'s ``load``): the joins would stay in the list's
+    ``COUNT`` and in its page of ids (7.6 ms to count 10,000 rows on PostgreSQL, against 1 ms
+    over the workspace's index alone)."""
+    return rows.annotate(
+        list_industry_code=F("industry__code"),
+        list_industry_name=F("industry__name"),
+        list_industry_group=F("industry__parent__name"),
     )
 
 
 def list_industry(mp: MiniProgram) -> tuple[str, str]:
-    """``(code, path)`` of a list row's industry, read with the row by :func:`_list_rows` as
-    values (not two model rows per mini program); the path is ``Industry.path``'s. A mini
-    program read otherwise (one alone) reads its industry."""
+    """``(code, path)`` of a list row's industry, read with the row by
+    :func:`with_list_industry` as values (not two model rows per mini program); the path is
+    ``Industry.path``'s. A mini program read otherwise (one alone) reads its industry."""
     if not hasattr(mp, "list_industry_name"):
         return mp.industry.code, mp.industry.path
     name: str = getattr(mp, "list_industry_name")  # noqa: B009 - an annotation

@@ -8,9 +8,10 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from console.api import IdsFirstPagination
 from miniprograms.endpoints import APP_ID, MiniProgramAPIView
 from miniprograms.profile import ProfileInput
-from miniprograms.selectors import miniprogram_list
+from miniprograms.selectors import miniprogram_list, with_list_industry
 from miniprograms.serializers.programs import (
     PROFILE_KEYS,
     DeleteSerializer,
@@ -39,6 +40,8 @@ CONFIRM_NAME = OpenApiParameter(
 
 class MiniProgramListView(MiniProgramAPIView):
     serializer_class = MiniProgramCreateSerializer
+    pagination_class = IdsFirstPagination  # 10,000 mini programs: the page's ids first
+    load_page = staticmethod(with_list_industry)  # the rows' industries, on the page's query
 
     @extend_schema(
         tags=[TAG_MINIPROGRAMS],

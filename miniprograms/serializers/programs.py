@@ -124,7 +124,6 @@ class MiniProgramListSerializer(MiniProgramSerializer):
         fields = self.fields
         status_changed = fields["host_apps"].child.fields["status_changed_at"]
         base = self._console_base(instance)
-        request = self.context.get("request")
         industry_code, industry_path = list_industry(instance)
         return {
             "app_id": instance.app_id,
@@ -145,8 +144,8 @@ class MiniProgramListSerializer(MiniProgramSerializer):
                 }
                 for target in self._targets(instance)
             ],
-            "logo_url": _absolute(request, f"{base}{instance.app_id}/logo/"),
-            "console_url": _absolute(request, f"{base}{instance.app_id}/"),
+            "logo_url": f"{base}{instance.app_id}/logo/",
+            "console_url": f"{base}{instance.app_id}/",
             "created_at": fields["created_at"].to_representation(instance.created_at),
         }
 
@@ -160,13 +159,16 @@ class MiniProgramListSerializer(MiniProgramSerializer):
         return targets.get(mp.pk, [])
 
     def _console_base(self, mp: MiniProgram) -> str:
-        """The workspace's mini program list URL, reversed once per serializer (and workspace):
-        a mini program's pages are that plus its App ID (``_page_url``'s answers)."""
+        """The workspace's mini program list URL, reversed and made absolute once per
+        serializer (and workspace): a mini program's pages are that plus its App ID
+        (``_page_url``'s answers; ``build_absolute_uri`` of a path prefixes the scheme and
+        host, so one call per page, not two per row)."""
         workspace = self.context.get("workspace") or mp.workspace
         bases: dict[str, str] = self.__dict__.setdefault("_bases", {})
         if workspace.slug not in bases:
-            bases[workspace.slug] = reverse(
-                "miniprograms:list", kwargs={"workspace_slug": workspace.slug}
+            bases[workspace.slug] = _absolute(
+                self.context.get("request"),
+                reverse("miniprograms:list", kwargs={"workspace_slug": workspace.slug}),
             )
         return bases[workspace.slug]
 

@@ -246,3 +246,113 @@ def test_ids_first_pages_are_the_plain_pages(owner):
     assert " IN (SELECT " in sql and "OFFSET 6" in sql  # the ids first, by themselves
     last = list(IdsFirstPaginator(miniprogram_list(member=owner, search="paged 1"), 3).page(1))
     assert [mp.name for mp in last] == ["Paged 1"]
+
+
+# --- counts and pages without the rows' joins (the list pages and the API list) ------------------
+
+
+def _bulk(workspace, count: int, *, start: int = 0) -> list[MiniProgram]:
+    """``count`` mini programs written in bulk (fast), created one second apart."""
+    from datetime import timedelta
+
+    from miniprograms.models import Industry
+
+    industry = Industry.objects.filter(parent__isnull=False).first()
+    rows = MiniProgram.objects.bulk_create(
+        MiniProgram(
+            workspace=workspace,
+            app_id=f"7{n:015d}",
+            kind="tenant",
+            name=f"Bulk {n:04d}",
+            tagline="t",
+            description="d",
+            logo="miniprogram-logos/x.png",
+            industry=industry,
+            service_phone="0571-26888888",
+            service_email="a@b.example",
+        )
+        for n in range(start, start + count)
+    )
+    now = timezone.now()
+    for n, mp in enumerate(rows):
+        MiniProgram.objects.filter(pk=mp.pk).update(created_at=now - timedelta(seconds=n))
+    return rows
+
+
+def _counts(queries) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+
+
+def test_the_list_pages_count_over_the_workspace_alone(owner, client):
+    """The rows' industries are joined on the page's query only: the COUNT and the page's ids
+    read the mini programs alone (with the joins, 10,000 rows took 7.6 ms to count)."""
+    _bulk(owner.workspace, 3)
+    client.force_login(owner.user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("miniprograms:list", args=[owner.workspace.slug]))
+    assert [row.industry_path for row in response.context["rows"]] != ["", "", ""]
+    (count,) = [sql for sql in _counts(queries) if "miniprograms_miniprogram" in sql]
+    assert "JOIN" not in count
+    (page,) = [q["sql"] for q in queries.captured_queries if " IN (SELECT " in q["sql"]]
+    ids = page[page.index(" IN (SELECT ") :]
+    assert "industry" not in ids  # the ids alone; the industries on the outer query
+    assert "miniprograms_industry" in page[: page.index(" IN (SELECT ")]
+
+
+def test_api_list_counts_only_when_a_full_page_cannot_tell(owner, client):
+    _bulk(owner.workspace, 5)
+    client.force_login(owner.user)
+    base = f"/api/v1/workspaces/{owner.workspace.slug}/miniprograms"
+    names = [f"Bulk {n:04d}" for n in range(5)]  # newest first
+
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.get(base).json()  # 5 rows on a page of 50: the total is 5
+    assert answer["count"] == 5 and answer["next"] is None
+    assert [r["name"] for r in answer["results"]] == names
+    assert _counts(queries) == []
+
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.get(base, {"page_size": 2}).json()  # full: more may follow
+    assert answer["count"] == 5 and answer["next"].endswith("page=2&page_size=2")
+    assert [r["name"] for r in answer["results"]] == names[:2]
+    (count,) = _counts(queries)
+    assert "JOIN" not in count
+
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.get(base, {"page_size": 2, "page": 3}).json()  # the last, not full
+    assert answer["count"] == 5 and answer["next"] is None
+    assert answer["previous"].endswith("page=2&page_size=2")
+    assert [r["name"] for r in answer["results"]] == names[4:]
+    assert _counts(queries) == []
+
+    past = client.get(base, {"page_size": 2, "page": 4})
+    assert past.status_code == 404
+    assert past.json()["error"]["message"] == "There is no page 4; the last page is 3."
+    empty = client.get(base, {"search": "nothing like it"}).json()
+    assert empty["count"] == 0 and empty["results"] == []
+
+
+def test_api_list_queries_do_not_grow_with_rows(owner, client, django_assert_max_num_queries):
+    _bulk(owner.workspace, 1)
+    client.force_login(owner.user)
+    url = f"/api/v1/workspaces/{owner.workspace.slug}/miniprograms"
+    with CaptureQueriesContext(connection) as one_row:
+        assert client.get(url).json()["count"] == 1
+    _bulk(owner.workspace, 120, start=1)
+    # One more for the COUNT a full page needs (a short page tells its total itself).
+    with django_assert_max_num_queries(len(one_row) + 1):
+        answer = client.get(url, {"page": 2}).json()
+    assert answer["count"] == 121 and len(answer["results"]) == 50
+    assert answer["results"][0]["industry_name"]
+
+
+def test_rows_written_in_python_escape_what_they_print(owner, client):
+    """The rows are one ``format_html`` each (no template): every value is escaped as the
+    template engine escaped it."""
+    mp = _bulk(owner.workspace, 1)[0]
+    MiniProgram.objects.filter(pk=mp.pk).update(name='<b>"Bold" & co</b>')
+    client.force_login(owner.user)
+    for url in (reverse("miniprograms:list", args=[owner.workspace.slug]), "/miniprograms/"):
+        body = client.get(url).content.decode()
+        assert "<b>&quot;Bold" not in body and "<b>" not in body.split("<tbody>")[1]
+        assert "<strong>&lt;b&gt;&quot;Bold&quot; &amp; co&lt;/b&gt;</strong>" in body

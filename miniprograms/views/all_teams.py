@@ -44,7 +44,7 @@ class AllTeamsListView(LoginRequiredMixin, TemplateView):
             has_teams=bool(memberships),
             page_obj=page,
             miniprograms=rows_on_page,
-            rows=list_rows(rows_on_page, slug_of=lambda mp: mp.workspace.slug),
+            rows=list_rows(rows_on_page, slug_of=lambda mp: mp.workspace.slug, team=True),
             # Where an empty list may send its reader to create one (the chosen team only).
             create_in=[
                 m.workspace

@@ -191,3 +191,15 @@ def test_members_page_queries_do_not_grow_with_rows(
     with django_assert_max_num_queries(14):
         body = _members(client, workspace)
     assert len(re.findall(r'data-confirm-use="remove"', body)) == 25
+
+
+def test_member_rows_escape_what_they_print(client, workspace, owner):
+    """Each row is one ``format_html`` (no template per row): names and emails escaped."""
+    MembershipFactory(
+        workspace=workspace, role="developer", user=UserFactory(name='<i>"Eve"</i> & co')
+    )
+    client.force_login(owner.user)
+    body = _members(client, workspace)
+    assert "<strong>&lt;i&gt;&quot;Eve&quot;&lt;/i&gt; &amp; co</strong>" in body
+    assert 'data-confirm-subject="&lt;i&gt;&quot;Eve&quot;&lt;/i&gt; &amp; co"' in body
+    assert "<i>" not in body

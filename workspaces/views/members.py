@@ -8,14 +8,15 @@ workspace first, so another workspace's membership or invitation id answers 404.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import dateformat, timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 from django.views import View
@@ -60,6 +61,8 @@ from workspaces.services.members import (
     workspace_transfer_ownership,
 )
 
+_NOTHING = SafeString("")
+
 
 @dataclass(frozen=True)
 class MemberRow:
@@ -89,6 +92,7 @@ class MemberRow:
     is_developer: bool = False
     # A Developer's mini programs (those the viewer may see), by name.
     miniprograms: tuple[MiniProgramRef, ...] = ()
+    html: SafeString = _NOTHING  # the whole <tr> (_MEMBER_ROW), what the table prints
 
 
 def _role_options(roles: list[tuple[str, str]]) -> dict[str, SafeString]:
@@ -155,7 +159,149 @@ def _member_rows(viewer: Membership, members: list[Membership]) -> list[MemberRo
                 joined_day=dateformat.format(joined, "Y-m-d"),
             )
         )
-    return rows
+    labels = _RowLabels.now()
+    members_url = reverse("workspaces:members", args=[viewer.workspace.slug])
+    sees_all = authz.has_role_cap(viewer, Cap.VIEW_MINIPROGRAM)
+    return [replace(row, html=_member_row_html(row, labels, members_url, sees_all)) for row in rows]
+
+
+# A row of the member table (the bytes _member_rows.html wrote per row, which cost ~0.1 ms a
+# row in the template engine), filled by format_html: values escaped, the parts safe HTML.
+_MEMBER_ROW = (
+    "<tr>\n"
+    '  <td><strong>{name}</strong>{you}<div class="muted small">{email}</div></td>\n'
+    "  <td>{role}\n"
+    "  {assigned}</td>\n"
+    "  <td>{status}</td>\n"
+    '  <td class="nowrap"><time datetime="{joined_iso}" title="{joined_title}">{joined_day}</time>'
+    "</td>\n"
+    '  <td class="actions"><div class="row-actions">\n'
+    "    {block}\n"
+    "    {remove}\n"
+    "    {leave}\n"
+    "  </div></td>\n"
+    "</tr>"
+)
+_ROLE_FORM = (
+    '<span class="inline-form">\n'
+    '      <select name="role-{pk}" form="member-actions" class="input input-small" '
+    'aria-label="{aria}">\n'
+    "        {options}\n"
+    "      </select>\n"
+    '      <button type="submit" form="member-actions" formaction="{url}{pk}/role/" '
+    'class="button button-small">{save}</button>\n'
+    "    </span>"
+)
+_BLOCK = (
+    '<button type="submit" form="member-actions" formaction="{url}{pk}/block/" name="blocked" '
+    'value="1" class="button button-small" data-confirm-use="block" '
+    'data-confirm-subject="{person}">{label}</button>'
+)
+_UNBLOCK = (
+    '<button type="submit" form="member-actions" formaction="{url}{pk}/block/" name="blocked" '
+    'value="0" class="button button-small">{label}</button>'
+)
+_REMOVE = (
+    '<button type="submit" form="member-actions" formaction="{url}{pk}/remove/" '
+    'class="button button-small button-danger" data-confirm-use="remove" '
+    'data-confirm-subject="{person}" data-confirm-detail="{email}" aria-label="{aria}">'
+    "{label}</button>"
+)
+_LEAVE = (
+    '<button type="submit" form="member-actions" formaction="{url}{pk}/remove/" '
+    'class="button button-small button-danger" data-confirm-use="leave">{label}</button>'
+)
+
+
+@dataclass(frozen=True)
+class _RowLabels:
+    """The table's words, translated once per page."""
+
+    save: str
+    active: SafeString
+    blocked: SafeString
+    block: str
+    unblock: str
+    remove: str
+    you: SafeString
+    miniprograms: str
+    none_assigned: SafeString
+    leave: str
+
+    @classmethod
+    def now(cls) -> _RowLabels:
+        return cls(
+            save=gettext("Save"),
+            active=format_html('<span class="badge badge-green">{}</span>', gettext("Active")),
+            blocked=format_html('<span class="badge badge-red">{}</span>', gettext("Blocked")),
+            block=gettext("Block"),
+            unblock=gettext("Unblock"),
+            remove=gettext("Remove"),
+            you=format_html(' <span class="muted small">({})</span>', gettext("you")),
+            miniprograms=gettext("Mini programs:"),
+            none_assigned=format_html(
+                '<div class="muted small">{}</div>', gettext("No mini programs assigned")
+            ),
+            leave=gettext("Leave workspace"),
+        )
+
+
+def _member_row_html(
+    row: MemberRow, labels: _RowLabels, members_url: str, sees_all_miniprograms: bool
+) -> SafeString:
+    member, pk, person = row.member, row.member.pk, row.person
+    email = member.user.email
+    role: SafeString | str = row.role_label
+    if row.can_change_role:
+        role = format_html(
+            _ROLE_FORM,
+            pk=pk,
+            aria=row.role_aria,
+            options=row.role_options,
+            url=members_url,
+            save=labels.save,
+        )
+    assigned = _NOTHING
+    if row.is_developer and row.miniprograms:
+        assigned = format_html(
+            '<div class="muted small">{} {}</div>', labels.miniprograms, row.miniprograms_html
+        )
+    elif row.is_developer and sees_all_miniprograms:
+        assigned = labels.none_assigned
+    block = _NOTHING
+    if row.can_block and member.is_active:
+        block = format_html(_BLOCK, url=members_url, pk=pk, person=person, label=labels.block)
+    elif row.can_block:
+        block = format_html(_UNBLOCK, url=members_url, pk=pk, label=labels.unblock)
+    remove = _NOTHING
+    if row.can_remove:
+        remove = format_html(
+            _REMOVE,
+            url=members_url,
+            pk=pk,
+            person=person,
+            email=email,
+            aria=row.remove_aria,
+            label=labels.remove,
+        )
+    leave = _NOTHING
+    if row.can_leave:
+        leave = format_html(_LEAVE, url=members_url, pk=pk, label=labels.leave)
+    return format_html(
+        _MEMBER_ROW,
+        name=member.user.name or "—",
+        you=labels.you if row.is_self else _NOTHING,
+        email=email,
+        role=role,
+        assigned=assigned,
+        status=labels.active if member.is_active else labels.blocked,
+        joined_iso=row.joined_iso,
+        joined_title=row.joined_title,
+        joined_day=row.joined_day,
+        block=block,
+        remove=remove,
+        leave=leave,
+    )
 
 
 @dataclass(frozen=True)
@@ -210,8 +356,13 @@ class MemberListView(WorkspaceMixin, ContextMixin, View):
         )
         if not (status or query) and authz.has_cap(self.membership, Cap.TRANSFER_OWNERSHIP):
             # The "Transfer ownership" section, apart from the rows: who may become the owner.
-            context["transfer_candidates"] = member_transfer_choices(
+            candidates = member_transfer_choices(
                 workspace=self.workspace, exclude_id=self.membership.pk
+            )
+            context["transfer_candidates"] = candidates
+            # Every active member: written at once, not by a template loop per option.
+            context["transfer_options"] = format_html_join(
+                "", '<option value="{}">{}</option>', candidates
             )
             context["admin_role_label"] = authz.role_label(
                 Membership.Role.ADMIN, self.workspace.kind
