@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 MANAGE := $(BIN)/python manage.py
 
 .PHONY: help install run migrate seed test lint fmt typecheck check check-migrations check-deploy \
-	worker beat bench bench-resolve bench-console bench-ingest clean
+	worker beat bench bench-resolve bench-console bench-ingest bench-send clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -126,6 +126,12 @@ INGEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mpp_bench
 INGEST_REDIS_URL ?= redis://127.0.0.1:6379/9
 bench-ingest: $(STAMP) var ## SDK events end to end (HTTP → stream → COPY) against a raw COPY
 	$(BIN)/python bench/ingest.py --database-url $(INGEST_DATABASE_URL) --redis-url $(INGEST_REDIS_URL)
+
+# The same kind of databases for the sends' benchmark: both are EMPTIED (bench/README.md).
+SEND_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mpp_bench
+SEND_REDIS_URL ?= redis://127.0.0.1:6379/9
+bench-send: $(STAMP) var ## subscription messages: sends/s and delivery, against a bare app (needs wrk)
+	$(BIN)/python bench/send.py --database-url $(SEND_DATABASE_URL) --redis-url $(SEND_REDIS_URL)
 
 clean: ## remove caches and var/ (the SQLite database, media and screenshots)
 	rm -rf var .pytest_cache .ruff_cache
