@@ -136,7 +136,7 @@ class MiniProgram(models.Model):
         ]
         indexes = [
             # The lists' order with its tie-break: a page's ids come from this index alone,
-            # however deep the page (miniprograms.views.rows.IdsFirstPaginator).
+            # however deep the page (console.paging.IdsFirstPaginator).
             models.Index(
                 fields=["workspace", "-created_at", "-id"], name="miniprogram_ws_created_id"
             ),
