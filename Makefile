@@ -73,6 +73,7 @@ TYPED := workspaces/services workspaces/selectors.py workspaces/selectors_approv
 	miniprograms/subscriptions/services.py miniprograms/subscriptions/selectors.py \
 	miniprograms/subscriptions/runtime.py miniprograms/subscriptions/sending.py \
 	miniprograms/subscriptions/delivery.py miniprograms/subscriptions/errors.py \
+	miniprograms/subscriptions/endpoints.py miniprograms/subscriptions/selectors_messages.py \
 	releases/services releases/release releases/review releases/selectors.py releases/tasks.py releases/package \
 	releases/grayscale/targeting.py releases/grayscale/preview.py \
 	releases/grayscale/services releases/grayscale/selectors.py releases/grayscale/admission.py \

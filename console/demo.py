@@ -582,3 +582,46 @@ MESSAGE_TEMPLATES: tuple[DemoMessageTemplate, ...] = (
         added_by="merchant@example.com",
     ),
 )
+
+
+@dataclass(frozen=True)
+class DemoMessages:
+    """Two weeks of a My Template's sent messages (:data:`MESSAGE_TEMPLATES`), through one host
+    app, written as rows (not sent): mostly delivered, a few failed at the endpoint, a few
+    waiting for a retry. ``values`` are str.format patterns of ``n``, the message's number;
+    ``subscribers`` the host app's user ids that accepted the template."""
+
+    miniprogram: str
+    title: str
+    host_app: str
+    per_day: tuple[int, int]  # (fewest, most) messages a day
+    values: tuple[str, ...]  # one per keyword, in the template's order
+    page: str
+    subscribers: tuple[str, ...]
+
+
+MESSAGE_DAYS = 14
+MESSAGE_ENDPOINTS: tuple[tuple[str, str], ...] = (
+    # (host app, URL): a demo address that answers nothing; the seeded log tells its story
+    ("Acme Super App", "https://push.example.com/mpp/messages"),
+)
+MESSAGES: tuple[DemoMessages, ...] = (
+    DemoMessages(
+        "Acme Mall",
+        "Order shipped",
+        "Acme Super App",
+        per_day=(3, 9),
+        values=("AM-2026-{n:04d}", "SF Express", "SF{n:010d}"),
+        page="pages/order/detail?id=AM-2026-{n:04d}",
+        subscribers=("acme-user-1001", "acme-user-1002", "acme-user-1003", "acme-user-1004"),
+    ),
+    DemoMessages(
+        "Blue Bottle Order Ahead",
+        "Food order ready",
+        "Acme Super App",
+        per_day=(1, 5),
+        values=("A{n:02d}", "Latte ×2, Croissant", "Counter 2"),
+        page="pages/pickup/index?order={n}",
+        subscribers=("acme-user-1001", "acme-user-2001"),
+    ),
+)

@@ -69,6 +69,9 @@ class MiniprogramsConfig(AppConfig):
         secrets_audit.register()
 
         from miniprograms.subscriptions import audit as subscriptions_audit
+        from miniprograms.subscriptions.views_endpoints import message_delivery_tab
 
-        # Message templates (subscription messages): how the audit log words their events.
+        # Message templates (subscription messages): how the audit log words their events; the
+        # tenant's Settings tab "Message delivery" (each host app's message endpoint).
         subscriptions_audit.register()
+        register_settings_tab("miniprograms.subscriptions", message_delivery_tab)

@@ -413,6 +413,8 @@ SPECTACULAR_SETTINGS = {
         "VersionStatusEnum": "releases.models.Version.Status",
         "WebhookDeliveryStateEnum": "workspaces.models.WebhookDelivery.State",
         "GrayscaleTaskStateEnum": "releases.grayscale.models.GrayscaleTask.State",
+        "MessageStateEnum": "miniprograms.subscriptions.models.Message.State",
+        "MessageTemplateKindEnum": "miniprograms.subscriptions.models.PublicTemplate.Kind",
     },
 }
 API_TOKEN_LAST_USED_RESOLUTION = timedelta(seconds=60)

@@ -378,6 +378,35 @@ def b_my_template(w: World) -> str:
     return found.template_id
 
 
+def b_message(w: World) -> str:
+    """A message of B's (pointed) mini program's delivery log, through B's host app (only the
+    row): its values are the merchant's data."""
+    from django.utils import timezone
+
+    from miniprograms.subscriptions.models import Message, MyTemplate
+
+    mp = w.extra["b_miniprogram"]
+    mine = MyTemplate.objects.get(template_id=b_my_template(w))
+    now = timezone.now()
+    found, _ = Message.objects.get_or_create(
+        miniprogram=mp,
+        idempotency_key="bravo-sweep",
+        defaults={
+            "my_template": mine if mine.miniprogram_id == mp.pk else None,
+            "host_app": w.b_host_app,
+            "template_id": mine.template_id,
+            "title": "Flight status update",
+            "kind": "long_term",
+            "open_user_id": "bravoOpenUserNotForOthers",
+            "user_id": "bravo-user-1",
+            "data": [["Gate", "Bravo secret gate"]],
+            "next_attempt_at": now,
+            "created_at": now,
+        },
+    )
+    return str(found.uid)
+
+
 b_task_kwargs = _b(app_id=app_id, target_id=b_target, task_id=b_task)
 
 
@@ -399,6 +428,23 @@ def b_domain_skip(w: World) -> int:
         miniprogram=w.extra["b_hosted"], host_app=w.b_host_app
     )
     return found.pk
+
+
+def b_message_endpoint_app(w: World) -> int:
+    """B's host app, with a message endpoint (only the row): a leaking read would find it."""
+    from django.utils import timezone
+
+    from miniprograms.subscriptions.models import MessageEndpoint
+
+    MessageEndpoint.objects.get_or_create(
+        host_app=w.b_host_app,
+        defaults={
+            "url": "https://push.bravo.example/messages",
+            "secret_salt": "0" * 64,
+            "secret_rotated_at": timezone.now(),
+        },
+    )
+    return w.b_host_app.pk
 
 
 def held_logo_token(w: World) -> str:
@@ -575,6 +621,23 @@ REGISTRY: dict[str, Build] = {
     "miniprograms-api:miniprogram-message-template-detail": _b(
         app_id=app_id, template_id=b_my_template
     ),
+    "miniprograms:subscriptions-sending": _b(app_id=app_id),
+    "miniprograms:subscriptions-log": _b(app_id=app_id),
+    "miniprograms-api:miniprogram-message-list": _b(app_id=app_id),
+    "miniprograms-api:miniprogram-message-detail": _b(app_id=app_id, message_id=b_message),
+    "miniprograms-api:miniprogram-message-stats": _b(app_id=app_id),
+    # subscription messages › Settings → Message delivery (miniprograms/subscriptions/endpoints)
+    "development:message-delivery": _b(),
+    "development:message-endpoint-edit": _b(host_app_id=b_message_endpoint_app),
+    "development:message-endpoint-rotate-secret": _b(host_app_id=b_message_endpoint_app),
+    "development:message-endpoint-active": _b(host_app_id=b_message_endpoint_app),
+    "development:message-endpoint-delete": _b(host_app_id=b_message_endpoint_app),
+    "development:message-endpoint-test": _b(host_app_id=b_message_endpoint_app),
+    "miniprograms-api:host-app-message-endpoint": _b(host_app_id=b_message_endpoint_app),
+    "miniprograms-api:host-app-message-endpoint-rotate-secret": _b(
+        host_app_id=b_message_endpoint_app
+    ),
+    "miniprograms-api:host-app-message-endpoint-test": _b(host_app_id=b_message_endpoint_app),
     # --- end of mini program pages ---
     # --- mini programs API (miniprograms/api_urls.py) ---
     "miniprograms-api:miniprogram-list": _b(),
@@ -814,6 +877,7 @@ def snapshot_b(w: World) -> dict[str, Any]:
         ),
         "jsapi_applications": _jsapi_rows(w),
         "message_templates": _subscription_rows(w),
+        "message_endpoints": _message_endpoint_rows(w),
         "approval_requests": list(
             ApprovalRequest.objects.filter(requesting_workspace=w.b).order_by("pk").values()
         ),
@@ -852,6 +916,14 @@ def _domain_rows(w: World) -> list[Any]:
             DomainVerificationSkip.objects.filter(host_app__workspace=w.b).order_by("pk").values()
         ),
     ]
+
+
+def _message_endpoint_rows(w: World) -> list[Any]:
+    """B's host apps' message endpoints (the one the sweep points at is made first)."""
+    from miniprograms.subscriptions.models import MessageEndpoint
+
+    b_message_endpoint_app(w)
+    return list(MessageEndpoint.objects.filter(host_app__workspace=w.b).order_by("pk").values())
 
 
 def _subscription_rows(w: World) -> list[Any]:
@@ -1157,6 +1229,11 @@ HOST_ACCESS: dict[str, str] = {
     "miniprograms-api:miniprogram-public-template-list": READ,
     "miniprograms-api:miniprogram-message-template-list": READ,
     "miniprograms-api:miniprogram-message-template-detail": READ,
+    "miniprograms:subscriptions-sending": READ,
+    "miniprograms:subscriptions-log": READ,
+    "miniprograms-api:miniprogram-message-list": READ,
+    "miniprograms-api:miniprogram-message-detail": READ,
+    "miniprograms-api:miniprogram-message-stats": READ,
     # mini program pages
     "miniprograms:detail": READ,
     "miniprograms:logo": READ,

@@ -1,3 +1,4 @@
+from collections import Counter
 from io import StringIO
 from pathlib import Path
 
@@ -16,17 +17,54 @@ from miniprograms.models import (
 )
 from miniprograms.profile import pending_fields
 from miniprograms.selectors import miniprogram_list
+from miniprograms.subscriptions.models import Message, MessageEndpoint, Subscription
 from miniprograms.validators import validate_logo
 from workspaces.models import AuditEvent, HostApp, Membership, User, Workspace
+
+
+def _account_and_message_counts() -> tuple[int, ...]:
+    return (
+        User.objects.count(),
+        Workspace.objects.count(),
+        Membership.objects.count(),
+        MessageEndpoint.objects.count(),
+        Subscription.objects.count(),
+        Message.objects.count(),
+    )
+
+
+def _assert_the_sending_pages_have_a_story() -> None:
+    """The demo host app has a message endpoint, and each demo template two weeks of messages:
+    mostly delivered, a few failed with the endpoint's 503, the odd one waiting for a retry."""
+    [endpoint] = MessageEndpoint.objects.select_related("host_app")
+    assert (endpoint.host_app.name, endpoint.url) == (
+        "Acme Super App",
+        "https://push.example.com/mpp/messages",
+    )
+    for spec in demo.MESSAGES:
+        rows = Message.objects.filter(miniprogram__name=spec.miniprogram, title=spec.title)
+        states = Counter(rows.values_list("state", flat=True))
+        assert states["delivered"] > 5 * states["failed"] > 0
+        assert set(states) <= {"delivered", "failed", "queued"}
+        days = {m.created_at.date() for m in rows}
+        assert len(days) == demo.MESSAGE_DAYS
+        failed = rows.filter(state="failed").first()
+        assert failed.last_error == "HTTP 503 Service Unavailable" and failed.attempts == 8
+        assert rows.filter(my_template__isnull=False).count() == rows.count()
+    assert Message.objects.filter(state="queued").exists()
+    assert Subscription.objects.filter(status="accepted").count() == sum(
+        len(spec.subscribers) for spec in demo.MESSAGES
+    )
 
 
 @pytest.mark.django_db
 def test_seed_demo_is_idempotent_and_covers_every_role_and_kind():
     out = StringIO()
     call_command("seed_demo", stdout=out)
-    counts = (User.objects.count(), Workspace.objects.count(), Membership.objects.count())
+    counts = _account_and_message_counts()
     call_command("seed_demo", stdout=StringIO())
-    assert (User.objects.count(), Workspace.objects.count(), Membership.objects.count()) == counts
+    assert _account_and_message_counts() == counts
+    _assert_the_sending_pages_have_a_story()
 
     assert Workspace.objects.filter(kind="tenant").count() == 2
     assert Workspace.objects.filter(kind="developer", tenant__isnull=False).count() == 2

@@ -9,6 +9,10 @@ from workspaces.auditlog import register_audit_target_label, register_audit_verb
 
 def register() -> None:
     register_audit_target_label("miniprograms.publictemplate", lambda template: template.title)
+    # A message endpoint is named by its host app (one endpoint per host app).
+    register_audit_target_label(
+        "miniprograms.messageendpoint", lambda endpoint: endpoint.host_app.name
+    )
     register_audit_verbs(
         {
             "message_template.library_seed": _("{actor} set up the message template library"),
@@ -21,6 +25,21 @@ def register() -> None:
             ),
             "my_template.delete": _(
                 "{actor} deleted the message template {before_title} of {target}"
+            ),
+            "message_endpoint.create": _(
+                "{actor} set up the message endpoint of {target}: {after_url}"
+            ),
+            "message_endpoint.update": _(
+                "{actor} changed the message endpoint of {target} to {after_url}"
+            ),
+            "message_endpoint.turn_on": _("{actor} turned on the message endpoint of {target}"),
+            "message_endpoint.turn_off": _("{actor} turned off the message endpoint of {target}"),
+            "message_endpoint.rotate_secret": _(
+                "{actor} rotated the signing secret of the message endpoint of {target}"
+            ),
+            "message_endpoint.delete": _("{actor} removed the message endpoint of {target}"),
+            "message_endpoint.test": _(
+                "{actor} sent a test message to the message endpoint of {target}"
             ),
         }
     )

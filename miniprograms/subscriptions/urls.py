@@ -3,10 +3,12 @@
 
 from django.urls import path
 
-from miniprograms.subscriptions import views
+from miniprograms.subscriptions import views, views_messages
 
 urlpatterns = [
     path("", views.MyTemplateListView.as_view(), name="subscriptions"),
+    path("sending/", views_messages.SendingView.as_view(), name="subscriptions-sending"),
+    path("log/", views_messages.MessageLogView.as_view(), name="subscriptions-log"),
     path("add/", views.MyTemplateChooseView.as_view(), name="subscriptions-choose"),
     path(
         "add/<int:public_template_id>/",

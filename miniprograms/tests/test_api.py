@@ -414,6 +414,7 @@ def test_options_describes_every_endpoint_without_error(world, pattern):
         "application_id": 1,
         "public_template_id": 1,  # message templates: the library and My Templates
         "template_id": "unknown",
+        "message_id": "00000000-0000-4000-8000-000000000000",  # a delivery log's message
     }
     wanted = {k: v for k, v in kwargs.items() if f":{k}>" in str(pattern.pattern)}
     url = reverse(f"miniprograms-api:{pattern.name}", kwargs=wanted)
@@ -1242,6 +1243,8 @@ DEVELOPMENT = (
     "/jsapi-",
     "/public-templates",
     "/message-templates",
+    "/messages",  # the subscription messages' delivery log (test_subscription_sending.py)
+    "/message-stats",
 )
 
 

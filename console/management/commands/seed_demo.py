@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import random
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -22,10 +24,17 @@ from miniprograms.jsapis.models import Jsapi, JsapiApplication
 from miniprograms.jsapis.services import jsapi_apply, jsapi_catalogue_ensure
 from miniprograms.models import MiniProgram
 from miniprograms.profile import LanguageText, ProfileInput
+from miniprograms.secrets.oauth import open_user_id
 from miniprograms.services.lifecycle import miniprogram_set_shelf
 from miniprograms.services.members import miniprogram_developer_assign, miniprogram_testers_add
 from miniprograms.services.profile import miniprogram_create, miniprogram_profile_patch
-from miniprograms.subscriptions.models import MyTemplate, PublicTemplate
+from miniprograms.subscriptions.models import (
+    Message,
+    MessageEndpoint,
+    MyTemplate,
+    PublicTemplate,
+    Subscription,
+)
 from miniprograms.subscriptions.selectors import library_workspace_ids
 from miniprograms.subscriptions.services import my_template_create, template_libraries_ensure
 from releases.grayscale.services import TaskInput, grayscale_task_create
@@ -90,6 +99,7 @@ class Command(BaseCommand):
         created += self._seed_domains()
         created += self._seed_envvars()
         created += self._seed_message_templates()
+        created += self._seed_messages()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new objects)."))
         self.stdout.write(self.logins_table())
 
@@ -425,6 +435,128 @@ class Command(BaseCommand):
             )
             created += 1
         return created
+
+    @classmethod
+    @transaction.atomic
+    def _seed_messages(cls) -> int:
+        """:data:`demo.MESSAGE_ENDPOINTS` and :data:`demo.MESSAGES`, as rows (nothing is sent):
+        each endpoint once, and a template's subscriptions and two weeks of messages only when
+        it has no demo messages yet (``idempotency_key`` "demo-…")."""
+        created = 0
+        acme = Workspace.objects.filter(slug__in=[w.slug for w in demo.WORKSPACES], kind="tenant")
+        for name, url in demo.MESSAGE_ENDPOINTS:
+            host_app = HostApp.objects.get(workspace__in=acme, name=name)
+            _endpoint, made = MessageEndpoint.objects.get_or_create(
+                host_app=host_app,
+                defaults={
+                    "url": url,
+                    "secret_salt": secrets.token_hex(32),
+                    "secret_rotated_at": timezone.now(),
+                },
+            )
+            created += made
+        workspaces = Workspace.objects.filter(slug__in=[w.slug for w in demo.WORKSPACES])
+        for spec in demo.MESSAGES:
+            mp = MiniProgram.objects.get(workspace__in=workspaces, name__iexact=spec.miniprogram)
+            mine = MyTemplate.objects.select_related("public_template").get(
+                miniprogram=mp, public_template__title=spec.title
+            )
+            if Message.objects.filter(miniprogram=mp, idempotency_key__startswith="demo-").exists():
+                continue
+            host_app = HostApp.objects.get(workspace__in=acme, name=spec.host_app)
+            rows = cls._demo_subscriptions(spec, mp, mine, host_app)
+            Subscription.objects.bulk_create(rows)
+            messages = cls._demo_messages(spec, mp, mine, host_app)
+            Message.objects.bulk_create(messages)
+            created += len(rows) + len(messages)
+        return created
+
+    @staticmethod
+    def _demo_subscriptions(
+        spec: demo.DemoMessages, mp: MiniProgram, mine: MyTemplate, host_app: HostApp
+    ) -> list[Subscription]:
+        now = timezone.now()
+        existing = set(
+            Subscription.objects.filter(my_template=mine).values_list("open_user_id", flat=True)
+        )
+        rows = []
+        for user_id in spec.subscribers:
+            open_id = open_user_id(app_id=mp.app_id, host_app_id=host_app.pk, user_id=user_id)
+            if open_id in existing:
+                continue
+            long_term = mine.public_template.is_long_term
+            rows.append(
+                Subscription(
+                    my_template=mine,
+                    miniprogram=mp,
+                    host_app=host_app,
+                    user_id=user_id,
+                    open_user_id=open_id,
+                    kind=mine.public_template.kind,
+                    status=Subscription.Status.ACCEPTED,
+                    credits=0 if long_term else 1,
+                    decided_at=now - timedelta(days=demo.MESSAGE_DAYS + 1),
+                )
+            )
+        return rows
+
+    @staticmethod
+    def _demo_messages(
+        spec: demo.DemoMessages, mp: MiniProgram, mine: MyTemplate, host_app: HostApp
+    ) -> list[Message]:
+        """Mostly delivered; about 1 in 12 failed with a 503 after every attempt; one of today's
+        waiting for its retry. Seeded, so every run draws the same."""
+        rng = random.Random(f"{spec.miniprogram}/{spec.title}")  # noqa: S311 - demo data
+        now = timezone.now()
+        today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        users = spec.subscribers
+        rows: list[Message] = []
+        number = 1000
+        for back in range(demo.MESSAGE_DAYS - 1, -1, -1):
+            day = today - timedelta(days=back)
+            for i in range(rng.randint(*spec.per_day)):
+                number += 1
+                at = day + timedelta(minutes=rng.randint(8 * 60, 22 * 60))
+                if at > now:  # later today: squeezed into today so far (drawing nothing more)
+                    at = day + (now - day) * ((at - day) / timedelta(days=1))
+                user_id = users[rng.randrange(len(users))]
+                values = [v.format(n=number) for v in spec.values]
+                ms = rng.randint(80, 900)
+                row = Message(
+                    miniprogram=mp,
+                    my_template=mine,
+                    host_app=host_app,
+                    template_id=mine.template_id,
+                    title=mine.public_template.title,
+                    kind=mine.public_template.kind,
+                    open_user_id=open_user_id(
+                        app_id=mp.app_id, host_app_id=host_app.pk, user_id=user_id
+                    ),
+                    user_id=user_id,
+                    data=[[k, v] for k, v in zip(mine.keywords, values, strict=False)],
+                    page=spec.page.format(n=number),
+                    idempotency_key=f"demo-{mine.template_id[:16]}-{number}",
+                    state=Message.State.DELIVERED,
+                    attempts=1,
+                    next_attempt_at=at,
+                    last_status_code=200,
+                    last_duration_ms=ms,
+                    last_attempt_at=at + timedelta(milliseconds=ms),
+                    delivered_at=at + timedelta(milliseconds=ms),
+                    created_at=at,
+                )
+                roll = rng.random()
+                if back == 0 and i == 0:
+                    # 503 twice; waiting for its third attempt
+                    row.state, row.attempts, row.delivered_at = Message.State.QUEUED, 2, None
+                    row.last_status_code, row.last_error = 503, "HTTP 503 Service Unavailable"
+                    row.next_attempt_at = now + timedelta(minutes=10)
+                elif roll < 0.08:
+                    row.state, row.attempts, row.delivered_at = Message.State.FAILED, 8, None
+                    row.last_status_code, row.last_error = 503, "HTTP 503 Service Unavailable"
+                    row.last_attempt_at = at + timedelta(minutes=25)
+                rows.append(row)
+        return rows
 
     @staticmethod
     def _seed_miniprogram(
