@@ -13,11 +13,18 @@ from analytics.batch import (
     copy_rows,
     copy_text,
 )
+from analytics.tests import conftest as fixtures
 from analytics.tests.conftest import event, now_ms
 
-NOW = now_ms()
+NOW = now_ms()  # taken when the module is collected: a whole suite may run long after
 MINUTE = 60_000
 DAY = 24 * 60 * MINUTE
+
+
+@pytest.fixture(autouse=True)
+def _events_made_now(monkeypatch):
+    """Events made here default to ``NOW`` (not the clock), however late the test runs."""
+    monkeypatch.setattr(fixtures, "now_ms", lambda: NOW)
 
 
 def parse(events, **payload):
