@@ -26,6 +26,11 @@ urlpatterns = [
         include("miniprograms.development.urls_workspace"),
     ),
     path("w/<slug:workspace_slug>/miniprograms/<appid:app_id>/", include("releases.urls")),
+    path(
+        "w/<slug:workspace_slug>/miniprograms/<appid:app_id>/analytics/",
+        include("analytics.urls"),
+    ),
+    path("w/<slug:workspace_slug>/analytics/", include("analytics.urls_workspace")),
     path("api/v1/", include("console.urls_api")),
     path("runtime/v1/", include("releases.runtime.urls")),
     path("runtime/v1/", include("miniprograms.subscriptions.urls_runtime")),

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("workspaces.api_urls_tenancy")),
     path("", include("miniprograms.api_urls")),
     path("", include("releases.api_urls")),
+    path("", include("analytics.api_urls")),
 ]
