@@ -28,10 +28,9 @@ from analytics.batch import MAX_BODY, Invalid, batch_parse
 from analytics.services import batch_hand_off
 from analytics.stream import Backpressure, StreamUnavailable
 from console.api import error_body
-from workspaces.services.hostapps import SdkRefusal, host_app_check_credentials
+from workspaces.services.hostapps import SdkRefusal, host_app_check_request
 
 JSON = "application/json"
-MAX_CREDENTIAL = 256
 KEY_FROZEN = (
     "This host app's SDK key is frozen: the tenant's owner or an admin can unfreeze it on the "
     "host app page."
@@ -53,13 +52,10 @@ def _json(payload: object, status: int, **headers: str) -> HttpResponse:
 
 
 def _authenticate(request: HttpRequest) -> int:
-    key = request.META.get("HTTP_X_MPP_APP_KEY", "").strip()[:MAX_CREDENTIAL]
-    scheme, _, secret = request.META.get("HTTP_AUTHORIZATION", "").strip().partition(" ")
-    secret = secret.strip()[:MAX_CREDENTIAL] if scheme.lower() == "bearer" else ""
-    check = host_app_check_credentials(app_key=key, secret=secret) if key and secret else None
-    if check is not None and check.host_app is not None:
+    check = host_app_check_request(request.META)
+    if check.host_app is not None:
         return check.host_app.pk
-    if check is not None and check.refusal == SdkRefusal.FROZEN:
+    if check.refusal == SdkRefusal.FROZEN:
         raise Refusal(403, "key_frozen", KEY_FROZEN)
     raise Refusal(
         401,

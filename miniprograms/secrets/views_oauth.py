@@ -37,7 +37,7 @@ from miniprograms.secrets.oauth import (
     auth_code_issue,
 )
 from miniprograms.secrets.throttle import throttle_hit
-from workspaces.services.hostapps import SdkRefusal, host_app_check_credentials
+from workspaces.services.hostapps import SdkRefusal, host_app_check_request
 
 APP_ID_RE = re.compile(r"[1-9][0-9]{15}")
 MAX_BODY = 8 * 1024
@@ -126,13 +126,11 @@ def _throttled(*, scope: str, key: str, limit: int) -> JsonResponse | None:
 def auth_codes(request: HttpRequest) -> HttpResponse:
     """An authCode for the signed-in user (the SDK's call)."""
     try:
-        key = request.META.get("HTTP_X_MPP_APP_KEY", "").strip()[:MAX_CREDENTIAL]
-        scheme, _, secret = request.META.get("HTTP_AUTHORIZATION", "").strip().partition(" ")
-        secret = secret.strip()[:MAX_CREDENTIAL] if scheme.lower() == "bearer" else ""
-        check = host_app_check_credentials(app_key=key, secret=secret) if key and secret else None
-        if check is None or not check.ok:
-            frozen = check is not None and check.refusal == SdkRefusal.FROZEN
-            raise OAuthError("key_frozen" if frozen else "unauthenticated")
+        check = host_app_check_request(request.META)
+        if not check.ok:
+            raise OAuthError(
+                "key_frozen" if check.refusal == SdkRefusal.FROZEN else "unauthenticated"
+            )
         host_app = check.host_app
         assert host_app is not None
         throttled = _throttled(scope="code", key=host_app.app_key, limit=code_rate())

@@ -16,21 +16,15 @@ from typing import Any
 
 from releases.runtime.snapshot import HostAppKey, Snapshot
 from workspaces.keys import keyed_hash_matches
+from workspaces.services.hostapps import sdk_credentials
 
-KEY_HEADER = "HTTP_X_MPP_APP_KEY"
-AUTHORIZATION = "HTTP_AUTHORIZATION"
-MAX_CREDENTIAL = 256
 MAX_CACHED = 10_000  # successful checks kept per snapshot (one per host app and secret)
 
 
 def credentials(meta: Mapping[str, Any]) -> tuple[str, str]:
     """(app key, secret) as the request sends them (``meta``: the WSGI environ or
     ``request.META``); empty strings when missing."""
-    key = meta.get(KEY_HEADER, "").strip()
-    scheme, _, secret = meta.get(AUTHORIZATION, "").strip().partition(" ")
-    if scheme.lower() != "bearer":
-        secret = ""
-    return key[:MAX_CREDENTIAL], secret.strip()[:MAX_CREDENTIAL]
+    return sdk_credentials(meta)
 
 
 def authenticate(snapshot: Snapshot, *, key: str, secret: str) -> HostAppKey | None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -326,6 +328,30 @@ class SdkCredentialCheck:
     @property
     def ok(self) -> bool:
         return self.host_app is not None
+
+
+SDK_KEY_HEADER = "HTTP_X_MPP_APP_KEY"  # the host app's SDK key, as WSGI names the header
+MAX_SDK_CREDENTIAL = 256  # longer key or secret text is cut (no credential is this long)
+
+
+def sdk_credentials(meta: Mapping[str, Any]) -> tuple[str, str]:
+    """(SDK key, secret) as a request sends them: ``X-MPP-App-Key`` and ``Authorization:
+    Bearer <secret>`` (``meta``: the WSGI environ or ``request.META``); ``""`` for what is
+    missing (another scheme than Bearer sends no secret)."""
+    key = meta.get(SDK_KEY_HEADER, "").strip()
+    scheme, _, secret = meta.get("HTTP_AUTHORIZATION", "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        secret = ""
+    return key[:MAX_SDK_CREDENTIAL], secret.strip()[:MAX_SDK_CREDENTIAL]
+
+
+def host_app_check_request(meta: Mapping[str, Any]) -> SdkCredentialCheck:
+    """:func:`host_app_check_credentials` of the credentials a request sends
+    (:func:`sdk_credentials`): the SDK endpoints' one way in. Missing ones are invalid."""
+    key, secret = sdk_credentials(meta)
+    if not key or not secret:
+        return SdkCredentialCheck(host_app=None, refusal=SdkRefusal.INVALID)
+    return host_app_check_credentials(app_key=key, secret=secret)
 
 
 def host_app_check_credentials(*, app_key: str, secret: str) -> SdkCredentialCheck:
