@@ -356,7 +356,10 @@ def pages(scale: Scale, role: str) -> list[Page]:
         Page("mp versions", f"{m}/versions/"),
         Page("mp releases", f"{m}/releases/"),
         Page("mp members", f"{m}/members/"),
+        Page("mp sending", f"{m}/subscriptions/sending/"),
+        Page("mp delivery log", f"{m}/subscriptions/log/"),
         Page("members", f"{w}/members/"),
+        Page("approvals hub", f"{w}/approvals/"),
         Page("audit log", f"{w}/audit/", audit_status),
         Page("audit ?action=version.", f"{w}/audit/?action=version.", audit_status),
         Page("all-teams list", "/miniprograms/"),
@@ -509,6 +512,10 @@ def main() -> int:
     }
     connection.close()
     only = {x.strip() for x in args.only.split(",") if x.strip()}
+    unknown = only - {page.name for page in pages(demo, "Owner")}
+    if unknown:
+        print(f"--only: no page named {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 1
     server = start_server("console", "console.wsgi", env, args.workers)
     rows = []
     try:
