@@ -81,7 +81,8 @@ TYPED := workspaces/services workspaces/selectors.py workspaces/selectors_approv
 	console/outbox.py console/text.py console/clientip.py console/limits.py console/paging.py \
 	console/files.py console/forms.py console/throttles.py console/formats.py console/api.py \
 	analytics/services.py analytics/batch.py analytics/storage.py analytics/stream.py \
-	analytics/partitions.py analytics/tasks.py analytics/views_sdk.py analytics/schema.py
+	analytics/partitions.py analytics/tasks.py analytics/views_sdk.py analytics/schema.py \
+	analytics/guardrails/services.py analytics/guardrails/evaluate.py releases/grayscale/extensions.py
 
 typecheck: $(STAMP) var ## mypy (django-stubs) on services, selectors and authz
 	$(BIN)/mypy $(TYPED)

@@ -165,3 +165,4 @@ class DailyRollup(models.Model):
 
 
 from analytics.alerts.models import *  # noqa: E402, F403  (issue 15's models live beside their code)
+from analytics.guardrails.models import *  # noqa: E402, F403

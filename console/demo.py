@@ -334,6 +334,25 @@ RELEASES: tuple[DemoRelease, ...] = (
         decision="approve",
         decided_by="reviewer@example.com",
     ),
+    # The test environment of Acme Super App: 1.0.0 online, 1.1.0 approved at once (outside
+    # production) and delivered by a grayscale task whose guardrails suspended it.
+    DemoRelease(
+        "Acme Mall",
+        "1.0.0",
+        ("Acme Super App",),
+        "test",
+        "developer@example.com",
+        "The mall, for Acme's test devices.",
+        published_by="admin@example.com",
+    ),
+    DemoRelease(
+        "Acme Mall",
+        "1.1.0",
+        ("Acme Super App",),
+        "test",
+        "developer@example.com",
+        "Order tracking on the test devices, in grayscale.",
+    ),
     DemoRelease(
         "极速外卖",
         "1.0.0",
@@ -438,6 +457,18 @@ GRAYSCALE: tuple[DemoGrayscale, ...] = (
         # Two early-access accounts get 1.1.0; every other device keeps 1.0.0 (the testers on
         # the whitelist get the trial version first, as the runtime API answers in production).
         accounts=("13700000001", "13700000002"),
+    ),
+    # On the test devices: 20 % of them; its cohort's JSAPI calls fail far more often than on
+    # 1.0.0, so its guardrails suspend it (``analytics.guardrails.demo``).
+    DemoGrayscale(
+        "Acme Mall",
+        "1.1.0",
+        "Acme Super App",
+        "test",
+        "Tracking on test",
+        max_users=2000,
+        percentage="20",
+        accounts=(),
     ),
 )
 

@@ -33,6 +33,7 @@ def register() -> None:
             "grayscale.ended": _("{actor} ended {target}"),
             "grayscale.percentage": _("{actor} raised the percentage of {target}"),
             "grayscale.advance": _("{actor} advanced the schedule of {target}"),
+            "grayscale.guardrail": _("{actor} changed the guardrails of {target}"),
             "grayscale.schedule_pause": _("{actor} paused the schedule of {target}"),
             "grayscale.schedule_resume": _("{actor} resumed the schedule of {target}"),
             "grayscale.replace_version": _("{actor} replaced the version of {target} (hotfix)"),

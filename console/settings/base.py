@@ -208,6 +208,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.partitions_drop",
         "schedule": timedelta(hours=1),
     },
+    # Guardrails (analytics/guardrails/services.py): every delivering grayscale task's cohort
+    # against the online version over the last 30 minutes; a worse cohort suspends its task.
+    "analytics-guardrails-check": {
+        "task": "analytics.guardrails_check",
+        "schedule": timedelta(minutes=5),
+        "options": {"expires": 240},
+    },
     # Subscription messages: ring for due deliveries (lost rings, retries), forget those past
     # 30 days (miniprograms/subscriptions/delivery.py).
     "miniprograms-sweep-messages": {
@@ -224,6 +231,7 @@ ANALYTICS_DRAIN_SECONDS = env.float("ANALYTICS_DRAIN_SECONDS", default=4.0)
 ANALYTICS_CLAIM_IDLE_SECONDS = env.int("ANALYTICS_CLAIM_IDLE_SECONDS", default=60)
 # Task modules outside an app's ``tasks.py`` (autodiscovery finds only those).
 CELERY_IMPORTS = (
+    "analytics.guardrails.tasks",
     "releases.grayscale.tasks",
     "miniprograms.secrets.tasks",
     "miniprograms.subscriptions.tasks",

@@ -718,6 +718,7 @@ REGISTRY: dict[str, Build] = {
     "releases:grayscale-schedule-pause": b_task_kwargs,
     "releases:grayscale-schedule-resume": b_task_kwargs,
     "releases:grayscale-preview": _b(app_id=app_id, target_id=b_target),
+    "analytics:guardrail": b_task_kwargs,  # a task's guardrail settings (analytics/guardrails)
     # --- end of version pages ---
 }
 
@@ -1287,6 +1288,7 @@ HOST_ACCESS: dict[str, str] = {
     "releases:grayscale-create": WRITE,
     "releases:grayscale-task": READ,
     "releases:grayscale-suspend": WRITE,
+    "analytics:guardrail": WRITE,
     "releases:grayscale-resume": WRITE,
     "releases:grayscale-end": WRITE,
     "releases:grayscale-percentage": WRITE,

@@ -227,9 +227,11 @@ def test_seed_demo_replays_the_review_loop(django_capture_on_commit_callbacks):
 
     assert rows("Acme Mall") == [
         ("1.0.0", "Acme Super App", "production", "released"),
+        ("1.0.0", "Acme Super App", "test", "released"),
         ("1.0.0", "Acme Wallet", "production", "released"),
         ("1.1.0", "Acme Super App", "production", "under_review"),
         ("1.1.0", "Acme Super App", "sandbox", "released"),
+        ("1.1.0", "Acme Super App", "test", "approved"),  # its grayscale task, suspended
         ("1.1.0", "Acme Wallet", "production", "approved"),  # delivered by a grayscale task
     ]
     assert rows("Blue Bottle Order Ahead") == [
@@ -271,13 +273,15 @@ def test_seed_demo_holds_a_delivering_grayscale_task(django_capture_on_commit_ca
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo", stdout=StringIO())
 
-    (task,) = GrayscaleTask.objects.select_related("version", "target__host_app")
-    assert (task.state, task.version.number, task.target.host_app.name) == (
-        "delivering",
-        "1.1.0",
-        "Acme Wallet",
-    )
+    tasks = GrayscaleTask.objects.select_related("version", "target__host_app", "guardrail")
+    task = tasks.get(target__host_app__name="Acme Wallet")
+    assert (task.state, task.version.number) == ("delivering", "1.1.0")
     assert task.target.environment == "production"
+    # The other one, on Acme Super App's test devices, was suspended by its guardrails, once.
+    tripped = tasks.get(target__host_app__name="Acme Super App")
+    assert (tripped.state, tripped.target.environment) == ("suspended", "test")
+    assert "JSAPI failure rate: 9.00 % in the cohort (36 of 400)" in tripped.guardrail.tripped_note
+    assert tasks.count() == 2
     # The version it delivers is approved there, not online: 1.0.0 stays online for the rest.
     states = dict(
         task.target.releases.values_list("version__number", "state").order_by("created_at")

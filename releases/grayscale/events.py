@@ -5,7 +5,8 @@ issue 11).
 for every move, and :func:`grayscale_event` by the hotfix for ``version_replaced``. Inside the
 caller's transaction it emits ``grayscale.<verb>`` to the mini program's workspace
 (``webhook_emit``) and, when a task ends for any reason but a member ending it by hand (they
-did it themselves), queues an email to the mini program's team (``notify.grayscale_ended``).
+did it themselves), queues an email to the mini program's team (``notify.grayscale_ended``),
+and so does a suspension by MPP itself (``notify.grayscale_suspended``: the guardrails).
 Both go through the outbox: a rolled-back transaction sends nothing, and a dead endpoint or mail
 server never blocks a publish or the beat.
 
@@ -109,6 +110,8 @@ def grayscale_event(
         task, actor=actor, note=note, reason=reason, previous_version=previous_version
     )
     webhook_emit(workspace=task.target.miniprogram.workspace, event=f"grayscale.{verb}", data=data)
+    if verb == "suspended" and actor is None:  # suspended by MPP itself (the guardrails)
+        notify.grayscale_suspended(task=task, note=note)
     if verb == "ended" and reason != "manual":
         notify.grayscale_ended(
             task=task, reason=END_REASONS.get(reason, reason), actor=actor, note=note

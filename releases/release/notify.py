@@ -196,3 +196,30 @@ def grayscale_ended(*, task: GrayscaleTask, reason: str, actor: User | None, not
         "site_url": settings.SITE_URL,
     }
     return _send("grayscale_ended", team(miniprogram=miniprogram), context)
+
+
+def grayscale_suspended(*, task: GrayscaleTask, note: str) -> int:
+    """Tell the mini program's team that MPP suspended a grayscale task by itself (``note``
+    says why: the guardrails' metric and numbers), with a link to the task, where a member
+    resumes or ends it."""
+    target = task.target
+    miniprogram = target.miniprogram
+    context = {
+        "task": task,
+        "name": task.name,
+        "miniprogram": miniprogram.name,
+        "app_id": miniprogram.app_id,
+        "version": task.version.number,
+        "host_app": target.host_app.name,
+        "environment": target.get_environment_display().lower(),
+        "note": note,
+        "link": _link(
+            "releases:grayscale-task",
+            miniprogram.workspace.slug,
+            miniprogram.app_id,
+            target.pk,
+            task.pk,
+        ),
+        "site_url": settings.SITE_URL,
+    }
+    return _send("grayscale_suspended", team(miniprogram=miniprogram), context)

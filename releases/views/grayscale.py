@@ -36,6 +36,7 @@ from releases.forms import (
 )
 from releases.grayscale import services
 from releases.grayscale.admission import grayscale_would_admit
+from releases.grayscale.extensions import task_panels
 from releases.grayscale.models import GrayscaleTask
 from releases.grayscale.preview import audience_preview
 from releases.grayscale.selectors import (
@@ -198,6 +199,7 @@ class GrayscaleTaskView(_TargetMixin, TemplateView):
             replace_text=display.replace_text(task),
             percentage_form=GrayscalePercentageForm(),
             audit_rows=display.audit_rows(events),
+            panels=task_panels(task=task, caps=self.mp_caps),
             matrix_url=reverse(
                 "releases:releases", args=[self.workspace.slug, self.miniprogram.app_id]
             )

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
+from analytics.guardrails.demo import guardrail_demo
 from console import demo
 from miniprograms.domains.models import DomainConfig, DomainEditGrant
 from miniprograms.domains.services import domain_config_save, domain_edit_grant_add
@@ -100,6 +101,8 @@ class Command(BaseCommand):
         created += self._seed_envvars()
         created += self._seed_message_templates()
         created += self._seed_messages()
+        # A grayscale task whose cohort does worse: its guardrails suspend it (idempotent).
+        created += guardrail_demo()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new objects)."))
         self.stdout.write(self.logins_table())
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from releases.grayscale.extensions import advance_hold_reason
 from releases.grayscale.models import GrayscaleTask
 from releases.grayscale.services.state import (
     grayscale_transition,
@@ -60,8 +61,9 @@ def _start_if(task_id: int, *, now: datetime) -> bool:
 
 def _advance_if(task_id: int, *, now: datetime) -> bool:
     """Move a delivering task's schedule to its next step once the current one was held long
-    enough (and the schedule is not paused). Steps at or below a percentage raised by hand are
-    skipped. One step per tick."""
+    enough (and the schedule is not paused), and only while no advance check
+    (``releases.grayscale.extensions``: the guardrails) gives a reason to hold. Steps at or
+    below a percentage raised by hand are skipped. One step per tick."""
     with transaction.atomic():
         task = task_locked(task_id)
         if (
@@ -76,6 +78,8 @@ def _advance_if(task_id: int, *, now: datetime) -> bool:
         if step >= len(steps) - 1:
             return False
         if now < task.step_started_at + timedelta(hours=float(steps[step][1])):
+            return False
+        if advance_hold_reason(task, now):  # e.g. the guardrails see the cohort doing worse
             return False
         current = task.percentage or Decimal(0)
         following = [i for i in range(step + 1, len(steps)) if Decimal(steps[i][0]) > current]

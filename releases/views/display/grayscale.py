@@ -50,6 +50,7 @@ AUDIT_LABELS: dict[str, Any] = {
     "grayscale.schedule_pause": _("Schedule paused"),
     "grayscale.schedule_resume": _("Schedule resumed"),
     "grayscale.advance": _("Schedule advanced"),
+    "grayscale.guardrail": _("Guardrails changed"),
 }
 MPP = _("MPP")
 
