@@ -93,6 +93,7 @@ UUID_RE = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{32}"
 )
 APP_ID_RE = re.compile(r"[1-9][0-9]{15}")
+ALL_VERSIONS = "*"  # the rollups' all-versions rows (``DailyRollup.ALL``): not a version
 # (JSON key, max length, required) of the optional context strings, in column order.
 CONTEXT_TEXT = (
     ("version", 64, False),
@@ -186,6 +187,8 @@ def _context(
             row.append(_text(raw, key, limit, required))
     if row[5] not in ENVIRONMENTS:
         raise Invalid("env", "“env” must be one of " + ", ".join(sorted(ENVIRONMENTS)) + ".")
+    if row[4] == ALL_VERSIONS:
+        raise Invalid("version", "“version” cannot be “*”: it stands for every version.")
     return row
 
 

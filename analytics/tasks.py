@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
 
 from analytics import stream
 from analytics.partitions import partitions_drop_older_than, partitions_ensure
+from analytics.rollups import (
+    RETENTION_DAYS,
+    rollup_delete_older_than,
+    rollup_range_report,
+    today_utc,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -46,3 +53,21 @@ def partitions_ensure_task() -> int:
 def partitions_drop_task() -> int:
     """Hourly: raw events and log lines older than 3 days are dropped (whole partitions)."""
     return partitions_drop_older_than(days=3)
+
+
+@shared_task(name="analytics.rollup_nightly", soft_time_limit=3000, time_limit=3300)
+def rollup_nightly() -> int:
+    """Nightly (00:20 UTC): roll up yesterday and roll the day before up again (ingestion
+    accepts events up to 3 days old: the late ones of that day count too). Re-runnable: the
+    days are recomputed and upserted. Returns the rows written."""
+    yesterday = today_utc() - timedelta(days=1)
+    report = rollup_range_report(yesterday - timedelta(days=1), yesterday)
+    for skipped in report.skipped:  # only after an outage longer than the raw retention
+        logger.warning("rollup_nightly: %s skipped: %s", skipped.day, skipped.skipped)
+    return report.rows
+
+
+@shared_task(name="analytics.rollup_retention")
+def rollup_retention() -> int:
+    """Daily: rollup rows older than 90 days are deleted (see ``analytics.rollups``)."""
+    return rollup_delete_older_than(days=RETENTION_DAYS)

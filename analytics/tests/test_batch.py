@@ -56,6 +56,7 @@ def only_error(event_fields):
         ({"device_id": ""}, "device_id", "“device_id” is required."),
         ({"user_id": 42}, "user_id", "“user_id” must be a string."),
         ({"version": "9" * 65}, "version", "“version” is longer than 64 characters."),
+        ({"version": "*"}, "version", "“version” cannot be “*”: it stands for every version."),
         ({"page": "a\x00b"}, "page", "“page” contains a NUL character."),
         ({"page": None}, "page", "“page” is required."),
         ({"type": "jsapi_call", "name": "getLocation"}, "success", None),
