@@ -10,7 +10,9 @@
 2. Starts a local message endpoint (asyncio, in this process: answers every POST with a 200 at
    once), the console (``console.wsgi``) with gunicorn, 2 sync workers, under production's
    settings (``bench.settings_send``; ``bench/resolve_wsgi.py`` adds a header naming the
-   worker), a real Celery worker on the ``notifications`` queue (``--concurrency 2``) with the
+   worker; the send's fast path, ``miniprograms.subscriptions.fastsend``, answers the ordinary
+   202s, unless ``--no-fast-path`` sends everything through the full Django stack, to compare),
+   a real Celery worker on the ``notifications`` queue (``--concurrency 2``) with the
    Redis broker, and the bare app (``bench/send_bare.py``: orjson, a 202 of the same size made
    from a real answer) with the same gunicorn options. Everything runs on the same cores.
 3. Gets an app accessToken from ``POST /oauth/v1/token`` (``grant_type=client_credentials``),
@@ -33,7 +35,8 @@ status is 1 only on errors (a server that fails, the chain that does not deliver
 ``wrk`` is missing.
 
     .venv/bin/python bench/send.py --database-url postgres://postgres@127.0.0.1:5432/mpp_bench \\
-        --redis-url redis://127.0.0.1:6379/9 [--rounds 3] [--duration 10] [--connections 4]
+        --redis-url redis://127.0.0.1:6379/9 [--rounds 3] [--duration 10] [--connections 4] \\
+        [--workers 2] [--no-fast-path]
 
 Needs ``wrk`` (Debian: ``apt-get install wrk``), PostgreSQL, Redis and Linux (``/proc``).
 """
@@ -503,6 +506,7 @@ def server_env(args: argparse.Namespace) -> dict[str, str]:
         "MEDIA_ROOT": str(VAR / "media"),
         "SITE_URL": "https://mpp.example.com",
         "WEBHOOK_ALLOW_HTTP_HOSTS": "127.0.0.1",  # the local message endpoint
+        "BENCH_SEND_FAST_PATH": "0" if args.no_fast_path else "1",
     }
 
 
@@ -583,7 +587,8 @@ def load_phase(args: argparse.Namespace, env: dict[str, str], seeded: Seeded) ->
             f"wrk -t{args.threads} -c{args.connections}: {args.rounds} rounds × "
             f"{args.duration:g} s, alternating; gunicorn: {args.workers} sync workers each; "
             f"Celery worker: -Q notifications --concurrency {args.worker_concurrency}; "
-            f"{len(seeded.open_ids):,} users, an Idempotency-Key on 1 request in {args.keyed}"
+            f"{len(seeded.open_ids):,} users, an Idempotency-Key on 1 request in {args.keyed}; "
+            f"the send's fast path {'OFF' if args.no_fast_path else 'on'}"
         )
         runs: dict[str, list[Run]] = {"bare": [], "real": []}
         drains: list[Drain] = []
@@ -710,6 +715,11 @@ def parse_args() -> argparse.Namespace:
     add("--connections", type=int, default=4, help="wrk connections")
     add("--keyed", type=int, default=10, help="one request in this many has an Idempotency-Key")
     add("--drain-timeout", type=float, default=300, help="seconds to wait for the deliveries")
+    add(
+        "--no-fast-path",
+        action="store_true",
+        help="every send through the full Django stack (the fast path off), to compare",
+    )
     return parser.parse_args()
 
 
