@@ -6,6 +6,11 @@ class AnalyticsConfig(AppConfig):
     verbose_name = "Analytics"
 
     def ready(self) -> None:
+        from analytics.alerts import setup
+
+        # Alerts: the audit log's sentences and the alert.* webhook events.
+        setup.register()
+
         # Guardrails: hold a staged schedule while a metric is worse; a card on the task page.
         from analytics.guardrails import services as guardrails
         from analytics.guardrails import views as guardrail_views

@@ -96,6 +96,22 @@ class LogLine(Context):
         verbose_name = _("log line")
         indexes = [
             models.Index(fields=["app_id", "occurred_at"], name="analytics_log_app_time"),
+            # The log query's filters, newest first within each value (0003_log_search;
+            # message text has a pg_trgm index there, on PostgreSQL only): a rare value, or
+            # none at all, is found without walking the mini program's every line.
+            models.Index(fields=["app_id", "level", "occurred_at"], name="analytics_log_app_level"),
+            models.Index(fields=["app_id", "guid", "occurred_at"], name="analytics_log_app_guid"),
+            models.Index(fields=["app_id", "page", "occurred_at"], name="analytics_log_app_page"),
+            models.Index(
+                fields=["app_id", "platform", "os_version", "occurred_at"],
+                name="analytics_log_app_os",
+            ),
+            models.Index(
+                fields=["app_id", "base_version", "occurred_at"], name="analytics_log_app_base"
+            ),
+            models.Index(
+                fields=["app_id", "client_version", "occurred_at"], name="analytics_log_app_client"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -111,10 +127,11 @@ class DailyRollup(models.Model):
     ``version = ALL`` (the mini program on every host app of that environment). Written by the
     nightly rollup (``analytics.rollups``), re-runnable: a day is recomputed and upserted.
 
-    Definitions (SPEC §9): **pv** page views; **uv** distinct visitors (``user_id``, else
-    ``device_id``); **uv_previous** the same grain's uv the day before (DoD = uv against it);
-    **visits** launches; **total_users** visits accumulated up to and including the day (a
-    returning user counts again: "Total Users" of the seeds is not unique users).
+    Definitions (SPEC §9; exactly in ``analytics.rollups``): **pv** page views; **uv** distinct
+    visitors (``user_id``, else ``device_id``, of a host app); **uv_previous** the same grain's
+    uv the day before (DoD = uv against it); **visits** launches; **total_users** visits
+    accumulated up to and including the day (a returning user counts again: "Total Users" of
+    the seeds is not unique users).
     """
 
     ALL = "*"  # version: every version

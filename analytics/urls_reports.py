@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+"""The Analytics tab's T+1 pages, under ``/w/<slug>/miniprograms/<app_id>/analytics/``."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from analytics import views_reports
+
+urlpatterns = [
+    path("", views_reports.OverviewView.as_view(), name="overview"),
+    path("export.xlsx", views_reports.ExportView.as_view(), name="export"),
+]

@@ -1,7 +1,13 @@
 """The workspace Analytics page (every mini program's PV, UV, DoD): ``/w/<slug>/analytics/``."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from analytics import views_reports
+from analytics.alerts import views as alerts_views
 
 app_name = "analytics_workspace"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views_reports.WorkspaceVisitsView.as_view(), name="list"),
+    path("alerts/", alerts_views.WorkspaceAlertsView.as_view(), name="alerts"),  # issue 15
+]

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views import defaults
 from django.views.generic import TemplateView
 
+from analytics.alerts.selectors import alert_summary
 from console.api import error_response
 from miniprograms.selectors import miniprogram_visible
 from releases.selectors import version_recent_for_member
@@ -82,6 +83,8 @@ class DashboardView(WorkspaceMixin, TemplateView):
         context.update(
             approvals_decides=decides, approvals=approvals, approval_count=approval_count
         )
+        # "Alerts": firing now, and the newest of the last 24 hours (analytics/alerts).
+        context["alert_summary"] = alert_summary(member=self.membership)
         return context
 
 
@@ -114,7 +117,7 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     """A request Django refused before any view: a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``
     (413 in the API), too many form fields, a bad ``Host``. The API answers in its error shape."""
     if not _wants_json(request):
-        return defaults.bad_request(request, exception)
+        return defaults.bad_request(request, exception or Exception("Bad request"))
     if isinstance(exception, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
         return error_response(

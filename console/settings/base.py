@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -208,6 +209,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.partitions_drop",
         "schedule": timedelta(hours=1),
     },
+    # The T+1 rollups (analytics/rollups.py): yesterday, and the day before again (late
+    # events), after midnight UTC; rollup rows past 90 days deleted.
+    "analytics-rollup-nightly": {
+        "task": "analytics.rollup_nightly",
+        "schedule": crontab(hour=0, minute=20),
+    },
+    "analytics-rollup-retention": {
+        "task": "analytics.rollup_retention",
+        "schedule": crontab(hour=0, minute=50),
+    },
+    # Alerts (analytics/alerts/evaluate.py): the rules over the last 30 minutes of events.
+    "analytics-alerts-evaluate": {
+        "task": "analytics.alerts_evaluate",
+        "schedule": timedelta(minutes=5),
+        "options": {"expires": 240},
+    },
     # Guardrails (analytics/guardrails/services.py): every delivering grayscale task's cohort
     # against the online version over the last 30 minutes; a worse cohort suspends its task.
     "analytics-guardrails-check": {
@@ -231,6 +248,7 @@ ANALYTICS_DRAIN_SECONDS = env.float("ANALYTICS_DRAIN_SECONDS", default=4.0)
 ANALYTICS_CLAIM_IDLE_SECONDS = env.int("ANALYTICS_CLAIM_IDLE_SECONDS", default=60)
 # Task modules outside an app's ``tasks.py`` (autodiscovery finds only those).
 CELERY_IMPORTS = (
+    "analytics.alerts.tasks",
     "analytics.guardrails.tasks",
     "releases.grayscale.tasks",
     "miniprograms.secrets.tasks",
@@ -422,6 +440,7 @@ SPECTACULAR_SETTINGS = {
         "WebhookDeliveryStateEnum": "workspaces.models.WebhookDelivery.State",
         "GrayscaleTaskStateEnum": "releases.grayscale.models.GrayscaleTask.State",
         "MessageStateEnum": "miniprograms.subscriptions.models.Message.State",
+        "AlertStateEnum": "analytics.alerts.models.Alert.State",
         "MessageTemplateKindEnum": "miniprograms.subscriptions.models.PublicTemplate.Kind",
     },
 }

@@ -452,6 +452,27 @@ def held_logo_token(w: World) -> str:
     return logo_hold(upload=image_upload(name="logo.png"), user_id=w.b_owner.pk)
 
 
+def b_alert(w: World) -> int:
+    """A firing alert of B's (pointed) mini program on B's host app (only the rows)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from analytics.alerts.models import Alert
+
+    now = timezone.now()
+    found, _ = Alert.objects.get_or_create(
+        miniprogram=w.extra["b_miniprogram"],
+        host_app=w.b_host_app,
+        metric="jsapi_success_rate",
+        defaults={"state": "firing", "value": Decimal("12.5"), "samples": 80}
+        | {"threshold": Decimal(95), "min_samples": 50, "fired_at": now}
+        | {"window_start": now - timedelta(minutes=30), "window_end": now},
+    )
+    return found.pk
+
+
 REGISTRY: dict[str, Build] = {
     # console shell
     "console:dashboard": _b(),
@@ -720,6 +741,38 @@ REGISTRY: dict[str, Build] = {
     "releases:grayscale-preview": _b(app_id=app_id, target_id=b_target),
     "analytics:guardrail": b_task_kwargs,  # a task's guardrail settings (analytics/guardrails)
     # --- end of version pages ---
+    # --- analytics reports (analytics/reports.py) ---
+    "analytics:overview": _b(app_id=app_id),
+    "analytics:export": _b(app_id=app_id),
+    "analytics_workspace:list": _b(),
+    "analytics-daily": _b(app_id=app_id),
+    "analytics-visits": _b(),
+    # --- real-time figures, JSAPI calls and logs (analytics/realtime.py, logs.py) ---
+    "analytics:realtime": _b(app_id=app_id),
+    "analytics:jsapis": _b(app_id=app_id),
+    "analytics:jsapi": _b(app_id=app_id, name=lambda w: "getLocation"),
+    "analytics:logs": _b(app_id=app_id),
+    "analytics-realtime": _b(app_id=app_id),
+    "analytics-realtime-jsapis": _b(app_id=app_id),
+    "analytics-realtime-jsapi": _b(app_id=app_id, name=lambda w: "getLocation"),
+    "analytics-logs": _b(app_id=app_id),
+    # --- alerts (analytics/alerts) ---
+    "analytics:alerts": _b(app_id=app_id),
+    "analytics:alert-rule-edit": _b(app_id=app_id, metric=lambda w: "blank_screen_rate"),
+    "analytics:alert-rule-reset": _b(app_id=app_id, metric=lambda w: "blank_screen_rate"),
+    "analytics:alert-mute": _b(app_id=app_id, alert_id=b_alert),
+    "analytics:alert-unmute": _b(app_id=app_id, alert_id=b_alert),
+    "analytics:alert-acknowledge": _b(app_id=app_id, alert_id=b_alert),
+    "analytics_workspace:alerts": _b(),
+    "analytics-alert-list": _b(app_id=app_id),
+    "analytics-alert-detail": _b(app_id=app_id, alert_id=b_alert),
+    "analytics-alert-mute": _b(app_id=app_id, alert_id=b_alert),
+    "analytics-alert-acknowledge": _b(app_id=app_id, alert_id=b_alert),
+    "analytics-alert-rule-list": _b(app_id=app_id),
+    "analytics-alert-rule-detail": _b(app_id=app_id, metric=lambda w: "blank_screen_rate"),
+    "analytics-alert-history": _b(app_id=app_id),
+    "analytics-workspace-alerts": _b(),
+    # --- end of alerts ---
 }
 
 # Kwargs that name something inside the workspace rather than identify an object: swapping the
@@ -1323,6 +1376,33 @@ HOST_ACCESS: dict[str, str] = {
     "releases-api:grayscale-replace-version": WRITE,
     "releases-api:grayscale-schedule-pause": WRITE,
     "releases-api:grayscale-schedule-resume": WRITE,
+    # analytics reports: the host reads its own host apps' figures
+    "analytics:overview": READ,
+    "analytics:export": READ,
+    "analytics-daily": READ,
+    # real-time figures and logs: the host reads its own host apps' rows
+    "analytics:realtime": READ,
+    "analytics:jsapis": READ,
+    "analytics:jsapi": READ,
+    "analytics:logs": READ,
+    "analytics-realtime": READ,
+    "analytics-realtime-jsapis": READ,
+    "analytics-realtime-jsapi": READ,
+    "analytics-logs": READ,
+    # alerts (analytics/alerts): the host reads its own host apps' alerts, changes nothing
+    "analytics:alerts": READ,
+    "analytics:alert-rule-edit": WRITE,
+    "analytics:alert-rule-reset": WRITE,
+    "analytics:alert-mute": WRITE,
+    "analytics:alert-unmute": WRITE,
+    "analytics:alert-acknowledge": WRITE,
+    "analytics-alert-list": READ,
+    "analytics-alert-detail": READ,
+    "analytics-alert-mute": WRITE,
+    "analytics-alert-acknowledge": WRITE,
+    "analytics-alert-rule-list": READ,
+    "analytics-alert-rule-detail": WRITE,
+    "analytics-alert-history": READ,
 }
 
 

@@ -1,4 +1,5 @@
 from collections import Counter
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
@@ -266,7 +267,7 @@ def test_seed_demo_replays_the_review_loop(django_capture_on_commit_callbacks):
 
 
 @pytest.mark.django_db
-def test_seed_demo_holds_a_delivering_grayscale_task(django_capture_on_commit_callbacks):
+def test_seed_demo_holds_grayscale_tasks_and_a_firing_alert(django_capture_on_commit_callbacks):
     from releases.grayscale.models import GrayscaleTask
 
     _seed_twice(django_capture_on_commit_callbacks)
@@ -282,6 +283,13 @@ def test_seed_demo_holds_a_delivering_grayscale_task(django_capture_on_commit_ca
     assert (tripped.state, tripped.target.environment) == ("suspended", "test")
     assert "JSAPI failure rate: 9.00 % in the cohort (36 of 400)" in tripped.guardrail.tripped_note
     assert tasks.count() == 2
+    # And one firing alert, which a re-run neither duplicates nor resolves.
+    from analytics.alerts.models import Alert
+
+    (alert,) = Alert.objects.select_related("miniprogram", "host_app")
+    assert (alert.miniprogram.name, alert.host_app.name) == ("Acme Mall", "Acme Super App")
+    assert (alert.metric, alert.state) == ("blank_screen_rate", "firing")
+    assert alert.value > Decimal(1) and alert.samples > 50  # 6 blank screens in 200+ launches
     # The version it delivers is approved there, not online: 1.0.0 stays online for the rest.
     states = dict(
         task.target.releases.values_list("version__number", "state").order_by("created_at")

@@ -10,11 +10,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
+from analytics.alerts.demo import alert_demo
 from analytics.guardrails.demo import guardrail_demo
 from console import demo
 from miniprograms.domains.models import DomainConfig, DomainEditGrant
@@ -101,8 +103,14 @@ class Command(BaseCommand):
         created += self._seed_envvars()
         created += self._seed_message_templates()
         created += self._seed_messages()
+        # 30 days of analytics through the ingestion path, rolled up (idempotent: fixed event ids).
+        call_command(
+            "analytics_demo", workspace=[w.slug for w in demo.WORKSPACES], stdout=self.stdout
+        )
         # A grayscale task whose cohort does worse: its guardrails suspend it (idempotent).
         created += guardrail_demo()
+        # Acme Mall shows blank screens on Acme Super App: its blank-screen alert fires.
+        created += alert_demo()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new objects)."))
         self.stdout.write(self.logins_table())
 
