@@ -279,6 +279,7 @@ class JsapiListView(_RealtimeView):
     @extend_schema(
         tags=[TAG],
         summary="A day's JSAPI calls",
+        operation_id="miniprogram_realtime_jsapis_list",
         description="Every JSAPI called on one UTC day of the last 3: calls, successes, success "
         "rate and mean duration, most called first.",
         parameters=[SLUG, APP_ID, RealtimeDayQuerySerializer],
@@ -297,6 +298,7 @@ class JsapiDetailView(_RealtimeView):
     @extend_schema(
         tags=[TAG],
         summary="One JSAPI's calls by hour",
+        operation_id="miniprogram_realtime_jsapi_retrieve",
         description="Calls, successes, success rate and mean duration of one JSAPI per UTC hour "
         "of a day of the last 3, and for the day.",
         parameters=[SLUG, APP_ID, JSAPI_NAME, RealtimeDayQuerySerializer],
