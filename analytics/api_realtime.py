@@ -88,7 +88,10 @@ class RealtimeLogQuerySerializer(RealtimeScopeQuerySerializer):
         required=False, max_length=TEXT_MAX, trim_whitespace=False, help_text="Text in the message."
     )
     guid = serializers.CharField(required=False, max_length=FIELD_MAX["guid"])
-    page = serializers.CharField(required=False, max_length=FIELD_MAX["page"])
+    # ``page`` is the page number in every list of the API: the mini program page is ``path``.
+    path = serializers.CharField(
+        required=False, max_length=FIELD_MAX["page"], help_text="The mini program page."
+    )
     platform = serializers.CharField(required=False, max_length=FIELD_MAX["platform"])
     os_version = serializers.CharField(required=False, max_length=FIELD_MAX["os_version"])
     base_version = serializers.CharField(required=False, max_length=VERSION_MAX)
@@ -345,11 +348,11 @@ class LogListView(_RealtimeView):
             until=query.get("until"),
             min_level=LEVELS[level] if level else None,
             text=text if text.strip() else "",
+            page=(query.get("path") or "").strip(),
             **{
                 name: (query.get(name) or "").strip()
                 for name in (
                     "guid",
-                    "page",
                     "platform",
                     "os_version",
                     "base_version",

@@ -340,7 +340,7 @@ def test_the_log_api_filters_and_pages_by_cursor(lines):
     assert error["results"][0]["level"] == "Error" and error["next_cursor"] is None
     for query, key in [
         ({"guid": "guid-42"}, "guid"),
-        ({"page": "pages/pay/index"}, "page"),
+        ({"path": "pages/pay/index"}, "page"),
         ({"platform": "ios", "os_version": "17.5"}, "ios"),
         ({"base_version": "2.1.0"}, "base"),
         ({"client_version": "7.0.0"}, "client"),
