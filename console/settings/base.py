@@ -246,6 +246,8 @@ ANALYTICS_STREAM = env.str("ANALYTICS_STREAM", default="mpp:analytics:events")
 ANALYTICS_STREAM_MAX_LENGTH = env.int("ANALYTICS_STREAM_MAX_LENGTH", default=2000)
 ANALYTICS_DRAIN_SECONDS = env.float("ANALYTICS_DRAIN_SECONDS", default=4.0)
 ANALYTICS_CLAIM_IDLE_SECONDS = env.int("ANALYTICS_CLAIM_IDLE_SECONDS", default=60)
+# ``seed_demo`` adds 30 days of demo analytics (``analytics_demo``) unless this is off.
+DEMO_ANALYTICS = env.bool("MPP_DEMO_ANALYTICS", default=True)
 # Task modules outside an app's ``tasks.py`` (autodiscovery finds only those).
 CELERY_IMPORTS = (
     "analytics.alerts.tasks",

@@ -16,3 +16,5 @@ WEBHOOK_ALLOW_HTTP_HOSTS = ["127.0.0.1", "localhost"]
 # Subscription messages: tests drive delivery by calling it (a test switches this on to check
 # the ring).
 SUBSCRIPTION_DELIVERY_IN_PROCESS = "off"
+# seed_demo without its 30 days of analytics (tests of the demo analytics switch it on).
+DEMO_ANALYTICS = False

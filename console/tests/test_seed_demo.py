@@ -319,3 +319,16 @@ def test_seed_demo_sdk_env_prints_the_readme_exports_only():
     assert out.getvalue() == (
         f"export APP_KEY={wallet.sdk_key} APP_SECRET={wallet.sdk_secret} APP_ID={mall.app_id}\n"
     )
+
+
+@pytest.mark.django_db
+def test_seed_demo_adds_the_demo_analytics_unless_switched_off(settings):
+    from analytics.models import DailyRollup
+
+    call_command("seed_demo", stdout=StringIO())  # the test settings: switched off
+    assert not DailyRollup.objects.exists()
+    settings.DEMO_ANALYTICS = True
+    call_command("seed_demo", stdout=StringIO())
+    acme_mall = MiniProgram.objects.get(name="Acme Mall")
+    days = DailyRollup.objects.filter(app_id=acme_mall.app_id).values("day").distinct().count()
+    assert days >= 28  # 30 days ending yesterday, through the ingestion path and the rollup

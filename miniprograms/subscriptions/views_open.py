@@ -52,7 +52,7 @@ from miniprograms.subscriptions.sending import (
     next_utc_midnight,
 )
 from workspaces.models import HostApp
-from workspaces.services.hostapps import SdkRefusal, host_app_check_credentials
+from workspaces.services.hostapps import SdkRefusal, host_app_check_request
 
 APP_ID_RE = re.compile(r"[1-9][0-9]{15}")
 MAX_BODY = 16 * 1024
@@ -128,11 +128,9 @@ def _bearer(request: HttpRequest) -> str:
 
 
 def _host_app(request: HttpRequest) -> HostApp:
-    key = request.META.get("HTTP_X_MPP_APP_KEY", "").strip()[:MAX_CREDENTIAL]
-    secret = _bearer(request)
-    check = host_app_check_credentials(app_key=key, secret=secret) if key and secret else None
-    if check is None or not check.ok:
-        frozen = check is not None and check.refusal == SdkRefusal.FROZEN
+    check = host_app_check_request(request.META)
+    if not check.ok:
+        frozen = check.refusal == SdkRefusal.FROZEN
         raise SubscriptionError("key_frozen" if frozen else "unauthenticated")
     assert check.host_app is not None
     limit = subscribe_rate()

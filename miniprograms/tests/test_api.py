@@ -1235,7 +1235,8 @@ def test_remove_a_tester_only_of_this_mini_program(world):
 # --- OpenAPI ----------------------------------------------------------------------------------
 
 
-NOT_OURS = ("/versions", "/releases", "/targets/", "/grayscale")
+# … and analytics (analytics/tests): the figures, real-time pages, logs and alerts.
+NOT_OURS = ("/versions", "/releases", "/targets/", "/grayscale", "/analytics", "/logs")
 DEVELOPMENT = (
     "/app-secret",
     "/domains",
