@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("analytics.api_urls_reports")),
     path("", include("analytics.api_urls_realtime")),
     path("", include("analytics.alerts.api_urls")),
+    path("", include("analytics.guardrails.api_urls")),
 ]

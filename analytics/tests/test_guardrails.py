@@ -307,3 +307,36 @@ def test_bad_settings_are_refused_with_a_message(
     )
     assert message in response.content.decode()
     assert not Guardrail.objects.filter(task=delivering).exists()
+
+
+# --- the API --------------------------------------------------------------------------------------
+
+
+def api_url(world, task) -> str:
+    return (
+        f"/api/v1/workspaces/{world.merchant.slug}/miniprograms/{world.mp.app_id}/targets/"
+        f"{world.target.pk}/grayscale/{task.pk}/guardrail"
+    )
+
+
+def test_the_api_shows_the_guardrails_and_changes_them(world, delivering):
+    from rest_framework.test import APIClient
+
+    now = timezone.now()
+    add_events(world, version="1.1.0", at=now, jsapi=200, jsapi_failed=30)
+    add_events(world, version="1.0.0", at=now, jsapi=2000, jsapi_failed=100)
+    api = APIClient()
+    api.force_authenticate(world.people["developer"].user)
+    body = api.get(api_url(world, delivering)).json()
+    assert (body["enabled"], body["margin_points"], body["min_samples"]) == (True, "1.00", 100)
+    jsapi = next(c for c in body["now"] if c["metric"] == "jsapi_failure")
+    assert (jsapi["cohort_bad"], jsapi["cohort_total"], jsapi["verdict"]) == (30, 200, "worse")
+    change = {"enabled": False, "margin_points": "2.5", "min_samples": 300}
+    assert api.put(api_url(world, delivering), change, format="json").status_code == 403
+    api.force_authenticate(world.owner.user)
+    answer = api.put(api_url(world, delivering), change, format="json")
+    assert answer.status_code == 200
+    assert (answer.json()["enabled"], answer.json()["margin_points"]) == (False, "2.50")
+    assert Guardrail.objects.get(task=delivering).min_samples == 300
+    bad = api.put(api_url(world, delivering), {**change, "min_samples": 5}, format="json")
+    assert bad.status_code == 400 and "min_samples" in bad.json()["error"]["fields"]

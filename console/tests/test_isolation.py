@@ -740,6 +740,7 @@ REGISTRY: dict[str, Build] = {
     "releases:grayscale-schedule-resume": b_task_kwargs,
     "releases:grayscale-preview": _b(app_id=app_id, target_id=b_target),
     "analytics:guardrail": b_task_kwargs,  # a task's guardrail settings (analytics/guardrails)
+    "analytics-guardrail": b_task_kwargs,
     # --- end of version pages ---
     # --- analytics reports (analytics/reports.py) ---
     "analytics:overview": _b(app_id=app_id),
@@ -1342,6 +1343,7 @@ HOST_ACCESS: dict[str, str] = {
     "releases:grayscale-task": READ,
     "releases:grayscale-suspend": WRITE,
     "analytics:guardrail": WRITE,
+    "analytics-guardrail": READ,
     "releases:grayscale-resume": WRITE,
     "releases:grayscale-end": WRITE,
     "releases:grayscale-percentage": WRITE,
