@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -17,14 +17,22 @@ from analytics.guardrails.services import (
     MARGIN_MAX,
     MIN_SAMPLES_RANGE,
     guardrail_settings,
+    guardrail_task_get,
     guardrail_update,
     look,
 )
-from releases.api.grayscale import ONE, GrayscaleAPIView
+from miniprograms.endpoints import APP_ID, MiniProgramAPIView
 from releases.grayscale.models import GrayscaleTask
-from workspaces.endpoints import ERRORS, WRITE_ERRORS
+from workspaces.authz import Cap
+from workspaces.endpoints import ERRORS, SLUG, WRITE_ERRORS, id_parameter
 
 TAG = "grayscale"
+ONE = [
+    SLUG,
+    APP_ID,
+    id_parameter("target_id", "release target (host app × environment)"),
+    id_parameter("task_id", "grayscale task"),
+]
 
 
 class ComparisonSerializer(serializers.Serializer):
@@ -90,8 +98,16 @@ def _out(task: GrayscaleTask) -> dict[str, Any]:
     }
 
 
-class GuardrailView(GrayscaleAPIView):
+class GuardrailView(MiniProgramAPIView):
     serializer_class = GuardrailInputSerializer
+
+    def task(self, app_id: str, target_id: int, task_id: int, cap: Cap) -> GrayscaleTask:
+        """The task (404 for another's); a write checks MANAGE first (403 whatever the body)."""
+        mp = self.miniprogram(app_id, cap)
+        found = guardrail_task_get(miniprogram=mp, target_id=target_id, task_id=task_id)
+        if found is None:
+            raise exceptions.NotFound("This release target has no such grayscale task.")
+        return found
 
     @extend_schema(
         tags=[TAG],
@@ -106,7 +122,7 @@ class GuardrailView(GrayscaleAPIView):
     def get(
         self, request: Request, workspace_slug: str, app_id: str, target_id: int, task_id: int
     ) -> Response:
-        task = self.task(app_id, target_id, task_id)
+        task = self.task(app_id, target_id, task_id, Cap.VIEW_MINIPROGRAM)
         return Response(GuardrailSerializer(_out(task)).data)
 
     @extend_schema(
@@ -122,7 +138,7 @@ class GuardrailView(GrayscaleAPIView):
     def put(
         self, request: Request, workspace_slug: str, app_id: str, target_id: int, task_id: int
     ) -> Response:
-        task = self.task(app_id, target_id, task_id)
+        task = self.task(app_id, target_id, task_id, Cap.MANAGE_MINIPROGRAM)
         data = self.body(GuardrailInputSerializer)
         guardrail_update(
             actor=self.membership,

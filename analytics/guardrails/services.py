@@ -29,14 +29,16 @@ from django.utils import timezone
 
 from analytics.guardrails.evaluate import WINDOW, Comparison, cohort_counts, evaluate
 from analytics.guardrails.models import DEFAULT_MARGIN, DEFAULT_MIN_SAMPLES, Guardrail
+from miniprograms.models import MiniProgram
 from releases.grayscale.models import GrayscaleTask
+from releases.grayscale.selectors import grayscale_task_get
 from releases.grayscale.services.state import (
     grayscale_transition,
     task_audit,
     task_locked,
     task_snapshot,
 )
-from releases.release.selectors import release_online_get
+from releases.release.selectors import release_online_get, release_target_get
 from workspaces import authz
 from workspaces.authz import Cap
 from workspaces.models import Membership
@@ -58,6 +60,15 @@ class Verdict:
     @property
     def worse(self) -> list[Comparison]:
         return [c for c in self.comparisons if c.verdict == "worse"]
+
+
+def guardrail_task_get(
+    *, miniprogram: MiniProgram, target_id: int, task_id: int
+) -> GrayscaleTask | None:
+    """The grayscale task ``task_id`` of the release target ``target_id`` of ``miniprogram``
+    (the console's and the API's one lookup; ``None`` for another's)."""
+    target = release_target_get(miniprogram=miniprogram, target_id=target_id)
+    return grayscale_task_get(target=target, task_id=task_id) if target is not None else None
 
 
 def guardrail_settings(task: GrayscaleTask) -> Guardrail:

@@ -15,12 +15,15 @@ from django.utils.translation import gettext
 from django.views import View
 
 from analytics.guardrails.evaluate import WINDOW, Z_CRITICAL
-from analytics.guardrails.services import guardrail_settings, guardrail_update, look
+from analytics.guardrails.services import (
+    guardrail_settings,
+    guardrail_task_get,
+    guardrail_update,
+    look,
+)
 from miniprograms.mixins import MiniProgramMixin
 from releases.grayscale.extensions import TaskPanel
 from releases.grayscale.models import GrayscaleTask
-from releases.grayscale.selectors import grayscale_task_get
-from releases.release.selectors import release_target_get
 from workspaces.authz import Cap
 
 VERDICTS = {
@@ -94,8 +97,9 @@ class GuardrailUpdateView(MiniProgramMixin, View):
     def post(
         self, request: HttpRequest, *args: Any, target_id: int, task_id: int, **kwargs: Any
     ) -> HttpResponse:
-        target = release_target_get(miniprogram=self.miniprogram, target_id=target_id)
-        task = grayscale_task_get(target=target, task_id=task_id) if target else None
+        task = guardrail_task_get(
+            miniprogram=self.miniprogram, target_id=target_id, task_id=task_id
+        )
         if task is None:
             raise Http404("This release target has no such grayscale task.")
         try:
