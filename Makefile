@@ -46,8 +46,11 @@ seed: migrate ## load the demo data set (idempotent) and print the demo logins
 run: seed ## migrate, seed and serve http://127.0.0.1:8000 (SQLite, no Redis needed)
 	$(MANAGE) runserver $(HOST):$(PORT)
 
+# Two pytest-xdist workers (the machines have 2 cores): each has its own test database and its
+# own Redis databases (console/settings/test.py). TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 test: $(STAMP) var ## run the whole test suite (PYTEST_ARGS="-k name" to narrow it)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff check + ruff format --check
 	$(BIN)/ruff check .

@@ -115,6 +115,14 @@ def _worker_queues() -> tuple[str, ...]:
     return tuple(settings.CELERY_QUEUES_ALL)
 
 
+def own_redis_url(database: int) -> str:
+    """A suite's own Redis database on the local server: ``database`` plus the pytest-xdist
+    worker's index (``console.settings.test``), so parallel workers never share one."""
+    from django.conf import settings
+
+    return f"redis://127.0.0.1:6379/{database + settings.XDIST_INDEX}"
+
+
 def _redis_answers(url: str) -> bool:
     import redis
 
@@ -368,8 +376,8 @@ def live_worker(live_worker_process, settings):
     worker has its own connection and cannot see a test's uncommitted transaction). Email
     files and the log offset are reset per test; the test's storage is the worker's.
 
-    Not for pytest-xdist: workers of parallel runs would share the queues, and the autouse
-    cache clear (FLUSHDB) of one run would drop another's queued messages. CI runs serially.
+    Under pytest-xdist each worker process has a worker of its own on its own Redis database
+    (``console.settings.test``): queues and the autouse cache clear (FLUSHDB) are never shared.
     """
     worker = live_worker_process
     if worker.process.poll() is not None:
@@ -437,7 +445,7 @@ def spawn_worker(django_db_setup, settings, tmp_path):
 
     For a test that kills a worker mid-task or needs one started with other environment
     variables. The workers share one storage, which is also the test's, and tasks are published
-    as with ``live_worker`` (same rules: ``transactional_db``, no xdist). While the test runs
+    as with ``live_worker`` (same rules: ``transactional_db``). While the test runs
     the session's worker, if ``live_worker`` started one, stops consuming, so only the test's
     workers take its tasks. Workers still running at the end are stopped.
     """

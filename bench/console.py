@@ -5,7 +5,8 @@
    tenant workspace at a real super app's scale, bulk-inserted through the models: 10,003 mini
    programs (half with a second language, one in 40 named "… Mall …"), two versions each
    (19,978 … 20,006) spread over 90 days, 204 members (1 Owner, 20 Admins, 33 Reviewers, 150
-   Developers holding 50 develop grants each), two host apps, 20,026 audit events.
+   Developers holding 50 develop grants each), two host apps, 20,026 audit events, and the
+   T+1 analytics figures of the last 7 days (about 280,000 rollup rows).
 2. Serves the console (``console.wsgi``) with gunicorn, 2 sync workers, under production's
    settings (``bench.settings_console``: production + an ``X-Bench-Queries`` header counting
    the request's SQL statements).
@@ -55,6 +56,7 @@ ADMINS, REVIEWERS, DEVELOPERS = 20, 33, 150
 GRANTS_PER_DEVELOPER = 50
 AUDIT_EVENTS = 20_026
 DAYS = 90
+ROLLUP_DAYS = 7  # days of T+1 analytics figures per mini program
 WORDS = (
     "Coffee", "Taxi", "Parking", "Hotel", "Cinema", "Books", "Pharmacy", "Florist", "Bakery",
     "Tickets", "Fitness", "Laundry", "Pet", "Garden", "Music", "Travel", "Games", "News",
@@ -268,6 +270,7 @@ def seed_scale(*, rng: random.Random, batch: int = 1000) -> Scale:
                 )
                 for n in range(first, min(first + batch, AUDIT_EVENTS))
             )
+        _seed_rollups(programs, host_apps, rng=rng, batch=batch * 5)
     developer = developers[0]
     granted = MiniProgramUserObjectPermission.objects.filter(user_id=developer.user_id).first()
     return Scale(
@@ -284,8 +287,58 @@ def seed_scale(*, rng: random.Random, batch: int = 1000) -> Scale:
                 content_object__workspace=workspace
             ).count(),
             "audit events": AuditEvent.objects.filter(workspace=workspace).count(),
+            "daily rollup rows": _rollup_count(programs),
         },
     )
+
+
+def _seed_rollups(programs: list[Any], host_apps: list[Any], *, rng: Any, batch: int) -> None:
+    """The T+1 figures of the last ``ROLLUP_DAYS`` complete days, as the nightly rollup writes
+    them for production: per mini program and day one all-versions row per host app it is on
+    (one or two), one for every host app together, and one row of its newest version per host
+    app — what the Analytics pages read. Mini programs are on host app 1, odd ones also on 2."""
+    from django.utils import timezone
+
+    from analytics.models import DailyRollup
+    from analytics.reports import last_complete_day
+
+    last = last_complete_day()
+    computed = timezone.now()
+    rows: list[Any] = []
+
+    def row(day: Any, app_id: str, host: int, version: str, pv: int, uv: int) -> Any:
+        return DailyRollup(
+            day=day, app_id=app_id, host_app_id=host, environment="production", version=version,
+            pv=pv, uv=uv, uv_previous=max(uv - rng.randint(-20, 20), 0), visits=pv // 3,
+            total_users=uv * 9, startups=pv // 3, startup_successes=pv // 3 - 1,
+            startup_duration_ms_sum=pv * 300, jsapi_calls=pv * 2, jsapi_successes=pv * 2 - 3,
+            http_requests=pv, computed_at=computed,
+        )  # fmt: skip
+
+    for n, program in enumerate(programs):
+        hosts = host_apps[: 1 + n % 2]
+        for back in range(ROLLUP_DAYS):
+            day = last - timedelta(days=back)
+            total_pv = total_uv = 0
+            for host in hosts:
+                pv, uv = rng.randint(0, 5000), rng.randint(0, 800)
+                total_pv, total_uv = total_pv + pv, total_uv + uv
+                rows.append(row(day, program.app_id, host.pk, DailyRollup.ALL, pv, uv))
+                rows.append(row(day, program.app_id, host.pk, "1.1.0", pv, uv))
+            rows.append(
+                row(day, program.app_id, DailyRollup.ALL_HOST_APPS, DailyRollup.ALL, total_pv,
+                    total_uv)
+            )  # fmt: skip
+        if len(rows) >= batch:
+            DailyRollup.objects.bulk_create(rows)
+            rows = []
+    DailyRollup.objects.bulk_create(rows)
+
+
+def _rollup_count(programs: list[Any]) -> int:
+    from analytics.models import DailyRollup
+
+    return DailyRollup.objects.filter(app_id__startswith=programs[0].app_id[:4]).count()
 
 
 def seed_demo() -> Scale:

@@ -211,6 +211,18 @@ def test_the_tab_bar_offers_analytics(client, owner, shop):
     assert overview(owner.workspace, shop) in html
 
 
+@pytest.mark.django_db
+def test_the_sidebar_keeps_mini_programs_current_on_the_analytics_tabs(client, owner, shop):
+    """The tabs belong to a mini program: the sidebar marks "Mini programs", not "Analytics"
+    (the workspace page)."""
+    client.force_login(owner.user)
+    html = client.get(overview(owner.workspace, shop)).content.decode()
+    sidebar = html[html.index('class="sidebar"') : html.index("sidebar-footer")]
+    mini_programs = reverse("miniprograms:list", args=[owner.workspace.slug])
+    assert f'<a href="{mini_programs}" aria-current="page">' in sidebar
+    assert sidebar.count('aria-current="page"') == 1
+
+
 # --- role matrix and isolation -------------------------------------------------------------------
 
 

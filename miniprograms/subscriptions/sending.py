@@ -153,7 +153,7 @@ def _replay(message: Message, request_hash: str) -> Sent:
     return Sent(message=message, duplicate=True, remaining_today=None)
 
 
-def _why_not(subscription: Subscription, today) -> SubscriptionError:
+def _why_not(subscription: Subscription) -> SubscriptionError:
     """Why the quota's conditional UPDATE changed nothing (read after it)."""
     row = Subscription.objects.filter(pk=subscription.pk).first() or subscription
     if row.kind == "long_term":
@@ -179,11 +179,11 @@ def _consume(subscription: Subscription, now: datetime) -> int | None:
             )
         )
         if not taken:
-            raise _why_not(subscription, today)
+            raise _why_not(subscription)
         used = rows.values_list("day_count", flat=True).first() or DAILY_LIMIT
         return DAILY_LIMIT - int(used)
     if not rows.filter(credits__gt=0).update(credits=F("credits") - 1):
-        raise _why_not(subscription, today)
+        raise _why_not(subscription)
     return None
 
 

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from conftest import require_service
+from conftest import own_redis_url, require_service
 from miniprograms.models import MiniProgramHostApp
 from miniprograms.secrets import throttle
 from miniprograms.secrets.models import OAuthAccessToken, OAuthCode
@@ -33,7 +33,7 @@ pytestmark = pytest.mark.django_db
 CODES = "/oauth/v1/auth-codes"
 TOKEN = "/oauth/v1/token"
 USERINFO = "/oauth/v1/userinfo"
-REDIS_URL = "redis://127.0.0.1:6379/5"  # this suite's own Redis database
+REDIS_URL = own_redis_url(5)  # this suite's own Redis database (one per xdist worker)
 
 
 class World:

@@ -9,7 +9,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from conftest import require_service
+from conftest import own_redis_url, require_service
 from miniprograms.tests.factories import create_miniprogram
 from releases.grayscale import admission
 from releases.grayscale.admission import grayscale_admit, grayscale_would_admit
@@ -23,7 +23,7 @@ from releases.tests.test_grayscale_services import (  # the builders
 )
 from workspaces.services.hostapps import host_app_create
 
-REDIS_URL = "redis://127.0.0.1:6379/7"  # this suite's own Redis database
+REDIS_URL = own_redis_url(7)  # this suite's own Redis database (one per xdist worker)
 
 
 def _task(owner, *, max_users: int) -> GrayscaleTask:
