@@ -409,16 +409,17 @@ def visit_filters(
     )
 
 
-_FIGURES_SQL = (  # the rollup rows of one day and grain, one per App ID
-    "SELECT app_id, pv, uv, uv_previous FROM analytics_dailyrollup "
-    "WHERE day = %s AND host_app_id = %s AND environment = %s AND version = %s"
+# The day's rollup row of one grain, joined to each mini program of the list (the planner
+# looks rows up by the rollup key for a short list, hash-joins the day's rows for a long one).
+_FIGURES_JOIN = (
+    "LEFT JOIN analytics_dailyrollup o ON o.app_id = m.app_id AND o.day = %s "
+    "AND o.host_app_id = %s AND o.environment = %s AND o.version = %s"
 )
-_SUMS_SQL = (  # the sum of the rows of a tenant's host apps, one per App ID
+_SUMS_SQL = (  # the sums of a tenant's host apps' rows, per App ID of the merchants' list
     "SELECT app_id, SUM(pv) AS pv, SUM(uv) AS uv, SUM(uv_previous) AS uv_previous "
     "FROM analytics_dailyrollup WHERE day = %s AND environment = %s AND version = %s "
     "AND host_app_id IN (SELECT id FROM workspaces_hostapp WHERE workspace_id = %s) "
-    "AND app_id IN (SELECT app_id FROM miniprograms_miniprogram WHERE workspace_id <> %s) "
-    "GROUP BY app_id"
+    "AND app_id IN ({hosted}) GROUP BY app_id"
 )
 _ORDER_SQL = {
     "-pv": "pv DESC NULLS LAST, m.name, m.id",
@@ -432,9 +433,10 @@ _ORDER_SQL = {
 class VisitRows:
     """The workspace list as a lazy sequence for Django's paginator: ``count()`` counts the
     visible mini programs; a slice is **one** query — the mini programs ``LEFT JOIN`` the
-    day's rollup rows (read through the ``(day, host_app_id, environment, version)`` index and
-    hash-joined, not looked up row by row), ordered, ``LIMIT``/``OFFSET`` — giving
-    :class:`VisitRow` objects."""
+    day's rollup row of each (by the rollup key: only the rows of the listed mini programs,
+    never every tenant's rows of that day), ordered, ``LIMIT``/``OFFSET`` — giving
+    :class:`VisitRow` objects. ``hosted``: the merchants' mini programs a tenant lists with
+    "all host apps", whose figures are the sums of its own host apps' rows."""
 
     def __init__(
         self,
@@ -442,12 +444,12 @@ class VisitRows:
         visible: QuerySet[MiniProgram],
         filters: VisitFilters,
         workspace_id: int,
-        sums_hosted: bool,
+        hosted: QuerySet[MiniProgram] | None = None,
     ):
         self.visible = visible
         self.filters = filters
         self.workspace_id = workspace_id
-        self.sums_hosted = sums_hosted
+        self.hosted = hosted
 
     def count(self) -> int:
         return self.visible.count()
@@ -460,31 +462,34 @@ class VisitRows:
         columns = ("id", "app_id", "name", "logo", "profile_updated_at", "workspace_id")
         rows_sql, rows_params = self.visible.order_by().values(*columns).query.sql_with_params()
         host = DailyRollup.ALL_HOST_APPS if f.host_app_id is None else f.host_app_id
-        params: list[Any] = [f.day, host, f.environment, DailyRollup.ALL]
-        if self.sums_hosted:  # a tenant, all host apps: merchants' figures are its apps' sums
+        figures = [f.day, host, f.environment, DailyRollup.ALL]
+        if self.hosted is not None:  # a tenant, all host apps: merchants' figures are sums
+            hosted_sql, hosted_params = (
+                self.hosted.order_by().values("app_id").query.sql_with_params()
+            )
             pick = ", ".join(
                 f"CASE WHEN m.workspace_id = %s THEN o.{c} ELSE h.{c} END AS {c}"
                 for c in ("pv", "uv", "uv_previous")
             )
-            params = (
-                [self.workspace_id] * 3
-                + params
-                + [f.day, f.environment, DailyRollup.ALL, self.workspace_id, self.workspace_id]
-            )
+            head = [self.workspace_id] * 3
             joins = (
-                f"LEFT JOIN ({_FIGURES_SQL}) o ON o.app_id = m.app_id "
-                f"LEFT JOIN ({_SUMS_SQL}) h ON h.app_id = m.app_id"
+                f"{_FIGURES_JOIN} "
+                f"LEFT JOIN ({_SUMS_SQL.format(hosted=hosted_sql)}) h ON h.app_id = m.app_id"
             )
+            tail = [
+                *figures,
+                *(f.day, f.environment, DailyRollup.ALL, self.workspace_id),
+                *hosted_params,
+            ]
         else:
             pick = "o.pv AS pv, o.uv AS uv, o.uv_previous AS uv_previous"
-            joins = f"LEFT JOIN ({_FIGURES_SQL}) o ON o.app_id = m.app_id"
+            head, joins, tail = [], _FIGURES_JOIN, figures
         sql = (  # every name is this module's constant; every value a parameter
             "SELECT m.id, m.app_id, m.name, m.logo, m.profile_updated_at, m.workspace_id, "  # noqa: S608
             f"w.name AS workspace_name, w.slug AS workspace_slug, {pick} "
             f"FROM ({rows_sql}) m INNER JOIN workspaces_workspace w ON w.id = m.workspace_id "
             f"{joins} ORDER BY {_ORDER_SQL[f.order]} LIMIT %s OFFSET %s"
         )
-        head, tail = (params[:3], params[3:]) if self.sums_hosted else ([], params)
         return sql, [*head, *rows_params, *tail]  # in the order of the placeholders
 
     def __getitem__(self, window: slice) -> list[VisitRow]:
@@ -514,7 +519,7 @@ def workspace_visit_list(*, member: Membership, filters: VisitFilters) -> VisitR
         visible=MiniProgram.objects.filter(where),
         filters=filters,
         workspace_id=workspace.pk,
-        sums_hosted=reads_hosted and filters.host_app_id is None,
+        hosted=hosted if reads_hosted and filters.host_app_id is None else None,
     )
 
 

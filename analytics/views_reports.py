@@ -22,6 +22,7 @@ from django.views.generic import TemplateView
 from analytics import charts, export, reports
 from analytics.models import Environment
 from analytics.reports import DayFigures, ReportFilters
+from analytics.visit_rows import visit_rows_html
 from console.paging import paginate
 from miniprograms.mixins import MiniProgramMixin
 from workspaces.mixins import WorkspaceMixin
@@ -254,6 +255,7 @@ class WorkspaceVisitsView(WorkspaceMixin, TemplateView):
         filters = reports.visit_filters(self.request.GET, host_app_ids={pk for pk, _ in host_apps})
         rows = reports.workspace_visit_list(member=self.membership, filters=filters)
         page = paginate(rows, self.request)
+        rows_shown = list(page.object_list)
         context.update(
             filters=filters,
             host_apps=host_apps,
@@ -261,7 +263,10 @@ class WorkspaceVisitsView(WorkspaceMixin, TemplateView):
             orders=list(reports.ORDERS.items()),
             last_day=reports.last_complete_day(),
             page_obj=page,
-            rows=list(page.object_list),
+            rows=rows_shown,
+            row_html=visit_rows_html(
+                rows_shown, workspace_slug=self.workspace.slug, filters=filters
+            ),
             is_filtered=bool(filters.search),
         )
         return context

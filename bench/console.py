@@ -620,6 +620,7 @@ def _scale_again() -> Scale:
     )
     granted = MiniProgramUserObjectPermission.objects.filter(user_id=developer.user_id).first()
     programs = MiniProgram.objects.filter(workspace__slug=SCALE_SLUG).order_by("pk")
+    _reseed_rollups(list(programs))
     return Scale(
         slug=SCALE_SLUG,
         owner_email=Membership.objects.get(workspace__slug=SCALE_SLUG, role="owner").user.email,
@@ -627,6 +628,20 @@ def _scale_again() -> Scale:
         owner_app_id=programs[programs.count() // 2].app_id,
         developer_app_id=granted.content_object.app_id,
     )
+
+
+def _reseed_rollups(programs: list[Any]) -> None:
+    """The demo seeded again rolls its recent days up again, which deletes every row of those
+    days without raw events — the big workspace's figures among them: write them anew."""
+    from django.db import transaction
+
+    from analytics.models import DailyRollup
+    from workspaces.models import HostApp
+
+    host_apps = list(HostApp.objects.filter(workspace__slug=SCALE_SLUG).order_by("pk"))
+    with transaction.atomic():
+        DailyRollup.objects.filter(app_id__in=[p.app_id for p in programs]).delete()
+        _seed_rollups(programs, host_apps, rng=random.Random(16), batch=5000)  # noqa: S311
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ sweep (a tenant reads a merchant's mini program through its own host apps' rows 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -356,6 +357,46 @@ def test_the_workspace_list_sorts_pages_and_searches(client, settings, owner, ma
     assert "▲ 32.0 %" in html  # Shop 4: UV 66 against 50
     future = client.get(url + f"?date={(yesterday() + timedelta(days=5)).isoformat()}")
     assert future.context["filters"].day == yesterday()
+
+
+# The row markup analytics/workspace.html looped over before analytics.visit_rows built the rows
+# (issue 16), kept beside this file: the page must print the same bytes.
+TEMPLATE_ROWS = Path(__file__).with_name("visit_rows_before.html")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("host_filter", [False, True])
+def test_the_rows_built_in_python_are_the_templates_bytes(client, settings, host_filter):
+    from django.template import Context, Template
+
+    from analytics.visit_rows import visit_rows_html
+    from miniprograms.models import MiniProgram
+
+    world = hosted_world()
+    last = yesterday()
+    rollup(world.coffee.app_id, last, host=world.wallet.pk, pv=1234567, uv=40, uv_previous=50)
+    rollup(world.coffee.app_id, last, pv=1234567, uv=40, uv_previous=50)
+    rollup(world.own.app_id, last, pv=70, uv=7, uv_previous=7)  # DoD 0
+    rollup(world.own.app_id, last, host=world.wallet.pk, pv=70, uv=7, uv_previous=7)
+    for n, (uv, previous) in enumerate([(9, 3), (5, None), (None, None)]):
+        mp = create_miniprogram(world.team["owner"], name=f"<b>Shop & {n}</b>")
+        if uv is not None:
+            rollup(mp.app_id, last, pv=uv * 10, uv=uv, uv_previous=previous)
+            rollup(mp.app_id, last, host=world.wallet.pk, pv=uv * 10, uv=uv, uv_previous=previous)
+    MiniProgram.objects.filter(name="<b>Shop & 1</b>").update(logo="")  # the initial instead
+    client.force_login(world.team["owner"].user)
+    query = f"?host={world.wallet.pk}" if host_filter else ""
+    page = client.get(reverse("analytics_workspace:list", args=[world.tenant.slug]) + query)
+    rows, filters = page.context["rows"], page.context["filters"]
+    assert len(rows) == 5 and any(r.is_hosted for r in rows) and any(r.pv is None for r in rows)
+    assert {r.miniprogram.logo != "" for r in rows} == {True, False}
+    context = {"rows": rows, "filters": filters, "workspace": world.tenant}
+    expected = Template(TEMPLATE_ROWS.read_text()).render(Context(context))
+    built = "".join(visit_rows_html(rows, workspace_slug=world.tenant.slug, filters=filters))
+    assert built == expected
+    assert built in page.content.decode()
+    assert "▲ 200.0 %" in built and "▼ 20.0 %" in built and "0.0 %" in built
+    assert "&lt;b&gt;Shop &amp; 0&lt;/b&gt;" in built and "1,234,567" in built
 
 
 @pytest.mark.django_db
