@@ -266,43 +266,106 @@ def _failure(exc: BaseException, timeout: float, timed_out: bool) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def post(*, url: str, body: bytes, headers: dict[str, str], timeout: float) -> Outcome:
+class KeptAlive:
+    """Connections kept open between the POSTs of one thread, by pinned address (scheme, host,
+    port and the checked address): ``post(..., kept_alive=pool)`` reuses the one it left for
+    that address, so a busy sender does not pay a TCP (and TLS) handshake per request. The URL
+    rule is still checked on every POST — a connection is only reused for the very address the
+    check gave. A connection goes back only after a complete answer the server did not mark
+    ``Connection: close``; one kept since the last POST that fails before any answer (the
+    server closed it meanwhile) is replaced by a fresh one, once — so a request the server
+    took but did not answer may arrive twice (receivers deduplicate by their id header)."""
+
+    def __init__(self, *, most: int = 8) -> None:
+        self.most = most  # connections a thread keeps (to as many addresses)
+        self._local = threading.local()
+
+    def _held(self) -> dict[tuple, http.client.HTTPConnection]:
+        held = getattr(self._local, "held", None)
+        if held is None:
+            held = self._local.held = {}
+        return held
+
+    def take(self, key: tuple) -> http.client.HTTPConnection | None:
+        return self._held().pop(key, None)
+
+    def give(self, key: tuple, connection: http.client.HTTPConnection) -> None:
+        held = self._held()
+        previous = held.pop(key, None)
+        if previous is not None:
+            previous.close()
+        while len(held) >= self.most:  # the least recently given first
+            held.pop(next(iter(held))).close()
+        held[key] = connection
+
+    def close(self) -> None:
+        """Close this thread's kept connections."""
+        held = self._held()
+        while held:
+            held.popitem()[1].close()
+
+
+_STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+
+
+def post(
+    *,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    timeout: float,
+    kept_alive: KeptAlive | None = None,
+) -> Outcome:
     """POST ``body`` to ``url`` once. Never raises for network trouble or an error answer (the
     :class:`Outcome` says what happened); raises :class:`WebhookURLRefused` when the URL breaks
-    the rule, checked again now."""
+    the rule, checked again now. ``kept_alive``: reuse and keep connections (see
+    :class:`KeptAlive`); without it each POST has a connection of its own."""
     target = parse_url(url)
     sockaddr = resolve(target)
     connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
-    connection = connection_class(target, sockaddr, timeout)
+    key = (target.scheme, target.host, target.port, sockaddr)
+    kept = kept_alive.take(key) if kept_alive is not None else None
+    connection = kept or connection_class(target, sockaddr, timeout)
     timed_out = threading.Event()
 
     def cut() -> None:
         timed_out.set()
-        connection.abort()
+        connection.abort()  # type: ignore[attr-defined]
 
     watchdog = threading.Timer(timeout, cut)
     watchdog.daemon = True
     started = time.monotonic()
     watchdog.start()
+    reusable = False
     try:
-        connection.request(
-            "POST",
-            target.path,
-            body=body,
-            headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers},
-        )
-        response = connection.getresponse()
+        request_headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers}
+        try:
+            connection.request("POST", target.path, body=body, headers=request_headers)
+            response = connection.getresponse()
+        except _STALE:
+            if kept is None or timed_out.is_set():
+                raise
+            connection.close()  # the server closed the kept connection: once more, afresh
+            kept = None
+            connection = connection_class(target, sockaddr, timeout)
+            connection.request("POST", target.path, body=body, headers=request_headers)
+            response = connection.getresponse()
         status, reason = response.status, response.reason or ""
         location = response.getheader("Location")
-        head = response.read(SNIPPET_BYTES) if not 200 <= status < 300 else b""
-        error = "" if 200 <= status < 300 else _answer_error(status, reason, location, head)
+        ok = 200 <= status < 300
+        head = response.read(SNIPPET_BYTES) if not ok or kept_alive is not None else b""
+        error = "" if ok else _answer_error(status, reason, location, head)
         outcome = Outcome(status_code=status, error=error, duration_ms=0)
+        reusable = kept_alive is not None and response.isclosed() and not response.will_close
     except Exception as exc:  # noqa: BLE001 - every failure is an outcome, recorded and retried
         outcome = Outcome(
             status_code=None, error=_failure(exc, timeout, timed_out.is_set()), duration_ms=0
         )
     finally:
         watchdog.cancel()
+    if reusable and not timed_out.is_set() and kept_alive is not None:
+        kept_alive.give(key, connection)
+    else:
         connection.close()
     duration = int((time.monotonic() - started) * 1000)
     return Outcome(status_code=outcome.status_code, error=outcome.error, duration_ms=duration)

@@ -9,8 +9,10 @@ A send writes the message ``queued`` and rings the doorbell after its commit
   ``UPDATE`` (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers share the queue);
 * **post** — each body is signed (``X-MPP-Signature``, as the webhooks) and posted by a small
   thread pool (:data:`CONCURRENCY`) through ``workspaces.webhook_transport`` (HTTPS, public
-  addresses only, timeouts, no redirects);
-* **record** — per message, only if the lease is still ours: ``delivered`` on a 2xx; ``failed``
+  addresses only, timeouts, no redirects), each thread keeping its connections to the
+  endpoints open between messages (``KeptAlive``);
+* **record** — one ``UPDATE`` per kind of outcome in the batch, each row only if the lease is
+  still ours: ``delivered`` on a 2xx; ``failed``
   at once on a permanent answer (a 4xx other than 408/425/429, a refused URL, an endpoint turned
   off or removed) or after :data:`MAX_ATTEMPTS`; otherwise ``queued`` again, due after a capped
   exponential backoff (5 s, 10 s, 20 s … at most 10 minutes).
@@ -35,11 +37,11 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
-from django.db.models import Min, Q
+from django.db.models import Case, Field, Min, Q, Value, When
 from django.utils import timezone
 
 from miniprograms.subscriptions.endpoints import message_endpoint_secret
@@ -137,10 +139,10 @@ def _permanent(outcome: Outcome) -> bool:
     return code is not None and 400 <= code < 500 and code not in RETRYABLE_4XX
 
 
-def _record(
-    *, message: Message, token: str, now: datetime, outcome: Outcome | None, error: str = ""
-) -> str:
-    """Write one attempt's outcome (the one door of a message's state after a claim)."""
+def _fields(
+    *, message: Message, now: datetime, outcome: Outcome | None, error: str = ""
+) -> dict[str, Any]:
+    """What one attempt's outcome writes on ``message``'s row."""
     attempts = message.attempts + 1
     fields: dict[str, Any] = {
         "attempts": attempts,
@@ -157,8 +159,54 @@ def _record(
         fields.update(state=State.FAILED)
     else:
         fields.update(state=State.QUEUED, next_attempt_at=now + backoff(attempts))
-    Message.objects.filter(pk=message.pk, lease_token=token, state=State.SENDING).update(**fields)
-    return str(fields["state"])
+    return fields
+
+
+# Fields that may differ from message to message within one kind of outcome (a CASE by id
+# when they do); every other field is the same for the whole group.
+_PER_MESSAGE = ("attempts", "last_duration_ms", "next_attempt_at")
+
+
+def _record_all(
+    *, token: str, now: datetime, outcomes: list[tuple[Message, Outcome | None, str]]
+) -> dict[str, int]:
+    """Write a batch's outcomes (the one door of a message's state after a claim), each only if
+    the lease is still ``token``'s: one ``UPDATE`` per kind of outcome (delivered with a 200,
+    queued again after a 503, …) rather than one per message — a batch of 200 delivered
+    messages is one statement. Counts by resulting state."""
+    groups: dict[tuple[Any, ...], list[tuple[int, dict[str, Any]]]] = {}
+    counts: dict[str, int] = {}
+    for message, outcome, error in outcomes:
+        fields = _fields(message=message, now=now, outcome=outcome, error=error)
+        key = tuple(sorted((k, v) for k, v in fields.items() if k not in _PER_MESSAGE))
+        groups.setdefault(key, []).append((message.pk, fields))
+        state = str(fields["state"])
+        counts[state] = counts.get(state, 0) + 1
+    for key, rows in groups.items():
+        values: dict[str, Any] = dict(key)
+        for name in _PER_MESSAGE:
+            if name not in rows[0][1]:  # next_attempt_at: only messages queued again
+                continue
+            distinct = {fields[name] for _pk, fields in rows}
+            if len(distinct) == 1:
+                values[name] = distinct.pop()
+            else:
+                values[name] = Case(
+                    *(When(pk=pk, then=Value(fields[name])) for pk, fields in rows),
+                    output_field=cast(Field, Message._meta.get_field(name)),
+                )
+        Message.objects.filter(
+            pk__in=[pk for pk, _fields in rows], lease_token=token, state=State.SENDING
+        ).update(**values)
+    return counts
+
+
+def _record(
+    *, message: Message, token: str, now: datetime, outcome: Outcome | None, error: str = ""
+) -> str:
+    """Write one attempt's outcome (:func:`_record_all` for one message)."""
+    counts = _record_all(token=token, now=now, outcomes=[(message, outcome, error)])
+    return next(iter(counts))
 
 
 def _post(job: tuple[str, bytes, dict[str, str]]) -> Outcome | WebhookURLRefused:
@@ -169,11 +217,15 @@ def _post(job: tuple[str, bytes, dict[str, str]]) -> Outcome | WebhookURLRefused
             body=body,
             headers=headers,
             timeout=float(settings.SUBSCRIPTION_DELIVERY_TIMEOUT_SECONDS),
+            kept_alive=_kept_alive,
         )
     except WebhookURLRefused as exc:
         return exc
 
 
+# The posting threads keep their connections to the endpoints open between messages: a
+# handshake per message cost more than the rest of its delivery (bench/send.py).
+_kept_alive = webhook_transport.KeptAlive()
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
@@ -196,6 +248,7 @@ def messages_deliver(*, token: str, ids: list[int], now: datetime | None = None)
         for e in MessageEndpoint.objects.filter(host_app_id__in={m.host_app_id for m in messages})
     }
     stamp = int(time.time())
+    secrets_of: dict[int, str] = {}  # decrypted once per endpoint and batch
     jobs: list[tuple[Message, tuple[str, bytes, dict[str, str]] | None, str]] = []
     for message in messages:
         endpoint = endpoints.get(message.host_app_id)
@@ -206,33 +259,26 @@ def messages_deliver(*, token: str, ids: list[int], now: datetime | None = None)
         body, headers = message_request(
             message,
             app_id=message.miniprogram.app_id,
-            secret=message_endpoint_secret(endpoint),
+            secret=secrets_of.get(endpoint.pk)
+            or secrets_of.setdefault(endpoint.pk, message_endpoint_secret(endpoint)),
             timestamp=stamp,
             attempt=message.attempts + 1,
         )
         jobs.append((message, (endpoint.url, body, headers), ""))
     posts = [job for _m, job, _e in jobs if job is not None]
     results = iter(_executor().map(_post, posts) if len(posts) > 1 else map(_post, posts))
-    counts: dict[str, int] = {}
-    at = now or timezone.now()
+    outcomes: list[tuple[Message, Outcome | None, str]] = []
+    for message, job, error in jobs:
+        if job is None:
+            outcomes.append((message, None, error))
+            continue
+        result = next(results)
+        if isinstance(result, WebhookURLRefused):
+            outcomes.append((message, None, f"Not sent: {result}"))
+        else:
+            outcomes.append((message, result, ""))
     with transaction.atomic():
-        for message, job, error in jobs:
-            if job is None:
-                state = _record(message=message, token=token, now=at, outcome=None, error=error)
-            else:
-                result = next(results)
-                if isinstance(result, WebhookURLRefused):
-                    state = _record(
-                        message=message,
-                        token=token,
-                        now=at,
-                        outcome=None,
-                        error=f"Not sent: {result}",
-                    )
-                else:
-                    state = _record(message=message, token=token, now=at, outcome=result)
-            counts[state] = counts.get(state, 0) + 1
-    return counts
+        return _record_all(token=token, now=now or timezone.now(), outcomes=outcomes)
 
 
 def messages_deliver_due(

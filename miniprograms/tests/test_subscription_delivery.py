@@ -102,6 +102,34 @@ def test_a_failing_endpoint_is_retried_with_backoff_until_it_answers(client, w, 
     assert len({r.headers["X-MPP-Message-Id"] for r in receiver.requests}) == 1
 
 
+@pytest.mark.django_db
+def test_one_batch_records_each_messages_own_outcome(client, w, receiver):
+    """The outcomes of a batch are written per kind of outcome (one UPDATE each), every row
+    still getting its own attempt count, duration and retry time."""
+    receiver.script = [503]
+    first, second = queue(client, w, count=2)
+    t0 = timezone.now()
+    assert messages_deliver_due(now=t0) == {"queued": 2}
+    Message.objects.filter(pk=second.pk).update(attempts=3)  # as if it had failed twice more
+    Message.objects.filter(pk=first.pk).update(last_duration_ms=None)
+    receiver.script = [503, 503, 503]
+    at = t0 + timedelta(seconds=5)
+    assert messages_deliver_due(now=at) == {"queued": 2}
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.attempts, second.attempts) == (2, 4)
+    assert first.next_attempt_at == at + backoff(2) and second.next_attempt_at == at + backoff(4)
+    assert first.last_duration_ms is not None and second.lease_token == ""
+    third = queue(client, w)[-1]
+    Message.objects.filter(pk=first.pk).update(next_attempt_at=at)
+    receiver.script = [200]
+    later = at + timedelta(minutes=30)
+    assert messages_deliver_due(now=later) == {"delivered": 3}
+    states = dict(Message.objects.values_list("pk", "attempts"))
+    assert states == {first.pk: 3, second.pk: 5, third.pk: 1}
+    assert set(Message.objects.values_list("state", flat=True)) == {State.DELIVERED}
+
+
 def test_the_backoff_doubles_and_is_capped():
     assert [backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [5, 10, 20, 40]
     assert backoff(20) == timedelta(minutes=10)

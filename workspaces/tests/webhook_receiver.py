@@ -21,6 +21,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    peer: tuple[str, int] = ("", 0)  # the client's address: one per connection
 
 
 @dataclass
@@ -40,15 +41,24 @@ class Receiver:
         return self.script.pop(0) if len(self.script) > 1 else self.script[0]
 
 
-def start_receiver() -> Receiver:
+def start_receiver(*, keep_alive: bool = False) -> Receiver:
+    """``keep_alive``: answer in HTTP/1.1 and keep the connection open between requests (the
+    default answers in HTTP/1.0, one request a connection). A ``("close", status)`` answer
+    sends that status as if the connection stayed open, then closes it."""
     receiver: Receiver
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
-            receiver.requests.append(Received(self.path, dict(self.headers.items()), body))
+            peer = (str(self.client_address[0]), int(self.client_address[1]))
+            receiver.requests.append(Received(self.path, dict(self.headers.items()), body, peer))
             answer = receiver.next_answer()
+            if isinstance(answer, tuple) and answer[0] == "close":
+                answer = answer[1]
+                self.close_connection_after = True
             if isinstance(answer, tuple) and answer[0] == "sleep":
                 time.sleep(answer[1])
                 return
@@ -64,6 +74,8 @@ def start_receiver() -> Receiver:
             self.send_header("Content-Length", str(len(text)))
             self.end_headers()
             self.wfile.write(text)
+            if getattr(self, "close_connection_after", False):
+                self.close_connection = True
 
         def log_message(self, *args: Any) -> None:
             pass
