@@ -106,6 +106,21 @@ def django_db_modify_db_settings(request, django_db_modify_db_settings_parallel_
             Path(f"{name}{suffix}").unlink(missing_ok=True)
 
 
+# --- A real HTTP server that receives webhooks and messages -----------------------------------
+
+
+@pytest.fixture
+def receiver():
+    """A real HTTP server on 127.0.0.1 recording what it receives and answering by its
+    ``script`` (``workspaces/tests/webhook_receiver.py``), stopped after the test."""
+    from workspaces.tests.webhook_receiver import start_receiver
+
+    server = start_receiver()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
 # --- A real Celery worker ---------------------------------------------------------------------
 
 

@@ -86,6 +86,11 @@ DAILY = 5  # long-term messages per user per UTC day
 
 TARGET_SENDS = 1000.0
 TARGET_P99_MS = 50.0
+# Delivery keeps up: its rate (first to last delivery) against the sends' (first to last send) —
+# windows that differ by the last batch in flight, so a hair under 1.0x is noise — and every
+# message delivered within this long after the last send (a growing backlog would not be).
+KEEPS_UP_RATIO = 0.98
+KEEPS_UP_DRAIN_SECONDS = 1.0
 
 
 # --- seeding ---------------------------------------------------------------------------------
@@ -690,8 +695,9 @@ def figures(
         (
             f"delivery: {rate:,.0f} delivered/s, {ratio:.2f}x the rate of the sends over the same "
             f"run; every message delivered {seconds:.2f} s after the sends ended (median); "
-            f"{failed} failed  (target: delivery/s >= sends/s, none failed)",
-            ratio >= 1.0 and failed == 0,
+            f"{failed} failed  (target: delivery keeps up — delivery/s >= 0.98x sends/s, the "
+            "two rates' windows differing by the last batch, and drained within 1 s — none failed)",
+            ratio >= KEEPS_UP_RATIO and seconds <= KEEPS_UP_DRAIN_SECONDS and failed == 0,
         ),
     ]
 

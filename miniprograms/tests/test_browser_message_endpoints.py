@@ -20,21 +20,12 @@ from workspaces.models import Membership, Workspace
 from workspaces.services.hostapps import host_app_create
 from workspaces.services.workspaces import workspace_create
 from workspaces.tests.factories import DEFAULT_PASSWORD, UserFactory
-from workspaces.tests.webhook_receiver import start_receiver
 
 pytestmark = [pytest.mark.services, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 SHOTS = Path("/work/helpers/shots")
-
-
-@pytest.fixture
-def receiver():
-    server = start_receiver()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
 
 
 @pytest.fixture

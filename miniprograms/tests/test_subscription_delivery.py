@@ -23,17 +23,9 @@ from miniprograms.subscriptions.delivery import (
 from miniprograms.subscriptions.endpoints import message_endpoint_secret
 from miniprograms.subscriptions.models import Message
 from miniprograms.tests.subscribing import World, send, subscribe
-from workspaces.tests.webhook_receiver import closed_port, start_receiver
+from workspaces.tests.webhook_receiver import closed_port
 
 State = Message.State
-
-
-@pytest.fixture
-def receiver():
-    server = start_receiver()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
 
 
 @pytest.fixture

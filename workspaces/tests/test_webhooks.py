@@ -34,21 +34,13 @@ from workspaces.services.webhooks import (
     webhook_secret,
 )
 from workspaces.tests.factories import MembershipFactory
-from workspaces.tests.webhook_receiver import closed_port, start_receiver
+from workspaces.tests.webhook_receiver import closed_port
 from workspaces.webhook_transport import is_public_address
 
 pytestmark = pytest.mark.django_db
 
 EVENT = "release.published"
 DATA = {"app_id": "2026004112345678", "version": "1.2.0", "host_app": "Acme Wallet"}
-
-
-@pytest.fixture
-def receiver():
-    server = start_receiver()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
 
 
 @pytest.fixture

@@ -12,21 +12,12 @@ from rest_framework.test import APIClient
 from workspaces.models import WebhookDelivery, WebhookEndpoint
 from workspaces.services.webhooks import webhook_endpoint_create, webhook_secret
 from workspaces.tests.factories import MembershipFactory, WorkspaceFactory
-from workspaces.tests.webhook_receiver import start_receiver
 
 pytestmark = pytest.mark.django_db
 
 EVENT = "release.published"
 ROLES = ["owner", "admin", "reviewer", "developer"]
 MANAGERS = {"owner", "admin"}
-
-
-@pytest.fixture
-def receiver():
-    server = start_receiver()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
 
 
 @pytest.fixture

@@ -15,20 +15,11 @@ from playwright.sync_api import Page, expect
 from workspaces.models import Workspace
 from workspaces.services.workspaces import workspace_create
 from workspaces.tests.factories import DEFAULT_PASSWORD, UserFactory
-from workspaces.tests.webhook_receiver import start_receiver
 
 pytestmark = [pytest.mark.services, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def receiver():
-    server = start_receiver()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
 
 
 @pytest.fixture

@@ -15,20 +15,11 @@ from workspaces.models import AuditEvent, WebhookDelivery, WebhookEndpoint
 from workspaces.services.webhooks import webhook_endpoint_create, webhook_secret
 from workspaces.tests.factories import WorkspaceFactory
 from workspaces.tests.matrix import EVERYONE, MANAGERS, assert_refused, login_as
-from workspaces.tests.webhook_receiver import start_receiver
 
 pytestmark = pytest.mark.django_db
 
 EVENT = "release.published"
 SECRET_RE = re.compile(r'data-copy="(whsec_[0-9a-f]{64})"')
-
-
-@pytest.fixture
-def receiver():
-    server = start_receiver()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
 
 
 @pytest.fixture

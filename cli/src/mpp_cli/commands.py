@@ -63,24 +63,30 @@ def resolve_workspace(client: Client, app_id: str, explicit: str | None) -> str:
     return find_miniprogram(client, app_id, explicit)[0]
 
 
+def get_or_not_found(client: Client, path: str, message: str) -> Any:
+    """``client.get(path)``, a 404 told in ``message`` (the server's request id kept)."""
+    try:
+        return client.get(path)
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        raise ApiError(
+            status=404, code="not_found", message=message, request_id=exc.request_id
+        ) from None
+
+
 def find_miniprogram(
     client: Client, app_id: str, explicit: str | None
 ) -> tuple[str, dict[str, Any]]:
     """The workspace holding ``app_id`` (as :func:`resolve_workspace`) and the mini program's
     detail (``{}`` when the caller may not read it: the real call will say what is missing)."""
     if explicit:
-        try:
-            return explicit, client.get(miniprogram_path(explicit, app_id))
-        except ApiError as exc:
-            if exc.status != 404:
-                raise
-            raise ApiError(
-                status=404,
-                code="not_found",
-                message=f"No mini program with App ID {app_id} in workspace {explicit}, or you "
-                "cannot see it there. Check the App ID and the workspace slug.",
-                request_id=exc.request_id,
-            ) from None
+        return explicit, get_or_not_found(
+            client,
+            miniprogram_path(explicit, app_id),
+            f"No mini program with App ID {app_id} in workspace {explicit}, or you cannot see it "
+            "there. Check the App ID and the workspace slug.",
+        )
     me = client.get("me")
     slugs = [w["slug"] for w in me.get("workspaces", [])]
     for slug in slugs:

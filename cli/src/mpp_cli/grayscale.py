@@ -27,6 +27,7 @@ from mpp_cli.commands import (
     client_from_config,
     find_miniprogram,
     get_all,
+    get_or_not_found,
     miniprogram_path,
     say,
     table,
@@ -181,18 +182,12 @@ def _task(args: argparse.Namespace) -> tuple[Client, str, dict[str, Any], dict[s
     task by id: its target, progress, schedule state and history)."""
     client = client_from_config()
     slug, _detail = find_miniprogram(client, args.app_id, args.workspace)
-    try:
-        task = client.get(f"{miniprogram_path(slug, args.app_id)}/grayscale/{args.task_id}")
-    except ApiError as exc:
-        if exc.status != 404:
-            raise
-        raise ApiError(
-            status=404,
-            code="not_found",
-            message=f"Mini program {args.app_id} has no grayscale task {args.task_id}: "
-            f"`mpp grayscale list {args.app_id} --host-app NAME --env ENV` lists them.",
-            request_id=exc.request_id,
-        ) from None
+    task = get_or_not_found(
+        client,
+        f"{miniprogram_path(slug, args.app_id)}/grayscale/{args.task_id}",
+        f"Mini program {args.app_id} has no grayscale task {args.task_id}: "
+        f"`mpp grayscale list {args.app_id} --host-app NAME --env ENV` lists them.",
+    )
     return client, slug, task["target"], task
 
 

@@ -1,6 +1,6 @@
 """``mpp``: log in, upload a mini program version and follow its scan, list versions, submit
-them for release, publish, withdraw, roll back, run grayscale tasks (``mpp grayscale …``), and
-download offline packages.
+them for release, publish, withdraw, roll back, run grayscale tasks (``mpp grayscale …``),
+download offline packages, and read the subscription messages sent (``mpp messages …``).
 
 Exit codes: 0 done; 1 the server refused (its message and request id are printed) or the
 package is too large; 2 usage (bad arguments, not logged in, no such path or host app); 3 the
@@ -15,7 +15,7 @@ import re
 import sys
 import textwrap
 
-from mpp_cli import __version__, config, grayscale, package, releases
+from mpp_cli import __version__, config, grayscale, messages, package, releases
 from mpp_cli.client import ApiError, NetworkError, PackageChanged, SaveFailed
 from mpp_cli.commands import (
     API_ERROR,
@@ -56,6 +56,12 @@ FIELD_LABELS = {
     "platforms": "--platform",
     "host_app_version_min": "--host-app-version",
     "host_app_version_max": "--host-app-version",
+    "search": "--search",
+    "state": "--state",
+    "template_id": "--template-id",
+    "since": "--since",
+    "until": "--until",
+    "days": "--days",
 }
 
 EXAMPLES = """\
@@ -75,6 +81,8 @@ examples:
       --name "Early access" --start 2026-12-01T10:00 --end 2026-12-08T10:00 --max-users 500 \
       --percentage 5 --accounts-file testers.txt --network wifi --platform android:13:15
   mpp grayscale percentage 2021004112345678 7 20   # task 7: from 5 % up to 20 %
+  mpp messages list 2021004112345678 --state failed --since 2026-12-01
+  mpp messages stats 2021004112345678 --days 7
 
 Create an API token in the console under Account → API tokens. In CI, set MPP_URL and
 MPP_TOKEN instead of logging in. Exit codes: 0 done, 1 refused by the server, 2 usage error,
@@ -87,8 +95,8 @@ def report_api_error(exc: ApiError) -> None:
     if not fields or exc.message != "Some fields are invalid.":
         hint = " Run `mpp login` again." if exc.status == 401 else ""
         error(exc.message + hint)
-    for name, messages in fields.items():
-        for message in messages:
+    for name, texts in fields.items():
+        for message in texts:
             error(f"{FIELD_LABELS.get(name, name)}: {message}")
     if exc.request_id:
         note(f"mpp: request id: {exc.request_id} (quote it when you report a problem)")
@@ -135,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mpp",
         description="Upload mini program packages to an MPP console, follow their scan, release "
-        "them to host apps, run grayscale tasks and download offline packages.",
+        "them to host apps, run grayscale tasks, download offline packages and read the "
+        "subscription messages sent.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -305,6 +314,7 @@ def add_release_commands(commands) -> None:
     )
     offline.set_defaults(handler=releases.cmd_offline_package)
     add_grayscale_commands(commands)
+    add_message_commands(commands)
 
 
 GRAYSCALE_EXAMPLES = """\
@@ -478,6 +488,111 @@ def add_grayscale_commands(commands) -> None:
     replace.add_argument(
         "version", metavar="VERSION", type=version_arg, help="the newer version, MAJOR.MINOR.PATCH"
     )
+
+
+MESSAGES_EXAMPLES = """\
+examples:
+  mpp messages list 2021004112345678                        # the newest 50
+  mpp messages list 2021004112345678 --state failed --since 2026-12-01 --until 2026-12-02
+  mpp messages list 2021004112345678 --template-id T --search u-1 --limit 500 --json
+  mpp messages show 2021004112345678 0b6f…                  # values, page, last answer
+  mpp messages stats 2021004112345678 --days 7              # per template: sent, delivered…
+"""
+
+
+def add_message_commands(commands) -> None:
+    group = commands.add_parser(
+        "messages",
+        help="the subscription messages a mini program sent, and their delivery",
+        description=textwrap.fill(
+            "The subscription messages the mini program's backend sent and their delivery to "
+            "the host apps' message endpoints (queued → sending → delivered or failed), "
+            "newest first, and the numbers per My Template. Everyone who reads the mini "
+            "program; a host tenant sees the messages of its own host apps only. Days are UTC "
+            "days.",
+            width=78,
+        ),
+        epilog=MESSAGES_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    group.set_defaults(handler=None, group_parser=group)
+    sub = group.add_subparsers(dest="messages_command", metavar="ACTION")
+
+    listing = sub.add_parser(
+        "list",
+        help="the delivery log, newest first",
+        description="One line per message, newest first: its id (for show), template id, "
+        "user, state, attempts, the endpoint's last answer (HTTP status or error), when it was "
+        "sent and delivered. Follows the pages up to --limit messages.",
+        epilog=MESSAGES_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _app_id_and_workspace(listing)
+    listing.add_argument(
+        "--state",
+        type=messages.state_arg,
+        metavar="STATE",
+        help=f"only messages in this state ({', '.join(messages.STATES)})",
+    )
+    listing.add_argument(
+        "--template-id",
+        type=messages.template_id_arg,
+        metavar="T",
+        help="only messages of this My Template",
+    )
+    listing.add_argument(
+        "--search",
+        type=messages.search_arg,
+        metavar="S",
+        help="a whole message id, user id (open, or your host app's) or template id",
+    )
+    listing.add_argument(
+        "--since", type=messages.day_arg, metavar="YYYY-MM-DD", help="sent on or after this day"
+    )
+    listing.add_argument(
+        "--until", type=messages.day_arg, metavar="YYYY-MM-DD", help="sent on or before this day"
+    )
+    listing.add_argument(
+        "--limit",
+        type=messages.limit_arg,
+        default=50,
+        metavar="N",
+        help="at most N messages (default: 50)",
+    )
+    listing.add_argument("--json", action="store_true", help="print the messages as JSON")
+    listing.set_defaults(handler=messages.cmd_list)
+
+    show = sub.add_parser(
+        "show",
+        help="one message in full: keywords and values, page, attempts and last answer",
+        description="Every field of one message: its template, host app and user, the "
+        "keywords and values sent, the page it opens, its state, attempts and the endpoint's "
+        "last answer. MESSAGE_ID is in `mpp messages list APP_ID`.",
+    )
+    _app_id_and_workspace(show)
+    show.add_argument(
+        "message_id", metavar="MESSAGE_ID", type=messages.message_id_arg, help="the message's id"
+    )
+    show.add_argument("--json", action="store_true", help="print the message as JSON")
+    show.set_defaults(handler=messages.cmd_show)
+
+    stats = sub.add_parser(
+        "stats",
+        help="per My Template: messages sent, delivered, failed and pending",
+        description="For each My Template of the mini program, newest first: the messages sent "
+        "in the last DAYS UTC days (today included) and how many were delivered, failed or are "
+        "still pending (queued or being sent). --json adds the numbers per day.",
+    )
+    _app_id_and_workspace(stats)
+    stats.add_argument(
+        "--days",
+        type=messages.days_arg,
+        default=30,
+        metavar="DAYS",
+        help=f"how many days, 1 to {messages.DAYS_MAX} (default: 30)",
+    )
+    stats.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    stats.set_defaults(handler=messages.cmd_stats)
 
 
 def main(argv: list[str] | None = None) -> int:
