@@ -3,7 +3,7 @@ paginator of the long lists."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -28,7 +28,8 @@ class IdsFirstPaginator(Paginator):
     ``OFFSET`` runs over the ids alone (an index-only scan where an index serves the filter
     and the order), then the page's rows are read by primary key with what they show:
     ``load`` (if given) adds it to the page's query only — joins there, not in the ``COUNT``
-    nor in the ids. Slicing the full query would read and join every row before the page
+    nor in the ids — or reads the page otherwise (a sequence in the page's order: the API
+    list's values). Slicing the full query would read and join every row before the page
     only to skip it (page 100 cost 3× page 1 on 10,000 rows).
 
     ``count_from_page``: the total is read from the page itself when the page tells it — a
@@ -42,14 +43,14 @@ class IdsFirstPaginator(Paginator):
         object_list: QuerySet[Any],
         per_page: int,
         *,
-        load: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None,
+        load: Callable[[QuerySet[Any]], QuerySet[Any] | Sequence[Any]] | None = None,
         count_from_page: bool = False,
     ) -> None:
         super().__init__(object_list, per_page)
         self.load = load
         self.count_from_page = count_from_page
 
-    def _rows(self, bottom: int, top: int) -> QuerySet[Any]:
+    def _rows(self, bottom: int, top: int) -> QuerySet[Any] | Sequence[Any]:
         rows: QuerySet[Any] = self.object_list  # type: ignore[assignment]
         ids = rows.prefetch_related(None).values("pk")[bottom:top]
         page_rows = rows.filter(pk__in=ids)

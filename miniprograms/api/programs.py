@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from console.api import IdsFirstPagination
 from miniprograms.endpoints import APP_ID, MiniProgramAPIView
 from miniprograms.profile import ProfileInput
-from miniprograms.selectors import miniprogram_list, with_list_industry
+from miniprograms.selectors import api_list_rows, miniprogram_list
 from miniprograms.serializers.programs import (
     PROFILE_KEYS,
     DeleteSerializer,
@@ -41,7 +41,7 @@ CONFIRM_NAME = OpenApiParameter(
 class MiniProgramListView(MiniProgramAPIView):
     serializer_class = MiniProgramCreateSerializer
     pagination_class = IdsFirstPagination  # 10,000 mini programs: the page's ids first
-    load_page = staticmethod(with_list_industry)  # the rows' industries, on the page's query
+    load_page = staticmethod(api_list_rows)  # the page's rows as values, with their industry
 
     @extend_schema(
         tags=[TAG_MINIPROGRAMS],

@@ -222,9 +222,15 @@ def test_api_list_answers_what_the_generic_serializer_answers(owner, client):
     assert len(fast[0]["host_apps"]) == 2 and fast[1]["host_apps"] == []
 
     client.force_login(owner.user)
-    answer = client.get(f"/api/v1/workspaces/{owner.workspace.slug}/miniprograms").json()
+    answer = client.get(
+        f"/api/v1/workspaces/{owner.workspace.slug}/miniprograms", HTTP_X_FORWARDED_PROTO="https"
+    ).json()
     assert [r["name"] for r in answer["results"]] == ["Linked", "Plain"]
     assert answer["results"][0]["console_url"].endswith(f"/miniprograms/{linked.app_id}/")
+    # The view reads the page as values (api_list_rows), not as models: the same answer.
+    request = APIRequestFactory().get("/api/v1/", HTTP_X_FORWARDED_PROTO="https")
+    context = {"request": request, "workspace": owner.workspace}
+    assert answer["results"] == MiniProgramSerializer(rows, many=True, context=context).data
 
 
 def test_ids_first_pages_are_the_plain_pages(owner):
