@@ -58,7 +58,7 @@ lint: $(STAMP) ## ruff check + ruff format --check
 
 # STYLE.md §8: services, selectors and the access rules are type-checked with django-stubs.
 # … and the kernel modules every app shares (outbox, text rule, client IP, API and page plumbing).
-TYPED := workspaces/services workspaces/selectors.py workspaces/selectors_approvals.py \
+TYPED := console/html.py workspaces/services workspaces/selectors.py workspaces/selectors_approvals.py \
 	workspaces/models/approvals.py workspaces/authz workspaces/keys.py \
 	workspaces/images.py workspaces/transitions.py workspaces/extensions.py \
 	workspaces/auditlog.py workspaces/endpoints.py workspaces/mixins.py \

@@ -4,7 +4,7 @@ A page shows 50 mini programs; through the template each row cost an ``include``
 two URL reversals and some twenty variable lookups — most of the page's time at 10,000 mini
 programs (issue 16). :func:`visit_rows_html` writes the same bytes the row markup of
 ``analytics/workspace.html`` wrote (``test_reports`` renders both and compares them): each
-value escaped by ``format_html``, the URLs made from one reversal per page.
+value escaped by ``console.html.html_format``, the URLs made from one reversal per page.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from collections.abc import Iterable
 
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from analytics.reports import VisitFilters, VisitRow
+from console.html import html_format
 
 _ROW = (
     '\n      <tr data-app-id="{app_id}">\n'
@@ -38,20 +38,20 @@ def _logo(row: VisitRow, base: str) -> SafeString:
     that file ends with."""
     mp = row.miniprogram
     if mp.logo:
-        return format_html(
+        return html_format(
             '<img class="thumb" src="{}{}/logo/?v={}" alt="" width="32" height="32" '
             'loading="lazy">\n',
             base,
             mp.app_id,
             int(mp.profile_updated_at.timestamp()),
         )
-    return format_html(
+    return html_format(
         '<span class="thumb thumb-placeholder" aria-hidden="true">{}</span>\n', mp.name[:1].upper()
     )
 
 
 def _number(value: int | None) -> SafeString:
-    return _NONE if value is None else format_html("{}", intcomma(value))
+    return _NONE if value is None else html_format("{}", intcomma(value))
 
 
 def _dod(row: VisitRow) -> SafeString:
@@ -59,9 +59,9 @@ def _dod(row: VisitRow) -> SafeString:
     if change is None:
         return _NONE
     if change > 0:
-        return format_html('<span class="an-up">▲ {}</span>', row.dod_percent)
+        return html_format('<span class="an-up">▲ {}</span>', row.dod_percent)
     if change < 0:
-        return format_html('<span class="an-down">▼ {}</span>', row.dod_percent)
+        return html_format('<span class="an-down">▼ {}</span>', row.dod_percent)
     return _ZERO
 
 
@@ -77,7 +77,7 @@ def visit_rows_html(
     for row in rows:
         mp = row.miniprogram
         hosted = (
-            format_html(
+            html_format(
                 ' <span class="badge badge-neutral" title="{}">{}</span>',
                 hosted_title,
                 mp.workspace_name,
@@ -86,7 +86,7 @@ def visit_rows_html(
             else ""
         )
         html.append(
-            format_html(
+            html_format(
                 _ROW,
                 app_id=mp.app_id,
                 base=base,
