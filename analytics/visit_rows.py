@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 
 from analytics.reports import VisitFilters, VisitRow
 from console.html import html_format
+from miniprograms.views.rows import draft_logo_url, logo_html
 
 _ROW = (
     '\n      <tr data-app-id="{app_id}">\n'
@@ -34,20 +35,10 @@ _ZERO = mark_safe('<span class="muted">0.0 %</span>')
 
 
 def _logo(row: VisitRow, base: str) -> SafeString:
-    """``miniprograms/_logo.html`` (small, draft) for the row's mini program, with the line end
-    that file ends with."""
+    """The list rows' logo markup, with the line end ``miniprograms/_logo.html`` ends with."""
     mp = row.miniprogram
-    if mp.logo:
-        return html_format(
-            '<img class="thumb" src="{}{}/logo/?v={}" alt="" width="32" height="32" '
-            'loading="lazy">\n',
-            base,
-            mp.app_id,
-            int(mp.profile_updated_at.timestamp()),
-        )
-    return html_format(
-        '<span class="thumb thumb-placeholder" aria-hidden="true">{}</span>\n', mp.name[:1].upper()
-    )
+    url = draft_logo_url(mp, f"{base}{mp.app_id}/")
+    return html_format("{}\n", logo_html(url, mp.name[:1].upper()))
 
 
 def _number(value: int | None) -> SafeString:

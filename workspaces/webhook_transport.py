@@ -337,19 +337,21 @@ def post(
     started = time.monotonic()
     watchdog.start()
     reusable = False
+    request_headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers}
+
+    def exchange() -> http.client.HTTPResponse:
+        connection.request("POST", target.path, body=body, headers=request_headers)
+        return connection.getresponse()
+
     try:
-        request_headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers}
         try:
-            connection.request("POST", target.path, body=body, headers=request_headers)
-            response = connection.getresponse()
+            response = exchange()
         except _STALE:
             if kept is None or timed_out.is_set():
                 raise
             connection.close()  # the server closed the kept connection: once more, afresh
-            kept = None
             connection = connection_class(target, sockaddr, timeout)
-            connection.request("POST", target.path, body=body, headers=request_headers)
-            response = connection.getresponse()
+            response = exchange()
         status, reason = response.status, response.reason or ""
         location = response.getheader("Location")
         ok = 200 <= status < 300

@@ -201,14 +201,6 @@ def _record_all(
     return counts
 
 
-def _record(
-    *, message: Message, token: str, now: datetime, outcome: Outcome | None, error: str = ""
-) -> str:
-    """Write one attempt's outcome (:func:`_record_all` for one message)."""
-    counts = _record_all(token=token, now=now, outcomes=[(message, outcome, error)])
-    return next(iter(counts))
-
-
 def _post(job: tuple[str, bytes, dict[str, str]]) -> Outcome | WebhookURLRefused:
     url, body, headers = job
     try:
@@ -247,8 +239,10 @@ def messages_deliver(*, token: str, ids: list[int], now: datetime | None = None)
         e.host_app_id: e
         for e in MessageEndpoint.objects.filter(host_app_id__in={m.host_app_id for m in messages})
     }
+    secrets_of = {  # decrypted once per endpoint and batch
+        e.host_app_id: message_endpoint_secret(e) for e in endpoints.values() if e.is_active
+    }
     stamp = int(time.time())
-    secrets_of: dict[int, str] = {}  # decrypted once per endpoint and batch
     jobs: list[tuple[Message, tuple[str, bytes, dict[str, str]] | None, str]] = []
     for message in messages:
         endpoint = endpoints.get(message.host_app_id)
@@ -259,8 +253,7 @@ def messages_deliver(*, token: str, ids: list[int], now: datetime | None = None)
         body, headers = message_request(
             message,
             app_id=message.miniprogram.app_id,
-            secret=secrets_of.get(endpoint.pk)
-            or secrets_of.setdefault(endpoint.pk, message_endpoint_secret(endpoint)),
+            secret=secrets_of[message.host_app_id],
             timestamp=stamp,
             attempt=message.attempts + 1,
         )

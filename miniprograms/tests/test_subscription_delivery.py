@@ -177,7 +177,7 @@ def test_a_claimed_row_is_not_claimed_twice_and_comes_back_when_its_lease_expire
     token2, again = messages_claim(now=later)  # its worker died: taken over
     assert again == [message.pk] and token2 != token
     # The first worker's late outcome is ignored: the lease is no longer its.
-    delivery._record(message=message, token=token, now=later, outcome=None, error="late")
+    delivery._record_all(token=token, now=later, outcomes=[(message, None, "late")])
     message.refresh_from_db()
     assert message.state == State.SENDING and message.lease_token == token2
 

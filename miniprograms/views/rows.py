@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC
+from typing import Any
 
 from django.core.paginator import Page
 from django.db.models import QuerySet
@@ -124,7 +125,14 @@ _ROW = (
 )
 
 
-def _logo(logo_url: str, initial: str) -> SafeString:
+def draft_logo_url(mp: Any, url: str) -> str:
+    """The draft logo of ``mp`` (a mini program, or a row with its ``logo`` and
+    ``profile_updated_at``) under its Overview ``url``; "" without a logo."""
+    return f"{url}logo/?v={int(mp.profile_updated_at.timestamp())}" if mp.logo else ""
+
+
+def logo_html(logo_url: str, initial: str) -> SafeString:
+    """``miniprograms/_logo.html`` (small, draft): the logo, or the name's initial."""
     if logo_url:
         return html_format(
             '<img class="thumb" src="{}" alt="" width="32" height="32" loading="lazy">', logo_url
@@ -170,7 +178,7 @@ def list_rows(
         base = bases.get(slug) or bases.setdefault(slug, _list_url(slug))
         url = f"{base}{mp.app_id}/"
         local = timezone.localtime(mp.created_at)
-        logo_url = f"{url}logo/?v={int(mp.profile_updated_at.timestamp())}" if mp.logo else ""
+        logo_url = draft_logo_url(mp, url)
         initial = mp.name[:1].upper()
         created_iso = local.isoformat()
         created_day = local.strftime("%Y-%m-%d")
@@ -186,7 +194,7 @@ def list_rows(
             team_cell, kind_cell = _EMPTY, html_format("<td>{}</td>", kind_badge)
         html = html_format(
             _ROW,
-            logo=_logo(logo_url, initial),
+            logo=logo_html(logo_url, initial),
             url=url,
             name=mp.name,
             industry_path=industry_path,

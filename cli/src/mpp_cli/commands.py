@@ -109,16 +109,30 @@ def find_miniprogram(
 
 def get_all(client: Client, path: str) -> list[dict[str, Any]]:
     """Every item of a paginated list, page after page (200 a page)."""
+    return get_pages(client, path)[0]
+
+
+def get_pages(
+    client: Client, path: str, query: dict[str, Any] | None = None, limit: int | None = None
+) -> tuple[list[dict[str, Any]], int | None]:
+    """The items of a paginated list with ``query``, page after page (at most 200 a page), up
+    to ``limit`` (all when ``None``), and the total the server counted (``None`` if it did not
+    say)."""
+    size = 200 if limit is None else min(limit, 200)
     results: list[dict[str, Any]] = []
-    page = 1
+    page, count = 1, None
     while True:
-        data = client.get(path, {"page": page, "page_size": 200})
+        data = client.get(path, {**(query or {}), "page": page, "page_size": size})
         if isinstance(data, list):  # an unpaginated answer
-            return results + data
+            results.extend(data)
+            break
         results.extend(data.get("results") or [])
-        if not data.get("next"):
-            return results
+        if isinstance(data.get("count"), int):
+            count = data["count"]
+        if not data.get("next") or (limit is not None and len(results) >= limit):
+            break
         page += 1
+    return (results if limit is None else results[:limit]), count
 
 
 def miniprogram_path(slug: str, app_id: str) -> str:

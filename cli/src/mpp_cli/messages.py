@@ -16,13 +16,13 @@ import uuid
 from datetime import date
 from typing import Any
 
-from mpp_cli.client import Client
 from mpp_cli.commands import (
     OK,
     UsageError,
     client_from_config,
     find_miniprogram,
     get_or_not_found,
+    get_pages,
     miniprogram_path,
     note,
     say,
@@ -34,7 +34,6 @@ STATES = ("queued", "sending", "delivered", "failed")  # the API's Message.State
 DAYS_MAX = 90  # the API's STATS_DAYS_MAX
 SEARCH_MAX = 128  # the API's SEARCH_MAX
 TEMPLATE_ID_MAX = 43
-PAGE_SIZE_MAX = 200
 ERROR_WIDTH = 40  # the LAST ANSWER column cuts longer errors (show prints them whole)
 _DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
@@ -63,22 +62,24 @@ def day_arg(value: str) -> str:
         ) from None
 
 
-def days_arg(value: str) -> int:
+def _whole_number(value: str, what: str, most: int | None = None) -> int:
+    """``value`` as a whole number from 1 (to ``most``), or the usage error naming ``what``."""
     text = value.strip()
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= DAYS_MAX:
+    number = int(text) if text.isascii() and text.isdigit() else 0
+    if number < 1 or (most is not None and number > most):
+        upper = f" to {most}" if most is not None else ""
         raise argparse.ArgumentTypeError(
-            f"“{value[:40]}” is not a number of days: a whole number from 1 to {DAYS_MAX}"
+            f"“{value[:40]}” is not a number of {what}: a whole number from 1{upper}"
         )
-    return int(text)
+    return number
+
+
+def days_arg(value: str) -> int:
+    return _whole_number(value, "days", DAYS_MAX)
 
 
 def limit_arg(value: str) -> int:
-    text = value.strip()
-    if not text.isascii() or not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(
-            f"“{value[:40]}” is not a number of messages: a whole number from 1"
-        )
-    return int(text)
+    return _whole_number(value, "messages")
 
 
 def message_id_arg(value: str) -> str:
@@ -119,28 +120,6 @@ def messages_path(slug: str, app_id: str) -> str:
 
 def stats_path(slug: str, app_id: str) -> str:
     return f"{miniprogram_path(slug, app_id)}/message-stats"
-
-
-def _pages(
-    client: Client, path: str, query: dict[str, Any], limit: int | None = None
-) -> tuple[list[dict[str, Any]], int | None]:
-    """The items of a paginated list with ``query``, page after page, up to ``limit`` (all when
-    ``None``), and the total the server counted (``None`` if it did not say)."""
-    size = PAGE_SIZE_MAX if limit is None else min(limit, PAGE_SIZE_MAX)
-    results: list[dict[str, Any]] = []
-    page, count = 1, None
-    while True:
-        data = client.get(path, {**query, "page": page, "page_size": size})
-        if isinstance(data, list):  # an unpaginated answer
-            results.extend(data)
-            break
-        results.extend(data.get("results") or [])
-        if isinstance(data.get("count"), int):
-            count = data["count"]
-        if not data.get("next") or (limit is not None and len(results) >= limit):
-            break
-        page += 1
-    return (results if limit is None else results[:limit]), count
 
 
 def _check_days(args: argparse.Namespace) -> None:
@@ -200,7 +179,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         )
         if value
     }
-    results, count = _pages(client, messages_path(slug, args.app_id), query, args.limit)
+    results, count = get_pages(client, messages_path(slug, args.app_id), query, args.limit)
     if args.json:
         say(json.dumps(results, indent=2, ensure_ascii=False))
         return OK
@@ -267,7 +246,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     client = client_from_config()
     slug, _detail = find_miniprogram(client, args.app_id, args.workspace)
-    stats, _count = _pages(client, stats_path(slug, args.app_id), {"days": args.days})
+    stats, _count = get_pages(client, stats_path(slug, args.app_id), {"days": args.days})
     if args.json:
         say(json.dumps(stats, indent=2, ensure_ascii=False))
         return OK
