@@ -22,13 +22,17 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import heapq
 import hmac
 import http.client
 import ipaddress
+import itertools
+import os
 import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
@@ -305,6 +309,83 @@ class KeptAlive:
             held.popitem()[1].close()
 
 
+class Deadline:
+    """One exchange's deadline, as :meth:`Watchdog.watch` hands it out: ``cut`` runs when it
+    passes unless :meth:`Watchdog.cancel` came first; ``fired`` says whether it ran."""
+
+    __slots__ = ("at", "cut", "fired", "live")
+
+    def __init__(self, at: float, cut: Callable[[], None]) -> None:
+        self.at = at
+        self.cut = cut
+        self.live = True
+        self.fired = False
+
+
+class Watchdog:
+    """The deadlines of every exchange in the process, kept by one thread: it runs a
+    deadline's ``cut`` when it passes. A ``threading.Timer`` per POST started a thread for each
+    one, which cost more than the POST itself on a kept-alive connection (bench/send.py).
+    :meth:`cancel` and the firing take the same lock, so after ``cancel`` returns ``cut`` has
+    either run already (``fired``) or never will."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._heap: list[tuple[float, int, Deadline]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, seconds: float, cut: Callable[[], None]) -> Deadline:
+        deadline = Deadline(time.monotonic() + seconds, cut)
+        with self._lock:
+            first = not self._heap or deadline.at < self._heap[0][0]
+            heapq.heappush(self._heap, (deadline.at, next(self._order), deadline))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="mpp-post-deadlines", daemon=True
+                )
+                self._thread.start()
+            elif first:
+                self._wake.notify()
+        return deadline
+
+    def cancel(self, deadline: Deadline) -> None:
+        with self._lock:
+            deadline.live = False
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                heap = self._heap
+                while heap and not heap[0][2].live:  # cancelled: dropped when they come up
+                    heapq.heappop(heap)
+                if not heap:
+                    self._wake.wait()
+                    continue
+                wait = heap[0][0] - time.monotonic()
+                if wait > 0:
+                    self._wake.wait(wait)
+                    continue
+                deadline = heapq.heappop(heap)[2]
+                deadline.live = False
+                deadline.fired = True
+            with contextlib.suppress(Exception):  # aborting a socket: nothing left to do
+                deadline.cut()
+
+    def _after_fork(self) -> None:
+        """A forked child (Celery's prefork pool) has none of its parent's threads."""
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._heap = []
+        self._thread = None
+
+
+watchdog = Watchdog()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=watchdog._after_fork)
+
+
 _STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
 
 
@@ -326,16 +407,12 @@ def post(
     key = (target.scheme, target.host, target.port, sockaddr)
     kept = kept_alive.take(key) if kept_alive is not None else None
     connection = kept or connection_class(target, sockaddr, timeout)
-    timed_out = threading.Event()
 
     def cut() -> None:
-        timed_out.set()
         connection.abort()  # type: ignore[attr-defined]
 
-    watchdog = threading.Timer(timeout, cut)
-    watchdog.daemon = True
     started = time.monotonic()
-    watchdog.start()
+    deadline = watchdog.watch(timeout, cut)
     reusable = False
     request_headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers}
 
@@ -347,7 +424,7 @@ def post(
         try:
             response = exchange()
         except _STALE:
-            if kept is None or timed_out.is_set():
+            if kept is None or deadline.fired:
                 raise
             connection.close()  # the server closed the kept connection: once more, afresh
             connection = connection_class(target, sockaddr, timeout)
@@ -361,11 +438,11 @@ def post(
         reusable = kept_alive is not None and response.isclosed() and not response.will_close
     except Exception as exc:  # noqa: BLE001 - every failure is an outcome, recorded and retried
         outcome = Outcome(
-            status_code=None, error=_failure(exc, timeout, timed_out.is_set()), duration_ms=0
+            status_code=None, error=_failure(exc, timeout, deadline.fired), duration_ms=0
         )
     finally:
-        watchdog.cancel()
-    if reusable and not timed_out.is_set() and kept_alive is not None:
+        watchdog.cancel(deadline)
+    if reusable and not deadline.fired and kept_alive is not None:
         kept_alive.give(key, connection)
     else:
         connection.close()

@@ -6,7 +6,8 @@ A send writes the message ``queued`` and rings the doorbell after its commit
 
 * **claim** — up to :data:`BATCH` due rows (``queued`` and due, or ``sending`` with an expired
   lease: their worker died) become ``sending`` under a fresh lease token, with one conditional
-  ``UPDATE`` (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers share the queue);
+  ``UPDATE`` (on PostgreSQL one statement with ``FOR UPDATE SKIP LOCKED``, so several workers
+  share the queue);
 * **post** — each body is signed (``X-MPP-Signature``, as the webhooks) and posted by a small
   thread pool (:data:`CONCURRENCY`) through ``workspaces.webhook_transport`` (HTTPS, public
   addresses only, timeouts, no redirects), each thread keeping its connections to the
@@ -18,8 +19,10 @@ A send writes the message ``queued`` and rings the doorbell after its commit
   exponential backoff (5 s, 10 s, 20 s … at most 10 minutes).
 
 **The doorbell** is a Redis key set with ``NX``: a send rings the worker only when no ring is
-outstanding, and the worker clears the key once the queue looks empty and then looks once more,
-so a message committed in between is never stranded. A lost ring costs at most a minute: the
+outstanding (and asks Redis at most once per :data:`RING_QUIET_SECONDS` per process), and the
+worker clears the key once the queue looks empty and then keeps looking for
+:data:`LINGER_SECONDS`, so a message committed in between is never stranded (the argument is
+:func:`delivery_ring`'s). A lost ring costs at most a minute: the
 beat's :func:`messages_sweep` rings whenever something is due, fails rows out of attempts and
 forgets messages after :data:`KEEP_MESSAGES`.
 
@@ -41,7 +44,8 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
-from django.db.models import Case, Field, Min, Q, Value, When
+from django.db.models import F, Field, Min, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from miniprograms.subscriptions.endpoints import message_endpoint_secret
@@ -62,6 +66,14 @@ KEEP_MESSAGES = timedelta(days=30)
 PURGE_BATCH = 2_000
 DOORBELL_KEY = "mpp:subscriptions:doorbell"
 DOORBELL_TTL = 30  # seconds: a ring whose worker died is forgotten after this
+# A send skips the doorbell when its process found it set this recently; the worker keeps looking
+# for longer than that after clearing it (see delivery_ring).
+RING_QUIET_SECONDS = 0.05
+LINGER_SECONDS = 0.2
+LINGER_STEP_SECONDS = 0.025
+# Under load, a batch smaller than GATHER_BELOW lets the next one gather this long.
+GATHER_BELOW = 50
+GATHER_SECONDS = 0.01
 RETRYABLE_4XX = frozenset({408, 425, 429})
 USER_AGENT = "MPP-Messages/1.0"
 
@@ -115,8 +127,10 @@ def _due(now: datetime) -> Q:
 
 
 def messages_claim(*, now: datetime, limit: int = BATCH) -> tuple[str, list[int]]:
-    """Take up to ``limit`` due messages for this run: (lease token, their ids)."""
+    """Take up to ``limit`` due messages for this run: (lease token, their ids in order)."""
     token = secrets.token_hex(16)
+    if connection.vendor == "postgresql":
+        return token, _claim_postgresql(token=token, now=now, limit=limit)
     with transaction.atomic():
         rows = Message.objects.filter(_due(now)).order_by("next_attempt_at", "id")
         if connection.features.has_select_for_update_skip_locked:
@@ -129,9 +143,36 @@ def messages_claim(*, now: datetime, limit: int = BATCH) -> tuple[str, list[int]
             lease_token=token,
             lease_expires_at=now + LEASE,
         )
-    return token, list(
+    return token, sorted(
         Message.objects.filter(lease_token=token, state=State.SENDING).values_list("pk", flat=True)
     )
+
+
+_DUE_SQL = (
+    "(m.state = 'queued' AND m.next_attempt_at <= %(now)s)"
+    " OR (m.state = 'sending' AND m.lease_expires_at < %(now)s)"
+)
+
+
+def _claim_postgresql(*, token: str, now: datetime, limit: int) -> list[int]:
+    """The claim as one statement (no transaction of its own): the due rows locked with ``SKIP
+    LOCKED`` (another worker's rows are left to it), leased and returned. The due condition is
+    checked again on the locked row (a row changed meanwhile is re-read under the lock). The
+    locking query is a ``MATERIALIZED`` CTE: as a subquery of the ``UPDATE`` the planner may
+    run it again for every row it joins, and each run locks the next rows (a claim of 2 took 4).
+    """
+    table = Message._meta.db_table
+    sql = f"""
+WITH due AS MATERIALIZED (
+  SELECT m.id FROM {table} m WHERE {_DUE_SQL}
+  ORDER BY m.next_attempt_at, m.id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
+)
+UPDATE {table} m SET state = 'sending', lease_token = %(token)s, lease_expires_at = %(expires)s
+FROM due WHERE m.id = due.id AND ({_DUE_SQL})
+RETURNING m.id"""  # noqa: S608 - the table name from the model
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"token": token, "expires": now + LEASE, "now": now, "limit": limit})
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 def _permanent(outcome: Outcome) -> bool:
@@ -191,14 +232,23 @@ def _record_all(
             if len(distinct) == 1:
                 values[name] = distinct.pop()
             else:
-                values[name] = Case(
-                    *(When(pk=pk, then=Value(fields[name])) for pk, fields in rows),
-                    output_field=cast(Field, Message._meta.get_field(name)),
-                )
+                values[name] = _by_id(name, rows)
         Message.objects.filter(
             pk__in=[pk for pk, _fields in rows], lease_token=token, state=State.SENDING
         ).update(**values)
     return counts
+
+
+def _by_id(name: str, rows: list[tuple[int, dict[str, Any]]]) -> RawSQL:
+    """``CASE id WHEN … THEN … END``: each row's own value of the field ``name``, as raw SQL
+    (the ORM's ``Case(When(pk=…))`` cost more to build than the whole post of a message)."""
+    field = cast(Field, Message._meta.get_field(name))
+    column = connection.ops.quote_name(str(cast(Field, Message._meta.pk).column))
+    params: list[Any] = []
+    for pk, fields in rows:
+        params += [pk, field.get_db_prep_save(fields[name], connection)]
+    sql = f"CASE {column}{' WHEN %s THEN %s' * len(rows)} END"
+    return RawSQL(sql, params, output_field=field)  # noqa: S611 - placeholders and a column
 
 
 def _post(job: tuple[str, bytes, dict[str, str]]) -> Outcome | WebhookURLRefused:
@@ -230,10 +280,28 @@ def _executor() -> ThreadPoolExecutor:
         return _pool
 
 
+# What the delivery reads of a message (``message_body`` and the outcome's fields); the mini
+# program's App ID comes along by a join.
+_DELIVERY_FIELDS = (
+    "uid",
+    "template_id",
+    "title",
+    "kind",
+    "user_id",
+    "page",
+    "data",
+    "created_at",
+    "attempts",
+    "host_app_id",
+)
+
+
 def messages_deliver(*, token: str, ids: list[int], now: datetime | None = None) -> dict[str, int]:
     """Post the claimed messages ``ids`` and record each outcome; counts by resulting state."""
-    messages = list(
-        Message.objects.filter(pk__in=ids, lease_token=token).select_related("miniprogram")
+    messages: list[Any] = list(
+        Message.objects.filter(pk__in=ids, lease_token=token)
+        .only(*_DELIVERY_FIELDS)
+        .annotate(app_id=F("miniprogram__app_id"))
     )
     endpoints = {
         e.host_app_id: e
@@ -252,7 +320,7 @@ def messages_deliver(*, token: str, ids: list[int], now: datetime | None = None)
             continue
         body, headers = message_request(
             message,
-            app_id=message.miniprogram.app_id,
+            app_id=message.app_id,
             secret=secrets_of[message.host_app_id],
             timestamp=stamp,
             attempt=message.attempts + 1,
@@ -278,15 +346,28 @@ def messages_deliver_due(
     *, now: datetime | None = None, budget_seconds: float = 50.0
 ) -> dict[str, int]:
     """Drain every due message, batch after batch, for at most ``budget_seconds`` (then ring
-    again). Safe to run twice and in several workers at once (each claims its own rows)."""
+    again). Safe to run twice and in several workers at once (each claims its own rows).
+
+    Run by the worker (the Redis doorbell), it lets a small batch's successors gather for
+    :data:`GATHER_SECONDS` before claiming them (a batch's fixed cost — its statements, the
+    endpoint and its secret — is then shared by more messages under load), and after clearing
+    the doorbell keeps looking for :data:`LINGER_SECONDS`: a send that did not ring because it
+    saw the doorbell set a moment earlier (:data:`RING_QUIET_SECONDS`) is still found."""
     started = time.monotonic()
     totals: dict[str, int] = {}
+    doorbell = _doorbell_used()
     while True:
         at = now or timezone.now()
         token, ids = messages_claim(now=at)
         if not ids:
-            _doorbell_clear()
-            token, ids = messages_claim(now=at)  # one more look after clearing the doorbell
+            cleared = _doorbell_clear()
+            token, ids = messages_claim(now=now or timezone.now())  # one more look
+            while not ids and cleared is not None:  # and more, until the quiet window is over
+                time.sleep(LINGER_STEP_SECONDS)
+                looked = time.monotonic()
+                token, ids = messages_claim(now=now or timezone.now())
+                if looked - cleared >= LINGER_SECONDS:
+                    break
             if not ids:
                 break
         for state, count in messages_deliver(token=token, ids=ids, now=now).items():
@@ -294,6 +375,8 @@ def messages_deliver_due(
         if time.monotonic() - started > budget_seconds:
             delivery_ring(force=True)
             break
+        if doorbell and len(ids) < GATHER_BELOW:
+            time.sleep(GATHER_SECONDS)
     return totals
 
 
@@ -348,17 +431,38 @@ def _eager() -> bool:
     return bool(app.conf.task_always_eager)
 
 
-def _doorbell_clear() -> None:
-    if _eager() or not settings.REDIS_URL:
-        return
+def _doorbell_used() -> bool:
+    """Whether sends ring this process through the Redis doorbell (the worker's case)."""
+    return bool(settings.REDIS_URL) and not _eager()
+
+
+def _doorbell_clear() -> float | None:
+    """Clear the doorbell; when it was done (monotonic), ``None`` without a doorbell."""
+    if not _doorbell_used():
+        return None
+    cleared = time.monotonic()
     try:
         _redis().delete(DOORBELL_KEY)
     except Exception as exc:  # noqa: BLE001 - the key expires by itself
         logger.warning("deliver_messages: could not clear the doorbell (%s)", exc)
+    return cleared
+
+
+# When this process last found the doorbell set (monotonic; set by it or by another process):
+# a send within RING_QUIET_SECONDS of that does not ask Redis again.
+_doorbell_seen_at = float("-inf")
 
 
 def delivery_ring(force: bool = False) -> None:
-    """Make sure a delivery run is coming (after a send's commit, or from the sweeper)."""
+    """Make sure a delivery run is coming (after a send's commit, or from the sweeper).
+
+    With the Redis doorbell, a send asks Redis (``SET NX``) at most once per
+    :data:`RING_QUIET_SECONDS` per process: a send skipped in that window follows a moment at
+    which the doorbell was set (``asked``, taken before the request), so either the run that set
+    it has not cleared it yet — it will claim the message, or clear the doorbell later and then
+    keep looking for :data:`LINGER_SECONDS` > the window, past this send's commit — or it was
+    set again by a send that rang a new run, which does the same. ``force`` always rings."""
+    global _doorbell_seen_at
     if _eager():
         mode = settings.SUBSCRIPTION_DELIVERY_IN_PROCESS
         if mode == "thread":
@@ -369,8 +473,13 @@ def delivery_ring(force: bool = False) -> None:
     from console.outbox import ring
     from miniprograms.subscriptions.tasks import deliver_messages
 
+    asked = time.monotonic()
+    if not force and asked - _doorbell_seen_at < RING_QUIET_SECONDS:
+        return
     try:
-        if not _redis().set(DOORBELL_KEY, "1", nx=True, ex=DOORBELL_TTL) and not force:
+        rung = _redis().set(DOORBELL_KEY, "1", nx=True, ex=DOORBELL_TTL)
+        _doorbell_seen_at = asked
+        if not rung and not force:
             return  # a run is already coming: it will see this message
     except Exception as exc:  # noqa: BLE001 - ring anyway: a duplicate run claims nothing
         logger.warning("deliver_messages: doorbell unavailable (%s); ringing", exc)

@@ -12,8 +12,10 @@ over is safe because the fast path changes nothing unless it answers: its one st
 commits a message or changes nothing.
 
 **One statement.** The checks of ``sending.message_send`` and the writes are one SQL statement
-(data-modifying CTEs, in one implicit transaction; prepared once per connection; besides it only
-Django's ``CONN_HEALTH_CHECKS`` ``SELECT 1`` and the doorbell go over the wire):
+(data-modifying CTEs, in one implicit transaction; prepared once per connection and run on a
+generic plan — the key's check names the partial unique index's condition so that a generic
+plan can use the index; besides it only Django's ``CONN_HEALTH_CHECKS`` ``SELECT 1`` and, at
+most once per ``delivery.RING_QUIET_SECONDS`` per process, the doorbell go over the wire):
 
 * ``tok`` — the live accessToken by its keyed hash (not revoked, not expired; a user token only
   for its own user): no token cache, so a revoked token is refused at once;
@@ -76,6 +78,7 @@ logger = logging.getLogger("django.request")
 PATH = "/open/v1/messages"
 MAX_TEMPLATES = 4096  # template id → keywords remembered per process
 MAX_LANGUAGES = 64  # Accept-Language values → language remembered
+EXPLICIT_PREPARES_ONLY = 2**62  # psycopg's prepare_threshold: only prepare=True prepares
 _JSON_TYPE = re.compile(r"application/json\s*(;.*)?", re.IGNORECASE)
 
 
@@ -98,7 +101,8 @@ def send_sql(*, keyed: bool) -> str:
     message = Message._meta.db_table
     no_key = (
         f" AND NOT EXISTS (SELECT 1 FROM {message} m"  # noqa: S608 - table names only
-        " WHERE m.miniprogram_id = tpl.miniprogram_id AND m.idempotency_key = %(key)s)"
+        " WHERE m.miniprogram_id = tpl.miniprogram_id AND m.idempotency_key = %(key)s"
+        " AND m.idempotency_key <> '')"  # lets a generic plan use the partial unique index
         if keyed
         else ""
     )
@@ -167,6 +171,9 @@ class SendFastPath:
             settings, "SUBSCRIPTION_SEND_FAST_PATH", True
         )
         self.sql = {False: send_sql(keyed=False), True: send_sql(keyed=True)}
+        # A prepared statement per connection, unless the connections go through a pooler in
+        # transaction mode (Django's sign of one: DISABLE_SERVER_SIDE_CURSORS).
+        self.prepare = not settings.DATABASES["default"].get("DISABLE_SERVER_SIDE_CURSORS")
         self.templates: dict[str, list[str]] = {}
         self.languages: dict[str, str] = {}
         self.answered = 0
@@ -375,7 +382,14 @@ class SendFastPath:
         wrapping and connection health check."""
         connection.close_if_health_check_failed()
         connection.ensure_connection()
-        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        raw = connection.connection
+        if self.prepare and raw.prepare_threshold is None:
+            # Django turns psycopg's automatic preparing off (``prepare_threshold=None``), and
+            # that ignores ``prepare=True`` as well: without this the statement was parsed and
+            # planned on every send. Django's own cursors bind on the client and are never
+            # prepared, so a threshold they cannot reach leaves them as they were.
+            raw.prepare_threshold = EXPLICIT_PREPARES_ONLY
+        with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
             cursor.execute(sql, params, prepare=True)
             row = cursor.fetchone()
         return (row[0], row[1]) if row else None

@@ -213,6 +213,30 @@ def test_the_fast_path_writes_the_message_and_takes_the_quota(w):
     assert Subscription.objects.get(my_template=w.long).day_count == 5
 
 
+@pytest.mark.skipif(not POSTGRES, reason="the fast path answers on PostgreSQL only")
+def test_the_send_statement_is_prepared_once_and_planned_generically(w):
+    """Django turns psycopg's preparing off, which ignored ``prepare=True``: each send was parsed
+    and planned again. Both statements (with and without an Idempotency-Key) are prepared on the
+    connection and, after PostgreSQL's five custom plans, run on a generic plan."""
+    auth = bearer(w.app_token())
+    users = [subscribe(w, w.long, user_id=f"u-{n}") for n in range(4)]
+    answers = [call(application, body(w.long, users[n // 5]), **auth) for n in range(10)]
+    answers += [
+        call(application, body(w.long, users[2 + n // 5]), HTTP_IDEMPOTENCY_KEY=f"k-{n}", **auth)
+        for n in range(10)
+    ]
+    assert [a.status_code for a in answers] == [202] * 20
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement LIKE %s, generic_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE %s ORDER BY 1",
+            ["%idempotency_key = $%", "%WITH tok AS%"],
+        )
+        plans = cursor.fetchall()
+    assert [keyed for keyed, _generic in plans] == [False, True]
+    assert all(generic >= 5 for _keyed, generic in plans), plans
+
+
 def test_every_refusal_is_django_s_answer(w, frozen):
     user = subscribe(w, w.long)
     token = w.app_token()

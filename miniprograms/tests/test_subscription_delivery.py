@@ -196,13 +196,7 @@ def test_the_sweep_rings_for_due_messages_and_forgets_month_old_ones(client, w, 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_the_doorbell_rings_once_until_the_worker_clears_it(client, w, settings, monkeypatch):
-    from conftest import _require_redis
-
-    settings.REDIS_URL = _require_redis()
-    monkeypatch.setattr(delivery, "_eager", lambda: False)
-    rings = []
-    monkeypatch.setattr("console.outbox.ring", lambda task, *a, **k: rings.append(task.name))
-    delivery._redis().delete(delivery.DOORBELL_KEY)
+    rings = _redis_doorbell(settings, monkeypatch)
     queue(client, w, count=3)
     assert rings == ["miniprograms.deliver_messages"]  # one ring for three sends
     assert messages_deliver_due() == {"delivered": 3}
@@ -210,6 +204,78 @@ def test_the_doorbell_rings_once_until_the_worker_clears_it(client, w, settings,
     token = w.app_token()
     assert send(client, token, w.long, Message.objects.first().open_user_id).status_code == 202
     assert rings == ["miniprograms.deliver_messages"] * 2
+
+
+@pytest.mark.django_db
+def test_claims_take_the_earliest_due_rows_a_batch_at_a_time_and_never_twice(client, w):
+    messages = queue(client, w, count=5)
+    now = timezone.now()
+    for n, message in enumerate(messages):  # due in the reverse order of their ids
+        Message.objects.filter(pk=message.pk).update(next_attempt_at=now - timedelta(seconds=n))
+    first = messages_claim(now=now, limit=2)[1]
+    second = messages_claim(now=now, limit=2)[1]
+    third = messages_claim(now=now, limit=2)[1]
+    ids = [m.pk for m in messages]
+    assert (first, second, third) == (sorted(ids[3:]), sorted(ids[1:3]), ids[:1])
+    assert messages_claim(now=now)[1] == []
+    assert set(Message.objects.values_list("state", flat=True)) == {State.SENDING}
+
+
+def _redis_doorbell(settings, monkeypatch) -> list[str]:
+    """The Redis doorbell in use (not the eager test mode); returns the list of rings."""
+    from conftest import _require_redis
+
+    settings.REDIS_URL = _require_redis()
+    monkeypatch.setattr(delivery, "_eager", lambda: False)
+    monkeypatch.setattr(delivery, "_doorbell_seen_at", float("-inf"))
+    rings: list[str] = []
+    monkeypatch.setattr("console.outbox.ring", lambda task, *a, **k: rings.append(task.name))
+    delivery._redis().delete(delivery.DOORBELL_KEY)
+    return rings
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_send_soon_after_its_process_saw_the_doorbell_set_does_not_ask_redis(
+    client, w, settings, monkeypatch
+):
+    rings = _redis_doorbell(settings, monkeypatch)
+    monkeypatch.setattr(delivery, "RING_QUIET_SECONDS", 3600.0)
+    [message] = queue(client, w)
+    assert rings == ["miniprograms.deliver_messages"]
+    delivery._redis().delete(delivery.DOORBELL_KEY)  # as if the run cleared it meanwhile
+    assert send(client, w.app_token(), w.long, message.open_user_id).status_code == 202
+    assert rings == ["miniprograms.deliver_messages"]  # within the quiet window: not asked
+    assert not delivery._redis().exists(delivery.DOORBELL_KEY)
+    monkeypatch.setattr(delivery, "RING_QUIET_SECONDS", 0.0)
+    assert send(client, w.app_token(), w.long, message.open_user_id).status_code == 202
+    assert rings == ["miniprograms.deliver_messages"] * 2
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_the_run_keeps_looking_after_clearing_the_doorbell_for_a_send_that_did_not_ring(
+    client, w, settings, monkeypatch
+):
+    """The race the quiet window opens: a send commits just after the run cleared the doorbell
+    and looked once more, and does not ring (its process saw the doorbell set a moment ago).
+    The run's lingering looks deliver it."""
+    rings = _redis_doorbell(settings, monkeypatch)
+    [message] = queue(client, w)
+    token = w.app_token()
+    real_sleep = delivery.time.sleep
+    late: list[int] = []
+
+    def sleep(seconds: float) -> None:
+        if seconds == delivery.LINGER_STEP_SECONDS and not late:
+            delivery._doorbell_seen_at = delivery.time.monotonic()  # saw it set just now
+            late.append(send(client, token, w.long, message.open_user_id).status_code)
+        real_sleep(seconds)
+
+    monkeypatch.setattr(delivery.time, "sleep", sleep)
+    assert messages_deliver_due() == {"delivered": 2}
+    assert late == [202] and rings == ["miniprograms.deliver_messages"]  # it did not ring
+    assert set(Message.objects.values_list("state", flat=True)) == {State.DELIVERED}
 
 
 @pytest.mark.services
