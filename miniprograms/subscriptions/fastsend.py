@@ -14,8 +14,9 @@ commits a message or changes nothing.
 **One statement.** The checks of ``sending.message_send`` and the writes are one SQL statement
 (data-modifying CTEs, in one implicit transaction; prepared once per connection and run on a
 generic plan — the key's check names the partial unique index's condition so that a generic
-plan can use the index; besides it only Django's ``CONN_HEALTH_CHECKS`` ``SELECT 1`` and, at
-most once per ``delivery.RING_QUIET_SECONDS`` per process, the doorbell go over the wire):
+plan can use the index; besides it only the doorbell goes over the wire, at most once per
+``delivery.RING_QUIET_SECONDS`` per process — no health check: a connection found dead is
+replaced and the statement tried again, safely, see ``SendFastPath._run``):
 
 * ``tok`` — the live accessToken by its keyed hash (not revoked, not expired; a user token only
   for its own user): no token cache, so a revoked token is refused at once;
@@ -51,7 +52,7 @@ import psycopg
 from django.conf import settings
 from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone, translation
 
@@ -278,6 +279,7 @@ class SendFastPath:
 
     def _send(self, environ: dict[str, Any], raw: bytes) -> bytes | None:
         """The 202's body, or ``None``: Django answers (nothing was written)."""
+        kept = connection.connection is not None  # from an earlier request (see _run)
         if not _JSON_TYPE.fullmatch(environ.get("CONTENT_TYPE", "")):
             return None
         scheme, _, bearer = environ.get("HTTP_AUTHORIZATION", "").strip().partition(" ")
@@ -320,7 +322,7 @@ class SendFastPath:
             "key": key,
             "hash": sending._request_hash(template_id, to_user_id, values, page) if key else "",
         }
-        row = self._execute(self.sql[bool(key)], params)
+        row = self._execute(self.sql[bool(key)], params, kept=kept)
         if row is None:
             return None
         kind, day_count = row
@@ -362,25 +364,50 @@ class SendFastPath:
         self.templates[template_id] = keywords
         return keywords
 
-    def _execute(self, sql: str, params: dict[str, Any]) -> tuple[str, int] | None:
+    def _execute(self, sql: str, params: dict[str, Any], *, kept: bool) -> tuple[str, int] | None:
         """Run the statement; ``None`` when it wrote nothing (a refusal, a replay, a race lost
         on the idempotency key: Django answers)."""
         if connection.in_atomic_block:  # a test's transaction: keep it usable after an error
             try:
                 with transaction.atomic():
-                    return self._run(sql, params)
+                    return self._run(sql, params, kept=kept)
             except IntegrityError:
                 return None
         try:
-            return self._run(sql, params)
+            return self._run(sql, params, kept=kept)
         except IntegrityError:
             return None
 
-    def _run(self, sql: str, params: dict[str, Any]) -> tuple[str, int] | None:
+    def _run(self, sql: str, params: dict[str, Any], *, kept: bool) -> tuple[str, int] | None:
+        """The statement, with no health check (Django's ``SELECT 1`` cost a round trip a
+        send): on a connection kept from an earlier request that turns out dead (the server
+        restarted or dropped it), the statement is run once more on a fresh connection with the
+        same message id. The id is unique, so the two cannot both write: if the first did commit
+        before its answer was lost, the second writes nothing (its insert fails, or its key's
+        check finds the first) and the answer is built from the stored message
+        (:meth:`_stored`). A failure on a connection opened for this request is not retried
+        (``kept``: the connection was open when the request came)."""
+        connection.ensure_connection()
+        try:
+            return self._statement(sql, params)
+        except (OperationalError, InterfaceError):
+            if not kept or connection.in_atomic_block:
+                raise
+        logger.warning("fast send: the database connection was lost; once more on a new one")
+        connection.close()
+        try:
+            row = self._statement(sql, params)
+        except IntegrityError:
+            row = None
+            if (stored := self._stored(params["uid"])) is None:
+                raise
+            return stored
+        return row if row is not None else self._stored(params["uid"])
+
+    def _statement(self, sql: str, params: dict[str, Any]) -> tuple[str, int] | None:
         """One execution, as a prepared statement on the connection (a server-side-binding
         cursor of psycopg: planned once per connection, not per send), with Django's error
-        wrapping and connection health check."""
-        connection.close_if_health_check_failed()
+        wrapping."""
         connection.ensure_connection()
         raw = connection.connection
         if self.prepare and raw.prepare_threshold is None:
@@ -391,6 +418,21 @@ class SendFastPath:
             raw.prepare_threshold = EXPLICIT_PREPARES_ONLY
         with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
             cursor.execute(sql, params, prepare=True)
+            row = cursor.fetchone()
+        return (row[0], row[1]) if row else None
+
+    def _stored(self, uid: uuid.UUID) -> tuple[str, int] | None:
+        """What the 202 needs of the message ``uid`` if it was written (the kind, and the
+        subscription's count of the day as it is now), or ``None``."""
+        message = Message._meta.db_table
+        subscription = Subscription._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT m.kind, s.day_count FROM {message} m"  # noqa: S608 - table names
+                f" JOIN {subscription} s ON s.my_template_id = m.my_template_id"
+                " AND s.open_user_id = m.open_user_id WHERE m.uid = %s",
+                [uid],
+            )
             row = cursor.fetchone()
         return (row[0], row[1]) if row else None
 

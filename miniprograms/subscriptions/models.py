@@ -174,11 +174,18 @@ class Message(models.Model):
         FAILED = "failed", _("Failed")
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)  # the public id
+    # No index of their own: message_log and message_template_day lead with them (every index is
+    # written again by each of a message's three versions: queued, sending, delivered).
     miniprogram = models.ForeignKey(
-        "miniprograms.MiniProgram", on_delete=models.CASCADE, related_name="+"
+        "miniprograms.MiniProgram", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     my_template = models.ForeignKey(
-        MyTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+        MyTemplate,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+        db_index=False,
     )
     host_app = models.ForeignKey("workspaces.HostApp", on_delete=models.CASCADE, related_name="+")
     template_id = models.CharField(max_length=43)
@@ -221,8 +228,13 @@ class Message(models.Model):
             ),
         ]
         indexes = [
-            # The delivery worker: due messages, oldest first (queued and expired leases).
-            models.Index(fields=["state", "next_attempt_at"], name="message_due"),
+            # The delivery worker: due messages, oldest first (queued and expired leases); only
+            # the rows still to deliver, so a message's final version is not written into it.
+            models.Index(
+                fields=["state", "next_attempt_at"],
+                name="message_due",
+                condition=Q(state__in=["queued", "sending"]),
+            ),
             # The delivery log of a mini program, newest first; per template for the stats.
             models.Index(fields=["miniprogram", "-created_at", "-id"], name="message_log"),
             models.Index(fields=["my_template", "created_at"], name="message_template_day"),

@@ -333,7 +333,7 @@ def test_a_database_failure_on_the_fast_path_is_a_logged_500_never_a_second_try(
 
     user = subscribe(w, w.long)
 
-    def down(*_args: Any) -> None:
+    def down(*_args: Any, **_kwargs: Any) -> None:
         raise OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr(application.send, "_run", down)
@@ -349,6 +349,90 @@ def test_a_database_failure_on_the_fast_path_is_a_logged_500_never_a_second_try(
     else:  # SQLite: Django answers every send
         assert answer.status_code == 202
         assert application.send.handed == handed + 1
+
+
+def _backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(not POSTGRES, reason="the fast path answers on PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_the_server_dropped_between_sends_is_replaced_without_a_health_check(w):
+    """No ``SELECT 1`` before each send: the send on a connection the server has closed since
+    the last one is tried again on a new connection, and sent once."""
+    import psycopg
+
+    user = subscribe(w, w.long)
+    auth = bearer(w.app_token())
+    assert call(application, body(w.long, user), **auth).status_code == 202
+    dead = _backend_pid()
+    server = connection.connection.info.get_parameters()
+    password = connection.settings_dict["PASSWORD"] or None
+    with psycopg.connect(**server, password=password, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [dead])
+    answered = application.send.answered
+    answer = call(application, body(w.long, user), **auth)
+    assert answer.status_code == 202 and application.send.answered == answered + 1
+    assert answer.json()["quota"]["remaining"] == 3
+    assert Message.objects.count() == 2 and _backend_pid() != dead
+    assert Subscription.objects.get(my_template=w.long).day_count == 2
+
+
+@pytest.mark.skipif(not POSTGRES, reason="the fast path answers on PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("key", ["", "order-77"])
+def test_a_send_whose_answer_was_lost_with_the_connection_is_not_sent_twice(w, monkeypatch, key):
+    """The worst case of trying again: the first statement committed, then the connection died
+    before its answer arrived. The second try (same message id) writes nothing, and the 202 is
+    the stored message's."""
+    from django.db import OperationalError
+
+    user = subscribe(w, w.long)
+    auth = bearer(w.app_token())
+    meta = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+    assert call(application, body(w.long, user), **auth).status_code == 202  # a kept connection
+    real = application.send._statement
+    tries: list[int] = []
+
+    def committed_then_lost(sql: str, params: dict[str, Any]) -> Any:
+        tries.append(1)
+        row = real(sql, params)
+        if len(tries) == 1:
+            assert row is not None  # it did commit
+            raise OperationalError("server closed the connection unexpectedly")
+        return row
+
+    monkeypatch.setattr(application.send, "_statement", committed_then_lost)
+    answer = call(application, body(w.long, user), **auth, **meta)
+    assert len(tries) == 2
+    assert answer.status_code == 202, answer.content
+    stored = Message.objects.order_by("id").last()
+    assert answer.json()["id"] == str(stored.uid)
+    assert answer.json()["quota"]["remaining"] == 3
+    assert Message.objects.count() == 2
+    assert Subscription.objects.get(my_template=w.long).day_count == 2
+
+
+@pytest.mark.skipif(not POSTGRES, reason="the fast path answers on PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_on_a_connection_opened_for_the_send_is_not_tried_again(w, monkeypatch):
+    from django.db import OperationalError
+
+    user = subscribe(w, w.long)
+    auth = bearer(w.app_token())
+    connection.close()  # the send opens its own
+    tries: list[int] = []
+
+    def fails(sql: str, params: dict[str, Any]) -> Any:
+        tries.append(1)
+        raise OperationalError("could not connect")
+
+    monkeypatch.setattr(application.send, "_statement", fails)
+    answer = call(application, body(w.long, user), **auth)
+    assert answer.status_code == 500 and tries == [1]
+    assert not Message.objects.exists()
 
 
 # --- concurrency (PostgreSQL) ---------------------------------------------------------------
