@@ -132,10 +132,19 @@ def messages_claim(*, now: datetime, limit: int = BATCH) -> tuple[str, list[int]
     if connection.vendor == "postgresql":
         return token, _claim_postgresql(token=token, now=now, limit=limit)
     with transaction.atomic():
-        rows = Message.objects.filter(_due(now)).order_by("next_attempt_at", "id")
-        if connection.features.has_select_for_update_skip_locked:
-            rows = rows.select_for_update(skip_locked=True)
-        ids = list(rows.values_list("pk", flat=True)[:limit])
+        ids: list[int] = []
+        for rows in (  # as on PostgreSQL: rows whose lease ended first, then the queued ones
+            Message.objects.filter(state=State.SENDING, lease_expires_at__lt=now).order_by(
+                "lease_expires_at"
+            ),
+            Message.objects.filter(state=State.QUEUED, next_attempt_at__lte=now).order_by(
+                "next_attempt_at", "id"
+            ),
+        ):
+            if len(ids) < limit:
+                if connection.features.has_select_for_update_skip_locked:
+                    rows = rows.select_for_update(skip_locked=True)
+                ids += rows.values_list("pk", flat=True)[: limit - len(ids)]
         if not ids:
             return token, []
         Message.objects.filter(pk__in=ids).filter(_due(now)).update(
@@ -148,27 +157,32 @@ def messages_claim(*, now: datetime, limit: int = BATCH) -> tuple[str, list[int]
     )
 
 
-_DUE_SQL = (
-    "(m.state = 'queued' AND m.next_attempt_at <= %(now)s)"
-    " OR (m.state = 'sending' AND m.lease_expires_at < %(now)s)"
-)
-
-
 def _claim_postgresql(*, token: str, now: datetime, limit: int) -> list[int]:
     """The claim as one statement (no transaction of its own): the due rows locked with ``SKIP
-    LOCKED`` (another worker's rows are left to it), leased and returned. The due condition is
-    checked again on the locked row (a row changed meanwhile is re-read under the lock). The
-    locking query is a ``MATERIALIZED`` CTE: as a subquery of the ``UPDATE`` the planner may
-    run it again for every row it joins, and each run locks the next rows (a claim of 2 took 4).
-    """
+    LOCKED`` (another worker's rows are left to it), leased and returned. Each arm — sent rows
+    whose lease ended, queued rows that are due — is an ordered scan of its own partial index
+    with a ``LIMIT``, so it stops after the rows it takes (an ``OR`` of the two was a bitmap of
+    every version the table still held: a claim cost 3 ms after 12,000 messages without a
+    vacuum). The due condition is checked again on the locked row (a row changed meanwhile is
+    re-read under the lock). The locking queries are ``MATERIALIZED`` CTEs (``FOR UPDATE`` is not
+    allowed in a ``UNION``'s arms, and as a subquery of the ``UPDATE`` the planner may run one
+    again for every row it joins, each run locking the next rows: a claim of 2 took 4); rows
+    an arm locked beyond the limit stay queued, unlocked when the statement ends."""
     table = Message._meta.db_table
     sql = f"""
-WITH due AS MATERIALIZED (
-  SELECT m.id FROM {table} m WHERE {_DUE_SQL}
+WITH leased AS MATERIALIZED (
+  SELECT m.id FROM {table} m WHERE m.state = 'sending' AND m.lease_expires_at < %(now)s
+  ORDER BY m.lease_expires_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED
+), queued AS MATERIALIZED (
+  SELECT m.id FROM {table} m WHERE m.state = 'queued' AND m.next_attempt_at <= %(now)s
   ORDER BY m.next_attempt_at, m.id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
+), due AS (
+  SELECT id FROM leased UNION ALL SELECT id FROM queued LIMIT %(limit)s
 )
 UPDATE {table} m SET state = 'sending', lease_token = %(token)s, lease_expires_at = %(expires)s
-FROM due WHERE m.id = due.id AND ({_DUE_SQL})
+FROM due WHERE m.id = due.id
+  AND ((m.state = 'queued' AND m.next_attempt_at <= %(now)s)
+       OR (m.state = 'sending' AND m.lease_expires_at < %(now)s))
 RETURNING m.id"""  # noqa: S608 - the table name from the model
     with connection.cursor() as cursor:
         cursor.execute(sql, {"token": token, "expires": now + LEASE, "now": now, "limit": limit})

@@ -228,12 +228,19 @@ class Message(models.Model):
             ),
         ]
         indexes = [
-            # The delivery worker: due messages, oldest first (queued and expired leases); only
-            # the rows still to deliver, so a message's final version is not written into it.
+            # The delivery worker's claim, one index per arm (each read in order with a LIMIT:
+            # no bitmap of every version a busy table holds until its next vacuum): queued
+            # messages by due time, sent ones by the end of their lease (their worker died).
+            # Only rows still to deliver: a message's final version is written into neither.
             models.Index(
-                fields=["state", "next_attempt_at"],
-                name="message_due",
-                condition=Q(state__in=["queued", "sending"]),
+                fields=["next_attempt_at", "id"],
+                name="message_queued",
+                condition=Q(state="queued"),
+            ),
+            models.Index(
+                fields=["lease_expires_at"],
+                name="message_leased",
+                condition=Q(state="sending"),
             ),
             # The delivery log of a mini program, newest first; per template for the stats.
             models.Index(fields=["miniprogram", "-created_at", "-id"], name="message_log"),

@@ -221,6 +221,22 @@ def test_claims_take_the_earliest_due_rows_a_batch_at_a_time_and_never_twice(cli
     assert set(Message.objects.values_list("state", flat=True)) == {State.SENDING}
 
 
+@pytest.mark.django_db
+def test_a_claim_takes_rows_whose_lease_ended_first_then_the_earliest_queued(client, w):
+    leased, early, late = queue(client, w, count=3)
+    now = timezone.now()
+    Message.objects.filter(pk=early.pk).update(next_attempt_at=now - timedelta(seconds=5))
+    Message.objects.filter(pk=late.pk).update(next_attempt_at=now - timedelta(seconds=1))
+    Message.objects.filter(pk=leased.pk).update(
+        state=State.SENDING, lease_token="dead-worker", lease_expires_at=now - timedelta(seconds=1)
+    )
+    token, ids = messages_claim(now=now, limit=2)
+    assert ids == sorted([leased.pk, early.pk])
+    assert Message.objects.get(pk=leased.pk).lease_token == token
+    assert Message.objects.get(pk=late.pk).state == State.QUEUED  # left for the next claim
+    assert messages_claim(now=now, limit=2)[1] == [late.pk]
+
+
 def _redis_doorbell(settings, monkeypatch) -> list[str]:
     """The Redis doorbell in use (not the eager test mode); returns the list of rings."""
     from conftest import _require_redis
