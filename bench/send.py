@@ -8,8 +8,9 @@
    accepted long-term subscription (5 messages a UTC day each). The subscriptions are
    bulk-created: a benchmark needs the rows, not the services' audit trail.
 2. Starts a local message endpoint (asyncio, in this process: answers every POST with a 200 at
-   once), the console (``console.wsgi``) with gunicorn, 2 sync workers, under production's
-   settings (``bench.settings_send``; ``bench/resolve_wsgi.py`` adds a header naming the
+   once), the console (``console.wsgi``) with gunicorn, 2 × cores + 1 sync workers
+   (``--workers``; ``wrk`` keeps twice as many connections), under production's settings
+   (``bench.settings_send``; ``bench/resolve_wsgi.py`` adds a header naming the
    worker; the send's fast path, ``miniprograms.subscriptions.fastsend``, answers the ordinary
    202s, unless ``--no-fast-path`` sends everything through the full Django stack, to compare),
    a real Celery worker on the ``notifications`` queue (``--concurrency 2``) with the
@@ -35,8 +36,8 @@ status is 1 only on errors (a server that fails, the chain that does not deliver
 ``wrk`` is missing.
 
     .venv/bin/python bench/send.py --database-url postgres://postgres@127.0.0.1:5432/mpp_bench \\
-        --redis-url redis://127.0.0.1:6379/9 [--rounds 3] [--duration 10] [--connections 4] \\
-        [--workers 2] [--no-fast-path]
+        --redis-url redis://127.0.0.1:6379/9 [--rounds 3] [--duration 10] [--workers 5] \\
+        [--connections 10] [--no-fast-path]
 
 Needs ``wrk`` (Debian: ``apt-get install wrk``), PostgreSQL, Redis and Linux (``/proc``).
 """
@@ -83,6 +84,10 @@ from bench.resolve import (  # noqa: E402
 VAR = ROOT / "var" / "bench"
 PATH = "/open/v1/messages"
 DAILY = 5  # long-term messages per user per UTC day
+
+# A sync worker waits for each send's commit: gunicorn's advice of 2-4 workers a core keeps
+# the cores busy meanwhile (both servers get the same number).
+WORKERS = 2 * len(os.sched_getaffinity(0)) + 1
 
 TARGET_SENDS = 1000.0
 TARGET_P99_MS = 50.0
@@ -745,13 +750,18 @@ def parse_args() -> argparse.Namespace:
     )
     add("--redis-url", required=True, help="a Redis database of its own: it is emptied")
     add("--users", type=int, default=30_000, help="users with a long-term subscription")
-    add("--workers", type=int, default=2, help="gunicorn workers of each server")
+    add(
+        "--workers",
+        type=int,
+        default=WORKERS,
+        help="gunicorn sync workers of each server (default: gunicorn's advice, 2 × cores + 1)",
+    )
     add("--worker-concurrency", type=int, default=2, help="Celery worker processes")
     add("--rounds", type=int, default=3)
     add("--duration", type=float, default=10, help="seconds of each wrk run")
     add("--warmup", type=float, default=3, help="seconds of warm-up of each server, not counted")
     add("--threads", type=int, default=1, help="wrk threads")
-    add("--connections", type=int, default=4, help="wrk connections")
+    add("--connections", type=int, help="wrk connections (default: 2 × workers)")
     add("--keyed", type=int, default=10, help="one request in this many has an Idempotency-Key")
     add("--drain-timeout", type=float, default=300, help="seconds to wait for the deliveries")
     add(
@@ -759,7 +769,10 @@ def parse_args() -> argparse.Namespace:
         action="store_true",
         help="every send through the full Django stack (the fast path off), to compare",
     )
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.connections is None:
+        args.connections = 2 * args.workers
+    return args
 
 
 def main() -> int:

@@ -477,6 +477,9 @@ def delivery_ring(force: bool = False) -> None:
     keep looking for :data:`LINGER_SECONDS` > the window, past this send's commit — or it was
     set again by a send that rang a new run, which does the same. ``force`` always rings."""
     global _doorbell_seen_at
+    asked = time.monotonic()
+    if not force and asked - _doorbell_seen_at < RING_QUIET_SECONDS:
+        return  # only ever set with the Redis doorbell: checked first, it is a send's usual case
     if _eager():
         mode = settings.SUBSCRIPTION_DELIVERY_IN_PROCESS
         if mode == "thread":
@@ -487,9 +490,6 @@ def delivery_ring(force: bool = False) -> None:
     from console.outbox import ring
     from miniprograms.subscriptions.tasks import deliver_messages
 
-    asked = time.monotonic()
-    if not force and asked - _doorbell_seen_at < RING_QUIET_SECONDS:
-        return
     try:
         rung = _redis().set(DOORBELL_KEY, "1", nx=True, ex=DOORBELL_TTL)
         _doorbell_seen_at = asked
