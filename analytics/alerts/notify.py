@@ -29,7 +29,7 @@ from workspaces import authz
 from workspaces.authz import Cap
 from workspaces.models import User
 from workspaces.services import approval_notices
-from workspaces.services.webhooks import WEBHOOK_EVENTS, webhook_emit
+from workspaces.services.webhooks import webhook_emit, webhook_event_register
 
 TEMPLATES = "analytics"
 FIRING, RESOLVED = "alert.firing", "alert.resolved"
@@ -42,7 +42,7 @@ EVENTS: dict[str, Any] = {
 def register_webhook_events() -> None:
     """Let endpoints subscribe to the alert events (called from ``AnalyticsConfig.ready``)."""
     for code, sentence in EVENTS.items():
-        WEBHOOK_EVENTS.setdefault(code, str(sentence))
+        webhook_event_register(code, str(sentence))
 
 
 def team(*, miniprogram: MiniProgram) -> list[User]:

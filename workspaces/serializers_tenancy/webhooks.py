@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from workspaces.models import WebhookDelivery, WebhookEndpoint
-from workspaces.services.webhooks import DESCRIPTION_MAX_LENGTH, WEBHOOK_EVENTS
+from workspaces.services.webhooks import DESCRIPTION_MAX_LENGTH, webhook_event_codes
 from workspaces.webhook_transport import URL_MAX_LENGTH
 
-EVENT_CHOICES = list(WEBHOOK_EVENTS)
+
+class EventField(serializers.ChoiceField):
+    """An event code: the choices are read when a serializer is made, not when this module is
+    imported, so events other apps register (``webhook_event_register``) are never missed."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=webhook_event_codes(), **kwargs)
+
+
 STATE_CHOICES = WebhookDelivery.State.choices
 
 
@@ -22,7 +32,7 @@ class WebhookLastDeliverySerializer(serializers.Serializer):
 class WebhookEndpointSerializer(serializers.ModelSerializer):
     """An endpoint. The signing secret is never part of it (only of create and rotate answers)."""
 
-    events = serializers.ListField(child=serializers.ChoiceField(choices=EVENT_CHOICES))
+    events = serializers.ListField(child=EventField())
     last_delivery = serializers.SerializerMethodField(
         help_text="The newest delivery's state, answer code and time; null before the first."
     )
@@ -82,7 +92,7 @@ class WebhookEndpointCreateSerializer(serializers.Serializer):
         max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True
     )
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=EVENT_CHOICES),
+        child=EventField(),
         min_length=1,
         help_text="At least one event code.",
     )
@@ -93,9 +103,7 @@ class WebhookEndpointUpdateSerializer(WebhookEndpointCreateSerializer):
     """Only the fields sent change; the secret never does (see rotate-secret)."""
 
     url = serializers.CharField(max_length=URL_MAX_LENGTH, required=False)
-    events = serializers.ListField(
-        child=serializers.ChoiceField(choices=EVENT_CHOICES), min_length=1, required=False
-    )
+    events = serializers.ListField(child=EventField(), min_length=1, required=False)
     is_active = serializers.BooleanField(required=False)
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 import time
 import uuid
@@ -88,6 +89,28 @@ State = WebhookDelivery.State
 
 class WebhookAttemptFailed(Exception):
     """An attempt did not get a 2xx answer; raised so the outbox tries again later."""
+
+
+EVENT_CODE = re.compile(r"[a-z][a-z_]*\.[a-z][a-z_]*")
+
+
+def webhook_event_register(code: str, sentence: str) -> None:
+    """Let endpoints subscribe to another app's event ``code`` ("<noun>.<verb>", the console
+    showing ``sentence``), from that app's ``AppConfig.ready`` — the apps above workspaces add
+    their events here instead of editing :data:`WEBHOOK_EVENTS`. Registering a code again with
+    the same sentence changes nothing; a different sentence, a malformed code or the test
+    event's code is a programming error (``ValueError``)."""
+    if not EVENT_CODE.fullmatch(code) or code == PING_EVENT:
+        raise ValueError(f"not a webhook event code: {code!r}")
+    known = WEBHOOK_EVENTS.get(code)
+    if known is not None and known != sentence:
+        raise ValueError(f"webhook event {code!r} is registered already: {known!r}")
+    WEBHOOK_EVENTS[code] = sentence
+
+
+def webhook_event_codes() -> list[str]:
+    """Every event code an endpoint may subscribe to, the registered ones included."""
+    return list(WEBHOOK_EVENTS)
 
 
 def event_label(code: str) -> str:

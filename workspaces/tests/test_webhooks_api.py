@@ -256,3 +256,37 @@ def test_a_delivery_of_another_endpoint_is_404(team, endpoint, receiver):
     other = WebhookDelivery.objects.create(workspace=second.workspace, endpoint=second, event=EVENT)
     response = api(team["owner"]).get(f"{BASE}/{endpoint.pk}/deliveries/{other.pk}")
     assert response.status_code == 404
+
+
+def test_an_event_registered_after_start_up_is_offered_by_the_api(team, receiver, monkeypatch):
+    """Other apps add their events with ``webhook_event_register`` (analytics: the alerts); the
+    API's choices are read per request, so an event registered late is never refused."""
+    from workspaces.services import webhooks
+
+    monkeypatch.setattr(webhooks, "WEBHOOK_EVENTS", dict(webhooks.WEBHOOK_EVENTS))
+    client = api(team["admin"])
+    body = {"url": receiver.url(), "events": ["parcel.delivered"]}
+    assert client.post(BASE, body, format="json").status_code == 400
+    webhooks.webhook_event_register("parcel.delivered", "A parcel was delivered")
+    webhooks.webhook_event_register("parcel.delivered", "A parcel was delivered")  # again: same
+    created = client.post(BASE, body, format="json")
+    assert created.status_code == 201, created.content
+    assert created.json()["events"] == ["parcel.delivered"]
+    assert "alert.firing" in webhooks.webhook_event_codes()  # analytics registered its own
+
+
+@pytest.mark.parametrize(
+    "code, sentence",
+    [
+        ("release.published", "Something else"),  # taken, with another sentence
+        ("ping", "A test"),  # not "<noun>.<verb>"
+        ("Release.Published", "Shouting"),
+        ("release.", "Half a code"),
+    ],
+)
+def test_a_conflicting_or_malformed_event_registration_is_refused(code, sentence, monkeypatch):
+    from workspaces.services import webhooks
+
+    monkeypatch.setattr(webhooks, "WEBHOOK_EVENTS", dict(webhooks.WEBHOOK_EVENTS))
+    with pytest.raises(ValueError):
+        webhooks.webhook_event_register(code, sentence)
