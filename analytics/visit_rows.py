@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 
 from analytics.reports import VisitFilters, VisitRow
 from console.html import html_format
-from miniprograms.views.rows import draft_logo_url, logo_html
+from miniprograms.logos import draft_logo_url, logo_html
 
 _ROW = (
     '\n      <tr data-app-id="{app_id}">\n'

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC
-from typing import Any
 
 from django.core.paginator import Page
 from django.db.models import QuerySet
@@ -29,6 +28,7 @@ from django.utils.translation import gettext
 
 from console.html import html_format
 from console.paging import IdsFirstPaginator, page_size
+from miniprograms.logos import draft_logo_url, logo_html
 from miniprograms.models import MiniProgram
 from miniprograms.selectors import ListTarget, list_industry, list_targets, with_list_industry
 
@@ -123,23 +123,6 @@ _ROW = (
     "{created_day}</time></td>\n"
     "      </tr>"
 )
-
-
-def draft_logo_url(mp: Any, url: str) -> str:
-    """The draft logo of ``mp`` (a mini program, or a row with its ``logo`` and
-    ``profile_updated_at``) under its Overview ``url``; "" without a logo."""
-    return f"{url}logo/?v={int(mp.profile_updated_at.timestamp())}" if mp.logo else ""
-
-
-def logo_html(logo_url: str, initial: str) -> SafeString:
-    """``miniprograms/_logo.html`` (small, draft): the logo, or the name's initial."""
-    if logo_url:
-        return html_format(
-            '<img class="thumb" src="{}" alt="" width="32" height="32" loading="lazy">', logo_url
-        )
-    return html_format(
-        '<span class="thumb thumb-placeholder" aria-hidden="true">{}</span>', initial
-    )
 
 
 def _team_cell(mp: MiniProgram, list_url: str) -> SafeString:
