@@ -114,6 +114,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not DATABASES[
+    "default"
+].get("DISABLE_SERVER_SIDE_CURSORS"):
+    # Django's default (None) turns psycopg's preparing off, which also ignores prepare=True:
+    # the send's fast path statement was parsed and planned on every send. Django's own cursors
+    # bind on the client and are never prepared, so a threshold they cannot reach prepares only
+    # the statements that ask for it. Not behind a pooler in transaction mode (Django's sign of
+    # one: DISABLE_SERVER_SIDE_CURSORS).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 2**62)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery (Redis when configured, in-process otherwise) ------------------------------

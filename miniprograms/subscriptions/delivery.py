@@ -374,14 +374,7 @@ def messages_deliver_due(
         at = now or timezone.now()
         token, ids = messages_claim(now=at)
         if not ids:
-            cleared = _doorbell_clear()
-            token, ids = messages_claim(now=now or timezone.now())  # one more look
-            while not ids and cleared is not None:  # and more, until the quiet window is over
-                time.sleep(LINGER_STEP_SECONDS)
-                looked = time.monotonic()
-                token, ids = messages_claim(now=now or timezone.now())
-                if looked - cleared >= LINGER_SECONDS:
-                    break
+            token, ids = _claim_after_clearing(now)
             if not ids:
                 break
         for state, count in messages_deliver(token=token, ids=ids, now=now).items():
@@ -392,6 +385,20 @@ def messages_deliver_due(
         if doorbell and len(ids) < GATHER_BELOW:
             time.sleep(GATHER_SECONDS)
     return totals
+
+
+def _claim_after_clearing(now: datetime | None) -> tuple[str, list[int]]:
+    """Clear the doorbell, then look once more — and with the Redis doorbell, every
+    :data:`LINGER_STEP_SECONDS` until :data:`LINGER_SECONDS` have passed since the clearing."""
+    cleared = _doorbell_clear()
+    token, ids = messages_claim(now=now or timezone.now())
+    while not ids and cleared is not None:
+        time.sleep(LINGER_STEP_SECONDS)
+        looked = time.monotonic()
+        token, ids = messages_claim(now=now or timezone.now())
+        if looked - cleared >= LINGER_SECONDS:
+            break
+    return token, ids
 
 
 def next_retry_in(*, now: datetime | None = None) -> float | None:

@@ -79,7 +79,6 @@ logger = logging.getLogger("django.request")
 PATH = "/open/v1/messages"
 MAX_TEMPLATES = 4096  # template id → keywords remembered per process
 MAX_LANGUAGES = 64  # Accept-Language values → language remembered
-EXPLICIT_PREPARES_ONLY = 2**62  # psycopg's prepare_threshold: only prepare=True prepares
 _JSON_TYPE = re.compile(r"application/json\s*(;.*)?", re.IGNORECASE)
 
 
@@ -172,9 +171,6 @@ class SendFastPath:
             settings, "SUBSCRIPTION_SEND_FAST_PATH", True
         )
         self.sql = {False: send_sql(keyed=False), True: send_sql(keyed=True)}
-        # A prepared statement per connection, unless the connections go through a pooler in
-        # transaction mode (Django's sign of one: DISABLE_SERVER_SIDE_CURSORS).
-        self.prepare = not settings.DATABASES["default"].get("DISABLE_SERVER_SIDE_CURSORS")
         self.templates: dict[str, list[str]] = {}
         self.languages: dict[str, str] = {}
         self.answered = 0
@@ -409,13 +405,7 @@ class SendFastPath:
         cursor of psycopg: planned once per connection, not per send), with Django's error
         wrapping."""
         connection.ensure_connection()
-        raw = connection.connection
-        if self.prepare and raw.prepare_threshold is None:
-            # Django turns psycopg's automatic preparing off (``prepare_threshold=None``), and
-            # that ignores ``prepare=True`` as well: without this the statement was parsed and
-            # planned on every send. Django's own cursors bind on the client and are never
-            # prepared, so a threshold they cannot reach leaves them as they were.
-            raw.prepare_threshold = EXPLICIT_PREPARES_ONLY
+        raw = connection.connection  # prepared per the settings' prepare_threshold (base.py)
         with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
             cursor.execute(sql, params, prepare=True)
             row = cursor.fetchone()
@@ -424,17 +414,20 @@ class SendFastPath:
     def _stored(self, uid: uuid.UUID) -> tuple[str, int] | None:
         """What the 202 needs of the message ``uid`` if it was written (the kind, and the
         subscription's count of the day as it is now), or ``None``."""
-        message = Message._meta.db_table
-        subscription = Subscription._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT m.kind, s.day_count FROM {message} m"  # noqa: S608 - table names
-                f" JOIN {subscription} s ON s.my_template_id = m.my_template_id"
-                " AND s.open_user_id = m.open_user_id WHERE m.uid = %s",
-                [uid],
-            )
-            row = cursor.fetchone()
-        return (row[0], row[1]) if row else None
+        message = (
+            Message.objects.filter(uid=uid)
+            .values_list("kind", "my_template_id", "open_user_id")
+            .first()
+        )
+        if message is None:
+            return None
+        kind, template, user = message
+        day_count = (
+            Subscription.objects.filter(my_template_id=template, open_user_id=user)
+            .values_list("day_count", flat=True)
+            .first()
+        )
+        return kind, day_count or 0
 
     # --- headers ------------------------------------------------------------------------------
 
