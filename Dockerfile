@@ -1,4 +1,4 @@
-# The MPP console image: gunicorn (web), celery worker and celery beat all run from it.
+# The MPP console image: Granian (web, WSGI), celery worker and celery beat all run from it.
 # Build: docker build -t mpp .   Run the whole stack: docker compose up (see docker-compose.yml)
 FROM python:3.11-slim
 
@@ -35,5 +35,9 @@ USER mpp
 EXPOSE 8000
 
 # Migrations run once per deploy from the "migrate" service (docker-compose.yml), not here.
-CMD ["gunicorn", "console.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-", \
-     "--forwarded-allow-ips", "*"]
+# Granian: HTTP parsing and keep-alive in Rust, one Python thread a process that takes one
+# request at a time (--backpressure 1, like a sync worker); GRANIAN_WORKERS sets the processes.
+# Behind a TLS proxy, Django reads X-Forwarded-Proto itself (SECURE_PROXY_SSL_HEADER).
+CMD ["granian", "--interface", "wsgi", "--host", "0.0.0.0", "--port", "8000", \
+     "--blocking-threads", "1", "--backpressure", "1", "--no-ws", "--access-log", \
+     "--respawn-failed-workers", "console.wsgi:application"]

@@ -7,7 +7,8 @@
    (19,978 … 20,006) spread over 90 days, 204 members (1 Owner, 20 Admins, 33 Reviewers, 150
    Developers holding 50 develop grants each), two host apps, 20,026 audit events, and the
    T+1 analytics figures of the last 7 days (about 280,000 rollup rows).
-2. Serves the console (``console.wsgi``) with gunicorn, 2 sync workers, under production's
+2. Serves the console (``console.wsgi``) with the Docker image's server
+   (Granian, 2 processes of one request at a time), under production's
    settings (``bench.settings_console``: production + an ``X-Bench-Queries`` header counting
    the request's SQL statements).
 3. Times each main page as the Owner and as a Developer of both workspaces, the demo's and
@@ -437,7 +438,7 @@ class Timing:
 
 
 def fetch(port: int, page: Page, session: str, token: str) -> tuple[float, int, int, int]:
-    """One GET on a new connection (sync workers close it): (seconds, status, queries, bytes)."""
+    """One GET on a new connection: (seconds, status, queries, bytes)."""
     headers = {"X-Forwarded-Proto": "https", "Host": "127.0.0.1"}
     if page.api:
         headers["Authorization"] = f"Bearer {token}"
@@ -511,7 +512,7 @@ def parse_args() -> argparse.Namespace:
         "--requests", type=int, default=100, help="timed requests per page and data set"
     )
     add("--warmup", type=int, default=3, help="untimed requests first")
-    add("--workers", type=int, default=2, help="gunicorn sync workers")
+    add("--workers", type=int, default=2, help="web server processes (one request at a time each)")
     add("--only", default="", help="comma-separated page names (default: all)")
     add("--reuse", action="store_true", help="skip seeding: the database of an earlier run")
     return parser.parse_args()
@@ -580,7 +581,7 @@ def main() -> int:
     rows = []
     try:
         print(
-            f"gunicorn: {args.workers} sync workers; {args.requests} timed requests per page and "
+            f"Granian: {args.workers} processes; {args.requests} timed requests per page and "
             f"data set (+{args.warmup} warm-up), alternating demo and 10k"
         )
         for role in ("Owner", "Developer"):

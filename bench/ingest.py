@@ -10,11 +10,12 @@ the drain) against a raw ``COPY`` of the same rows, in the same run.
 3. Alternately, ``--rounds`` times (tables truncated before each measurement):
    * **COPY**: the rows written with one ``COPY`` per table straight into the partitioned
      tables, committed — the baseline;
-   * **end to end**: gunicorn (``--workers`` sync workers, production settings) serves
-     ``POST /runtime/v1/events``; ``--clients`` threads (2: one per worker, so requests do not
-     queue) send every body; ``--drains`` ``manage.py analytics_drain`` processes (1) write the
-     stream; the clock stops when the stream is empty and nothing is pending (every row
-     committed), and the row count is checked. A few requests warm the servers up first.
+   * **end to end**: the Docker image's server (Granian, ``--workers`` processes, production
+     settings) serves ``POST /runtime/v1/events``; ``--clients`` threads (2: one per worker, so
+     requests do not queue) send every body; ``--drains`` ``manage.py analytics_drain``
+     processes (1) write the stream; the clock stops when the stream is empty and nothing is
+     pending (every row committed), and the row count is checked. A few requests warm the
+     servers up first.
 4. Prints the best round of each, the ratio (target ≥ 0.25× COPY) and the web latency per
    batch (p50/p99 over every request of every round, target p99 ≤ 50 ms). A missed target is
    printed MISSED; the exit status is 1 only on errors.
@@ -22,7 +23,7 @@ the drain) against a raw ``COPY`` of the same rows, in the same run.
     .venv/bin/python bench/ingest.py --database-url postgres://postgres@127.0.0.1:5432/mpp_bench \\
         --redis-url redis://127.0.0.1:6379/9 [--events 200000] [--rounds 2] [--gzip]
 
-Server logs: ``var/bench/gunicorn-ingest.log`` and ``var/bench/drain-<n>.log``.
+Server logs: ``var/bench/server-ingest.log`` and ``var/bench/drain-<n>.log``.
 """
 
 from __future__ import annotations
@@ -329,7 +330,7 @@ def parse_args() -> argparse.Namespace:
     add("--events", type=int, default=200_000)
     add("--batch", type=int, default=500, help="events per request")
     add("--rounds", type=int, default=2)
-    add("--workers", type=int, default=2, help="gunicorn sync workers")
+    add("--workers", type=int, default=2, help="web server processes (one request at a time each)")
     add(
         "--clients",
         type=int,

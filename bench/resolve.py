@@ -8,10 +8,11 @@
    10,000-account list, the others with percentages, version, platform and network
    conditions and user limits. Rows are bulk-created: a benchmark needs the data, not the
    services' audit trail.
-2. Serves the console (``console.wsgi``) with gunicorn, 2 sync workers, under production's
+2. Serves the console (``console.wsgi``) with the Docker image's server
+   (Granian, 2 processes of one request at a time), under production's
    settings (``bench.settings_resolve``; ``bench/resolve_wsgi.py`` adds a header naming the
    worker), and the bare app (``bench/resolve_bare.py``: orjson, a body of the same size) with
-   the same gunicorn options.
+   the same server options.
 3. Builds a pool of varied launches (host app, environment, device, account, platform, OS and
    app version, network, language; 20 App IDs each, two of them with a grayscale task), sends
    each once to the real endpoint to check it and keep its ETag, then drives both servers
@@ -497,28 +498,41 @@ class Server:
                 self.process.wait()
 
 
+def server_command(app: str, port: int, workers: int) -> list[str]:
+    """The Docker image's web server (the Dockerfile's ``CMD``: Granian, WSGI, one request at a
+    time a process) serving ``app`` (``module:attribute``) on ``port`` with ``workers``
+    processes, without the access log."""
+    return [
+        str(Path(sys.executable).with_name("granian")),
+        "--interface",
+        "wsgi",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--blocking-threads",
+        "1",
+        "--backpressure",
+        "1",
+        "--no-ws",
+        app if ":" in app else f"{app}:application",
+    ]
+
+
 def start_server(name: str, app: str, env: dict[str, str], workers: int) -> Server:
-    """gunicorn serving ``app`` as the Docker image does (sync workers, proxy headers trusted),
-    without the access log; returns once a worker answers."""
+    """``app`` served as the Docker image serves the console (:func:`server_command`); returns
+    once a worker answers."""
     port = _free_port()
-    log = VAR / f"gunicorn-{name}.log"
+    log = VAR / f"server-{name}.log"
+    command = server_command(app, port, workers)
     process = subprocess.Popen(  # noqa: S603
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            app,
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--forwarded-allow-ips",
-            "*",
-            "--timeout",
-            "60",
-        ],
+        command,
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("wb"),
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
     )
     server = Server(name=name, port=port, process=process, log=log)
     deadline = time.monotonic() + 60
@@ -533,7 +547,7 @@ def start_server(name: str, app: str, env: dict[str, str], workers: int) -> Serv
             pass
         if time.monotonic() > deadline or process.poll() is not None:
             server.stop()
-            raise RuntimeError(f"gunicorn ({name}) did not start:\n{log.read_text()[-3000:]}")
+            raise RuntimeError(f"the server ({name}) did not start:\n{log.read_text()[-3000:]}")
         time.sleep(0.2)
 
 
@@ -810,7 +824,7 @@ def load_phase(args: argparse.Namespace, env: dict[str, str], seeded: Seeded) ->
             run_wrk(args, label, server.port, path, etag=etag, seconds=args.warmup)
         print(
             f"wrk -t{args.threads} -c{args.connections}: {args.rounds} rounds × "
-            f"{args.duration:g} s, alternating; gunicorn: {args.workers} sync workers each"
+            f"{args.duration:g} s, alternating; Granian: {args.workers} processes each"
         )
         runs: dict[str, list[Run]] = {label: [] for label, *_rest in plan}
         for number in range(1, args.rounds + 1):
@@ -931,7 +945,7 @@ def parse_args() -> argparse.Namespace:
     add("--host-apps", type=int, default=2)
     add("--grayscale-tasks", type=int, default=100)
     add("--list-size", type=int, default=10_000, help="accounts in every tenth task's list")
-    add("--workers", type=int, default=2, help="gunicorn workers of each server")
+    add("--workers", type=int, default=2, help="web server processes of each server")
     add("--rounds", type=int, default=3)
     add("--duration", type=float, default=10, help="seconds of each wrk run")
     add("--warmup", type=float, default=3, help="seconds of warm-up of each server, not counted")

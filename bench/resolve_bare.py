@@ -10,7 +10,7 @@ signature and security headers, ``X-Bench-Worker``); a matching ``If-None-Match`
 So the gap between it and the real endpoint is Django, the authentication, the snapshot
 look-ups, the targeting and the signature: what the benchmark is about.
 
-    .venv/bin/gunicorn bench.resolve_bare:application --workers 2
+    .venv/bin/granian --interface wsgi bench.resolve_bare:application --workers 2
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def _synthetic() -> dict:
     }
 
 
-# Written per response here, or by gunicorn itself (Date, Server, Connection).
+# Written per response here, or by the server itself (Date, Server, Connection).
 SENT_PER_RESPONSE = {
     "content-length",
     "content-type",
@@ -90,7 +90,7 @@ def _load() -> tuple[list[dict], dict, list[tuple[str, str]]]:
 
 
 RESULTS, TOP, HEADERS = _load()
-_next = 0  # where the next answer starts taking results (a sync worker: one request at a time)
+_next = 0  # where the next answer starts taking results (a process: one request at a time)
 
 
 def application(environ, start_response):

@@ -1,13 +1,14 @@
 """What bench/resolve.py serves as the real endpoint: ``console.wsgi.application``, as production
 serves it, with one header added on the way out: ``X-Bench-Worker: <pid>`` names the process
-that answered, so the change-visibility check knows when *every* gunicorn worker answers with
+that answered, so the change-visibility check knows when *every* server process answers with
 the new revision (the bare app sends the same header).
 
 A WSGI wrapper rather than a middleware: a middleware the runtime's fast path does not know
 turns the fast path off (``releases.runtime.lean.FastPath``), and the benchmark must measure
 the production path.
 
-    DJANGO_SETTINGS_MODULE=bench.settings_resolve .venv/bin/gunicorn bench.resolve_wsgi:application
+    DJANGO_SETTINGS_MODULE=bench.settings_resolve .venv/bin/granian --interface wsgi \
+        bench.resolve_wsgi:application
 """
 
 from __future__ import annotations

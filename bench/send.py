@@ -8,14 +8,15 @@
    accepted long-term subscription (5 messages a UTC day each). The subscriptions are
    bulk-created: a benchmark needs the rows, not the services' audit trail.
 2. Starts a local message endpoint (asyncio, in this process: answers every POST with a 200 at
-   once), the console (``console.wsgi``) with gunicorn, 2 × cores + 1 sync workers
-   (``--workers``; ``wrk`` keeps twice as many connections), under production's settings
+   once), the console (``console.wsgi``) with the Docker image's server (Granian, 2 × cores + 1
+   processes of one request at a time, ``--workers``; ``wrk`` keeps twice as many kept-alive
+   connections), under production's settings
    (``bench.settings_send``; ``bench/resolve_wsgi.py`` adds a header naming the
    worker; the send's fast path, ``miniprograms.subscriptions.fastsend``, answers the ordinary
    202s, unless ``--no-fast-path`` sends everything through the full Django stack, to compare),
    a real Celery worker on the ``notifications`` queue (``--concurrency 2``) with the
    Redis broker, and the bare app (``bench/send_bare.py``: orjson, a 202 of the same size made
-   from a real answer) with the same gunicorn options. Everything runs on the same cores.
+   from a real answer) with the same server options. Everything runs on the same cores.
 3. Gets an app accessToken from ``POST /oauth/v1/token`` (``grant_type=client_credentials``),
    sends one message and one with an ``Idempotency-Key`` twice (202, then the 200 duplicate),
    and waits until the endpoint got the first: the whole chain works.
@@ -85,7 +86,7 @@ VAR = ROOT / "var" / "bench"
 PATH = "/open/v1/messages"
 DAILY = 5  # long-term messages per user per UTC day
 
-# A sync worker waits for each send's commit: gunicorn's advice of 2-4 workers a core keeps
+# A process (one request at a time) waits for each send's commit: 2 × cores + 1 of them keep
 # the cores busy meanwhile (both servers get the same number).
 WORKERS = 2 * len(os.sched_getaffinity(0)) + 1
 
@@ -619,7 +620,7 @@ def load_phase(args: argparse.Namespace, env: dict[str, str], seeded: Seeded) ->
         drain(db_now(), time.monotonic(), args.drain_timeout)
         print(
             f"wrk -t{args.threads} -c{args.connections}: {args.rounds} rounds × "
-            f"{args.duration:g} s, alternating; gunicorn: {args.workers} sync workers each; "
+            f"{args.duration:g} s, alternating; Granian: {args.workers} processes each; "
             f"Celery worker: -Q notifications --concurrency {args.worker_concurrency}; "
             f"{len(seeded.open_ids):,} users, an Idempotency-Key on 1 request in {args.keyed}; "
             f"the send's fast path {'OFF' if args.no_fast_path else 'on'}"
@@ -754,7 +755,7 @@ def parse_args() -> argparse.Namespace:
         "--workers",
         type=int,
         default=WORKERS,
-        help="gunicorn sync workers of each server (default: gunicorn's advice, 2 × cores + 1)",
+        help="web server processes of each server (default: 2 × cores + 1)",
     )
     add("--worker-concurrency", type=int, default=2, help="Celery worker processes")
     add("--rounds", type=int, default=3)

@@ -8,7 +8,7 @@ the request, the time) into the answer bench/send.py captured from the real endp
 the gap between it and the real endpoint is Django, the token check, the quota and the queued
 message: what the benchmark is about.
 
-    .venv/bin/gunicorn bench.send_bare:application --workers 2
+    .venv/bin/granian --interface wsgi bench.send_bare:application --workers 2
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import orjson
 
 TEMPLATE = os.environ.get("SEND_BARE_TEMPLATE", "")
 
-# Written per response here, or by gunicorn itself.
+# Written per response here, or by the server itself.
 SENT_PER_RESPONSE = {
     "content-length",
     "content-type",

@@ -1,6 +1,6 @@
 """Benchmark: upload a 95 MB package through the API to a running server, on loopback.
 
-Starts gunicorn (one sync worker, as the Docker image runs it) with ``bench.settings`` on a free
+Starts the Docker image's web server (Granian, one process) with ``bench.settings`` on a free
 port, a fresh SQLite database and media folder in a temporary directory (migrated; a user, an
 API token, a workspace and a mini program created through the services), then streams the
 package built by ``releases.tests.packages.large_package`` with ``POST
@@ -9,7 +9,7 @@ a Content-Length, never read whole) ``--repeat`` times as versions 1.0.0, 1.0.1,
 
 Prints the throughput (package MB / seconds from the first byte sent to the 201; the server
 hashes the stream, spools it to a temporary file and copies it to storage in that time) and
-the gunicorn worker's peak resident memory growth during each upload: its peak is reset
+the server's worker process's peak resident memory growth during each upload: its peak is reset
 (``/proc/<pid>/clear_refs``) and its ``VmRSS`` read before the upload, its ``VmHWM`` after.
 Targets (issue 5): ≥ 50 MB/s, growth ≤ 50 MB.
 
@@ -36,6 +36,10 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.resolve import server_command  # noqa: E402
+
 MB = 1024 * 1024
 TARGET_MB_S = 50
 TARGET_GROWTH_MB = 50
@@ -211,20 +215,11 @@ def main() -> int:
         created = json.loads(_manage(env, "shell", "-c", SETUP).strip().splitlines()[-1])
         port = _free_port()
         server = subprocess.Popen(  # noqa: S603
-            [
-                str(Path(sys.executable).with_name("gunicorn")),
-                "console.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",
-                "--timeout",
-                "300",
-            ],
+            server_command("console.wsgi", port, 1),
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=(tmp_path / "gunicorn.log").open("wb"),
+            stderr=(tmp_path / "server.log").open("wb"),
         )
         processes.insert(0, server)
         try:
@@ -238,8 +233,8 @@ def main() -> int:
                 except OSError:
                     pass
                 if time.monotonic() > deadline or server.poll() is not None:
-                    print((tmp_path / "gunicorn.log").read_text(), file=sys.stderr)
-                    raise RuntimeError("gunicorn did not answer /healthz")
+                    print((tmp_path / "server.log").read_text(), file=sys.stderr)
+                    raise RuntimeError("the server did not answer /healthz")
                 time.sleep(0.2)
             [worker] = _children(server.pid)
             path = f"/api/v1/workspaces/{created['slug']}/miniprograms/{created['app_id']}/versions"

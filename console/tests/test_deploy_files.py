@@ -66,9 +66,13 @@ def test_worker_consumes_every_queue_and_beat_schedules(compose, settings):
     assert beat[:4] == ["celery", "-A", "console", "beat"]
 
 
-def test_web_runs_gunicorn_and_migrations_run_first(compose):
+def test_web_runs_granian_on_the_wsgi_entry_and_migrations_run_first(compose):
     services = compose["services"]
-    assert _command(services["web"])[:2] == ["gunicorn", "console.wsgi"]
+    web = _command(services["web"])
+    assert web[0] == "granian" and web[-1] == "console.wsgi:application"
+    assert "--interface=wsgi" in web
+    # one request at a time a process, as the fast paths and the sync views expect
+    assert {"--blocking-threads=1", "--backpressure=1"} <= set(web)
     assert _command(services["migrate"])[-2:] == ["migrate", "--noinput"]
     for name in APP_SERVICES:
         depends = services[name]["depends_on"]

@@ -84,7 +84,7 @@ class Answer:
 
 
 def call(app: Any, payload: bytes, **meta: str) -> Answer:
-    """One request through a WSGI application, as gunicorn sends it."""
+    """One request through a WSGI application, as a WSGI server sends it."""
     environ = RequestFactory()._base_environ(
         PATH_INFO=SEND,
         REQUEST_METHOD="POST",

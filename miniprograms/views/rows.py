@@ -2,7 +2,7 @@
 
 A page holds 50 rows; Django's template engine spends most of such a page on per-row work
 (each ``{{ }}`` a context look-up, an attribute walk, a localisation and an escape: ~0.1 ms a
-row through gunicorn however lean the row's template). Here each URL is the list's own URL
+row through the web server however lean the row's template). Here each URL is the list's own URL
 (reversed once per workspace) plus the App ID, the dates are formatted once in Python, the
 badges are their partials (``_kind_badge.html``, ``_shelf_badge.html``) rendered once per
 page for each state, the team cell once per workspace, and each row's HTML is one

@@ -50,7 +50,7 @@ class Answer:
 def call(
     path: str, *, method: str = "GET", payload: bytes = b"", app: Any = None, **meta: str
 ) -> Answer:
-    """Send one request through ``console.wsgi.application`` (or ``app``) as gunicorn would."""
+    """Send one request through ``console.wsgi.application`` (or ``app``) as a WSGI server would."""
     environ = RequestFactory()._base_environ(
         PATH_INFO=path,
         REQUEST_METHOD=method,
