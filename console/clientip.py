@@ -26,6 +26,7 @@ from django.core.exceptions import ImproperlyConfigured
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
+@lru_cache(maxsize=4096)  # the same few addresses (proxies, busy clients) come again and again
 def _parse_address(raw: str) -> str | None:
     """A canonical IP from one header entry (``1.2.3.4``, ``1.2.3.4:5678``, ``[::1]:80``)."""
     value = raw.strip().strip('"')

@@ -19,11 +19,17 @@ This module imports no app: forms, serializers and services of every app use it.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
 
 REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+# The general categories Cc (control: U+0000–U+001F, U+007F–U+009F) and Cs (surrogates:
+# U+D800–U+DFFF) as one character class: Unicode's stability policy fixes both sets, so this is
+# ``unicodedata.category(c) in ("Cc", "Cs")`` for every character (tested over all of them),
+# run by the regex engine instead of a Python call per character.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 LINE_BREAKS = frozenset({"\n", "\r"})
 ZWJ, ZWNJ = "\u200d", "\u200c"
 
@@ -31,6 +37,13 @@ ZWJ, ZWNJ = "\u200d", "\u200c"
 def normalize_text(value: str | None) -> str:
     """NFC, trimmed: how a display text is stored and measured."""
     return unicodedata.normalize("NFC", value or "").strip()
+
+
+def has_control(value: str) -> bool:
+    """Whether ``value`` holds a control character or a lone surrogate (:data:`CONTROL`): the
+    check of machine-facing values (API fields, keys) that, unlike display texts, may hold
+    format characters."""
+    return CONTROL.search(value) is not None
 
 
 def _joiner_allowed(value: str, index: int) -> bool:

@@ -52,7 +52,14 @@ import psycopg
 from django.conf import settings
 from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connections,
+    transaction,
+)
 from django.http import HttpRequest
 from django.utils import timezone, translation
 
@@ -185,7 +192,7 @@ class SendFastPath:
             not self.enabled
             or environ.get("HTTP_COOKIE")
             or environ.get("SCRIPT_NAME")
-            or connection.vendor != "postgresql"
+            or connections[DEFAULT_DB_ALIAS].vendor != "postgresql"
             or not common._host_allowed(environ)
         ):
             return self._hand(environ, start_response, None)
@@ -275,7 +282,9 @@ class SendFastPath:
 
     def _send(self, environ: dict[str, Any], raw: bytes) -> bytes | None:
         """The 202's body, or ``None``: Django answers (nothing was written)."""
-        kept = connection.connection is not None  # from an earlier request (see _run)
+        # ``connections[…]`` once (``django.db.connection`` looks it up on every attribute)
+        db = connections[DEFAULT_DB_ALIAS]
+        kept = db.connection is not None  # from an earlier request (see _run)
         if not _JSON_TYPE.fullmatch(environ.get("CONTENT_TYPE", "")):
             return None
         scheme, _, bearer = environ.get("HTTP_AUTHORIZATION", "").strip().partition(" ")
@@ -309,11 +318,11 @@ class SendFastPath:
             "now": now,
             "to": to_user_id,
             "template_id": template_id,
-            "keywords": json.dumps(keywords),
+            "keywords": orjson.dumps(keywords).decode(),  # jsonb: compared, not kept as text
             "today": now.astimezone(UTC).date(),
             "limit": sending.DAILY_LIMIT,
             "uid": uid,
-            "data": json.dumps(values, ensure_ascii=False),
+            "data": orjson.dumps(values).decode(),  # jsonb: stored as values, not as text
             "page": page,
             "key": key,
             "hash": sending._request_hash(template_id, to_user_id, values, page) if key else "",
@@ -341,7 +350,7 @@ class SendFastPath:
                 "resets_at": _iso(sending.next_utc_midnight(now)),
             }
         try:
-            transaction.on_commit(delivery_ring)
+            db.on_commit(delivery_ring)  # transaction.on_commit, on the connection at hand
         except Exception:  # the message is queued: the sweeper rings within a minute
             logger.exception("fast send: the delivery doorbell failed after the commit")
         return json.dumps(answer, ensure_ascii=False).encode()
@@ -363,7 +372,7 @@ class SendFastPath:
     def _execute(self, sql: str, params: dict[str, Any], *, kept: bool) -> tuple[str, int] | None:
         """Run the statement; ``None`` when it wrote nothing (a refusal, a replay, a race lost
         on the idempotency key: Django answers)."""
-        if connection.in_atomic_block:  # a test's transaction: keep it usable after an error
+        if connections[DEFAULT_DB_ALIAS].in_atomic_block:  # a test's: keep it usable
             try:
                 with transaction.atomic():
                     return self._run(sql, params, kept=kept)
@@ -383,14 +392,15 @@ class SendFastPath:
         check finds the first) and the answer is built from the stored message
         (:meth:`_stored`). A failure on a connection opened for this request is not retried
         (``kept``: the connection was open when the request came)."""
-        connection.ensure_connection()
+        db = connections[DEFAULT_DB_ALIAS]
+        db.ensure_connection()
         try:
             return self._statement(sql, params)
         except (OperationalError, InterfaceError):
-            if not kept or connection.in_atomic_block:
+            if not kept or db.in_atomic_block:
                 raise
         logger.warning("fast send: the database connection was lost; once more on a new one")
-        connection.close()
+        db.close()
         try:
             row = self._statement(sql, params)
         except IntegrityError:
@@ -404,9 +414,10 @@ class SendFastPath:
         """One execution, as a prepared statement on the connection (a server-side-binding
         cursor of psycopg: planned once per connection, not per send), with Django's error
         wrapping."""
-        connection.ensure_connection()
-        raw = connection.connection  # prepared per the settings' prepare_threshold (base.py)
-        with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+        db = connections[DEFAULT_DB_ALIAS]
+        db.ensure_connection()
+        raw = db.connection  # prepared per the settings' prepare_threshold (base.py)
+        with db.wrap_database_errors, psycopg.Cursor(raw) as cursor:
             cursor.execute(sql, params, prepare=True)
             row = cursor.fetchone()
         return (row[0], row[1]) if row else None

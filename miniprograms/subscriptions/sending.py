@@ -39,7 +39,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -48,6 +47,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
+from console.text import CONTROL, has_control
 from miniprograms.secrets.models import OAuthAccessToken
 from miniprograms.subscriptions.delivery import delivery_ring
 from miniprograms.subscriptions.errors import SubscriptionError
@@ -73,8 +73,7 @@ def next_utc_midnight(now: datetime) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def _has_control(value: str) -> bool:
-    return any(unicodedata.category(c) in ("Cc", "Cs") for c in value)
+_PAGE_SPACE_OR_CONTROL = re.compile(rf"[\s{CONTROL.pattern[1:-1]}]")  # str.isspace() is \s
 
 
 def clean_data(template: MyTemplate, data: Any) -> list[list[str]]:
@@ -104,7 +103,7 @@ def clean_data(template: MyTemplate, data: Any) -> list[list[str]]:
                 "invalid_data",
                 detail=f"The value of “{name}” is longer than {VALUE_MAX} characters.",
             )
-        if _has_control(value):
+        if has_control(value):
             raise SubscriptionError(
                 "invalid_data", detail=f"The value of “{name}” contains control characters."
             )
@@ -122,7 +121,7 @@ def clean_page(page: Any) -> str:
         raise SubscriptionError(
             "invalid_page", detail=f"“page” is longer than {PAGE_MAX} characters."
         )
-    if _has_control(page) or any(c.isspace() for c in page) or _PAGE_BAD.search(page):
+    if _PAGE_SPACE_OR_CONTROL.search(page) or _PAGE_BAD.search(page):
         raise SubscriptionError(
             "invalid_page",
             detail="“page” is a path inside the mini program, like pages/order/detail?id=42 "

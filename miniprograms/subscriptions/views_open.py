@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 import uuid
 from typing import Any
 
@@ -35,6 +34,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from console.api import error_body
+from console.text import has_control
 from miniprograms.secrets.models import USER_ID_MAX
 from miniprograms.secrets.oauth import access_token_get
 from miniprograms.secrets.throttle import throttle_hit
@@ -110,7 +110,7 @@ def _text(payload: dict[str, Any], name: str, limit: int) -> str:
     value = value.strip()
     if len(value) > limit:
         raise _bad(f"“{name}” is longer than {limit} characters.")
-    if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
+    if has_control(value):
         raise _bad(f"“{name}” contains control characters.")
     return value
 

@@ -9,6 +9,8 @@ console, the API and the shell share), plus the console and API surfaces of work
 from __future__ import annotations
 
 import re
+import sys
+import unicodedata
 from collections.abc import Callable
 
 import pytest
@@ -16,7 +18,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
-from console.text import clean_display_text, forbidden_character
+from console.text import CONTROL, clean_display_text, forbidden_character, has_control
 from miniprograms.validators import validate_name as validate_miniprogram_name
 from workspaces.models import HostApp, Invitation, Membership, User, Workspace
 from workspaces.services.accounts import user_update
@@ -236,3 +238,16 @@ def test_the_api_refuses_the_workspace_name_with_a_field_error(value):
     (error,) = response.json()["error"]["fields"]["name"]
     assert error.startswith("The workspace name contains")
     assert not Workspace.objects.exists()
+
+
+def test_the_control_class_is_exactly_the_categories_cc_and_cs_over_every_code_point():
+    """``has_control`` (a regex, for the API's machine-facing fields) against the per-character
+    definition it replaced, for all 1,114,112 code points."""
+    differ = [
+        code
+        for code in range(sys.maxunicode + 1)
+        if (unicodedata.category(chr(code)) in ("Cc", "Cs")) != has_control(chr(code))
+    ]
+    assert differ == []
+    assert has_control("order\x1b[31m") and has_control("a\ud800b")
+    assert not has_control("订单 12 · \u200b\u00a0") and CONTROL.pattern.startswith("[")
