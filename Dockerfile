@@ -36,8 +36,10 @@ EXPOSE 8000
 
 # Migrations run once per deploy from the "migrate" service (docker-compose.yml), not here.
 # Granian: HTTP parsing and keep-alive in Rust, one Python thread a process that takes one
-# request at a time (--backpressure 1, like a sync worker); GRANIAN_WORKERS sets the processes.
+# request at a time (--backpressure 1, like a sync worker); GRANIAN_WORKERS sets the processes
+# (about 2 x cores + 1). docker-compose and bench/ run this CMD as it is.
 # Behind a TLS proxy, Django reads X-Forwarded-Proto itself (SECURE_PROXY_SSL_HEADER).
+ENV GRANIAN_WORKERS=3
 CMD ["granian", "--interface", "wsgi", "--host", "0.0.0.0", "--port", "8000", \
      "--blocking-threads", "1", "--backpressure", "1", "--no-ws", "--access-log", \
      "--respawn-failed-workers", "console.wsgi:application"]

@@ -43,6 +43,7 @@ import http.client
 import json
 import os
 import random
+import re
 import secrets
 import shutil
 import socket
@@ -499,26 +500,19 @@ class Server:
 
 
 def server_command(app: str, port: int, workers: int) -> list[str]:
-    """The Docker image's web server (the Dockerfile's ``CMD``: Granian, WSGI, one request at a
-    time a process) serving ``app`` (``module:attribute``) on ``port`` with ``workers``
-    processes, without the access log."""
-    return [
-        str(Path(sys.executable).with_name("granian")),
-        "--interface",
-        "wsgi",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--blocking-threads",
-        "1",
-        "--backpressure",
-        "1",
-        "--no-ws",
-        app if ":" in app else f"{app}:application",
-    ]
+    """The Docker image's web server, its ``CMD`` read from the Dockerfile (Granian, WSGI, one
+    request at a time a process), serving ``app`` (``module`` or ``module:attribute``) on
+    ``127.0.0.1:port`` with ``workers`` processes, without the access log."""
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", "")
+    match = re.search(r"^CMD (\[.*\])\s*$", text, re.MULTILINE)
+    if match is None:
+        raise RuntimeError("the Dockerfile has no CMD in exec form")
+    command = [part for part in json.loads(match.group(1)) if part != "--access-log"]
+    command[0] = str(Path(sys.executable).with_name(command[0]))
+    command[command.index("--host") + 1] = "127.0.0.1"
+    command[command.index("--port") + 1] = str(port)
+    command[-1:] = ["--workers", str(workers), app if ":" in app else f"{app}:application"]
+    return command
 
 
 def start_server(name: str, app: str, env: dict[str, str], workers: int) -> Server:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -20,30 +19,18 @@ import pytest
 from django.core.signals import request_started
 from django.test import RequestFactory
 
+from console.tests.test_cli import free_port
+from console.tests.test_deploy_files import dockerfile_command
 from console.wsgienv import process_names, without_process_environment
 
 ROOT = Path(__file__).resolve().parents[2]
-CANARY = "MPP_TEST_CANARY_SECRET"
-
-
-def _dockerfile_command() -> list[str]:
-    text = (ROOT / "Dockerfile").read_text()
-    match = re.search(r"^CMD (\[.*?\])\s*$", text.replace("\\\n", ""), re.MULTILINE | re.DOTALL)
-    assert match, "the Dockerfile has a CMD in exec form"
-    return json.loads(match.group(1))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    command = _dockerfile_command()
+    command = dockerfile_command()
     assert command[0] == "granian"
-    port = _free_port()
+    port = free_port()
     command[0] = str(Path(sys.executable).with_name("granian"))
     command[command.index("--host") + 1] = "127.0.0.1"
     command[command.index("--port") + 1] = str(port)
@@ -52,7 +39,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "console.settings.test",
         "PYTHONPATH": str(ROOT),
-        CANARY: "must-not-reach-a-request",
     }
     log = tmp_path_factory.mktemp("granian") / "server.log"
     process = subprocess.Popen(
@@ -112,10 +98,6 @@ def test_the_images_server_answers_the_console_on_one_kept_alive_connection(serv
         connection.close()
 
 
-def _environ(**extra: Any) -> dict[str, Any]:
-    return RequestFactory()._base_environ(PATH_INFO="/healthz", **extra)
-
-
 def test_process_names_keep_every_name_a_server_sets_for_the_request() -> None:
     names = process_names(
         [
@@ -157,7 +139,7 @@ def test_console_wsgi_hands_django_no_name_of_the_process_environment() -> None:
     # the names read when console.wsgi was imported (pytest sets this one per test, later)
     process = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
     assert "PATH" in process
-    environ = {**process, **_environ()}  # as Granian builds it
+    environ = {**process, **RequestFactory()._base_environ(PATH_INFO="/healthz")}  # as Granian
     received: list[dict[str, Any]] = []
 
     def spy(sender: Any, environ: dict[str, Any], **kwargs: Any) -> None:

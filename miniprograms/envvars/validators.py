@@ -4,11 +4,11 @@ serializer and the service alike (STYLE.md §10b)."""
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from console.text import CONTROL
 from miniprograms.envvars.models import KEY_MAX, KEY_PATTERN, VALUE_MAX
 
 KEY_RE = re.compile(KEY_PATTERN)
@@ -54,14 +54,13 @@ def validate_value(value: str, *, key: str = "") -> str:
             % {"key": name, "max": VALUE_MAX, "count": len(value)},
             code="value_too_long",
         )
-    for position, char in enumerate(value, start=1):
-        if unicodedata.category(char) in ("Cc", "Cs"):
-            raise ValidationError(
-                _(
-                    "The value of %(key)s contains a control character (U+%(code)04X) at "
-                    "position %(position)d: use one line of printable text."
-                )
-                % {"key": name, "code": ord(char), "position": position},
-                code="value_control_character",
+    if bad := CONTROL.search(value):
+        raise ValidationError(
+            _(
+                "The value of %(key)s contains a control character (U+%(code)04X) at "
+                "position %(position)d: use one line of printable text."
             )
+            % {"key": name, "code": ord(bad.group()), "position": bad.start() + 1},
+            code="value_control_character",
+        )
     return value
