@@ -8,10 +8,12 @@ A send writes the message ``queued`` and rings the doorbell after its commit
   lease: their worker died) become ``sending`` under a fresh lease token, with one conditional
   ``UPDATE`` (on PostgreSQL one statement with ``FOR UPDATE SKIP LOCKED``, so several workers
   share the queue);
-* **post** — each body is signed (``X-MPP-Signature``, as the webhooks) and posted by a small
-  thread pool (:data:`CONCURRENCY`) through ``workspaces.webhook_transport`` (HTTPS, public
-  addresses only, timeouts, no redirects), each thread keeping its connections to the
-  endpoints open between messages (``KeptAlive``);
+* **post** — each body is signed (``X-MPP-Signature``, as the webhooks) and posted through
+  ``workspaces.webhook_transport`` (HTTPS, public addresses only, timeouts, no redirects) by
+  *lanes*, threads that each take the next post of the batch until none is left: one lane to
+  begin with, another every :data:`RAMP_SECONDS` while the batch is unfinished, at most
+  :data:`CONCURRENCY` (:func:`_post_all`), each keeping its connections to the endpoints open
+  between messages (``KeptAlive``);
 * **record** — one ``UPDATE`` per kind of outcome in the batch, each row only if the lease is
   still ours: ``delivered`` on a 2xx; ``failed``
   at once on a permanent answer (a 4xx other than 408/425/429, a refused URL, an endpoint turned
@@ -35,9 +37,11 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import secrets
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -57,7 +61,8 @@ logger = logging.getLogger(__name__)
 
 State = Message.State
 BATCH = 200
-CONCURRENCY = 16
+CONCURRENCY = 16  # lanes posting at once, at most (see _post_all)
+RAMP_SECONDS = 0.01  # another lane after this long while the batch is unfinished
 MAX_ATTEMPTS = 8
 BASE_BACKOFF = timedelta(seconds=5)
 MAX_BACKOFF = timedelta(minutes=10)
@@ -265,7 +270,10 @@ def _by_id(name: str, rows: list[tuple[int, dict[str, Any]]]) -> RawSQL:
     return RawSQL(sql, params, output_field=field)  # noqa: S611 - placeholders and a column
 
 
-def _post(job: tuple[str, bytes, dict[str, str]]) -> Outcome | WebhookURLRefused:
+Job = tuple[str, bytes, dict[str, str]]  # the URL, the body and the headers of one POST
+
+
+def _post(job: Job) -> Outcome | WebhookURLRefused:
     url, body, headers = job
     try:
         return webhook_transport.post(
@@ -292,6 +300,58 @@ def _executor() -> ThreadPoolExecutor:
         if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix="mpp-post")
         return _pool
+
+
+def _post_all(jobs: Sequence[Job]) -> list[Outcome | WebhookURLRefused]:
+    """Post every job; the results in the jobs' order.
+
+    The posts are taken by *lanes*: threads of the pool that each post the next job nobody has
+    taken yet, until none is left. One lane starts, and one more every :data:`RAMP_SECONDS`
+    while the batch is unfinished, up to :data:`CONCURRENCY`. A fast endpoint is posted to by
+    a lane or two — handing every post to a thread of its own cost as much CPU as the post
+    itself on the loopback (bench/send.py) — while slow or dead endpoints have every lane
+    within ``CONCURRENCY × RAMP_SECONDS`` (0.16 s): a lane waiting for a timeout never holds
+    up the other jobs, the next free lane takes them. An exception a post raises (a bug: the
+    transport answers failures with an ``Outcome``) is raised here once every lane is done."""
+    count = len(jobs)
+    if count <= 1:
+        return [_post(job) for job in jobs]
+    waiting: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for index in range(count):
+        waiting.put(index)
+    results: list[Any] = [None] * count
+    errors: list[BaseException] = []
+    finished = 0
+    done = threading.Condition()
+
+    def lane() -> None:
+        nonlocal finished
+        while True:
+            try:
+                index = waiting.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                results[index] = _post(jobs[index])
+            except BaseException as exc:  # noqa: BLE001 - raised by the caller's thread
+                errors.append(exc)
+            with done:
+                finished += 1
+                if finished == count:
+                    done.notify()
+
+    pool = _executor()
+    most = min(CONCURRENCY, count)
+    lanes = 0
+    with done:
+        while finished < count:
+            if lanes < most:
+                pool.submit(lane)
+                lanes += 1
+            done.wait(RAMP_SECONDS if lanes < most else None)
+    if errors:
+        raise errors[0]
+    return results
 
 
 # What the delivery reads of a message (``message_body`` and the outcome's fields); the mini
@@ -325,7 +385,7 @@ def messages_deliver(*, token: str, ids: list[int], now: datetime | None = None)
         e.host_app_id: message_endpoint_secret(e) for e in endpoints.values() if e.is_active
     }
     stamp = int(time.time())
-    jobs: list[tuple[Message, tuple[str, bytes, dict[str, str]] | None, str]] = []
+    jobs: list[tuple[Message, Job | None, str]] = []
     for message in messages:
         endpoint = endpoints.get(message.host_app_id)
         if endpoint is None or not endpoint.is_active:
@@ -341,7 +401,7 @@ def messages_deliver(*, token: str, ids: list[int], now: datetime | None = None)
         )
         jobs.append((message, (endpoint.url, body, headers), ""))
     posts = [job for _m, job, _e in jobs if job is not None]
-    results = iter(_executor().map(_post, posts) if len(posts) > 1 else map(_post, posts))
+    results = iter(_post_all(posts))
     outcomes: list[tuple[Message, Outcome | None, str]] = []
     for message, job, error in jobs:
         if job is None:

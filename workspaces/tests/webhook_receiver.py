@@ -1,9 +1,10 @@
 """A real HTTP server on 127.0.0.1 (an ephemeral port, in a thread) that receives webhooks.
 
 Each request is recorded (path, headers, raw body); the answers follow a script: a list of
-status codes (or ``("sleep", seconds)`` to answer nothing for that long, or ``("redirect",
-location)``), the last one repeated. The server checks nothing itself: tests recompute the
-signature from what it recorded, as a receiver would.
+status codes (or ``("sleep", seconds)`` to answer nothing for that long, ``("slow", seconds,
+status)`` to answer that status after that long, or ``("redirect", location)``), the last one
+repeated. ``most_at_once`` is the most requests it has held at the same time. The server checks
+nothing itself: tests recompute the signature from what it recorded, as a receiver would.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ class Receiver:
     server: ThreadingHTTPServer
     script: list[Any] = field(default_factory=lambda: [200])
     requests: list[Received] = field(default_factory=list)
+    most_at_once: int = 0
+    at_once: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def port(self) -> int:
@@ -51,6 +55,16 @@ def start_receiver(*, keep_alive: bool = False) -> Receiver:
         protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
 
         def do_POST(self) -> None:
+            with receiver.lock:
+                receiver.at_once += 1
+                receiver.most_at_once = max(receiver.most_at_once, receiver.at_once)
+            try:
+                self._answer()
+            finally:
+                with receiver.lock:
+                    receiver.at_once -= 1
+
+        def _answer(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             peer = (str(self.client_address[0]), int(self.client_address[1]))
@@ -59,6 +73,9 @@ def start_receiver(*, keep_alive: bool = False) -> Receiver:
             if isinstance(answer, tuple) and answer[0] == "close":
                 answer = answer[1]
                 self.close_connection_after = True
+            if isinstance(answer, tuple) and answer[0] == "slow":
+                time.sleep(answer[1])
+                answer = answer[2]
             if isinstance(answer, tuple) and answer[0] == "sleep":
                 time.sleep(answer[1])
                 return
