@@ -81,7 +81,7 @@ TYPED := console/html.py workspaces/services workspaces/selectors.py workspaces/
 	releases/grayscale/targeting.py releases/grayscale/preview.py \
 	releases/grayscale/services releases/grayscale/selectors.py releases/grayscale/admission.py \
 	releases/grayscale/tasks.py releases/runtime \
-	console/outbox.py console/text.py console/clientip.py console/wsgienv.py console/limits.py console/paging.py \
+	console/outbox.py console/text.py console/apifields.py console/clientip.py console/wsgienv.py console/limits.py console/paging.py \
 	console/files.py console/forms.py console/throttles.py console/formats.py console/api.py \
 	analytics/services.py analytics/batch.py analytics/storage.py analytics/stream.py \
 	analytics/partitions.py analytics/tasks.py analytics/views_sdk.py analytics/schema.py \

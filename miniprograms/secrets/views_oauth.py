@@ -15,8 +15,6 @@ request id, and nothing is cached (``Cache-Control: no-store``, RFC 6749 §5.1).
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from console.api import error_body
-from console.text import has_control
+from console.apifields import json_object, required_app_id, required_text
 from miniprograms.secrets.models import USER_ID_MAX
 from miniprograms.secrets.oauth import (
     ERRORS,
@@ -39,7 +37,6 @@ from miniprograms.secrets.oauth import (
 from miniprograms.secrets.throttle import throttle_hit
 from workspaces.services.hostapps import SdkRefusal, host_app_check_request
 
-APP_ID_RE = re.compile(r"[1-9][0-9]{15}")
 MAX_BODY = 8 * 1024
 MAX_CREDENTIAL = 256
 TOKEN_RATE_DEFAULT = 20  # per App ID per second, as TCSAS
@@ -84,32 +81,15 @@ def _body(request: HttpRequest) -> dict[str, Any]:
         return {key: request.POST.get(key) for key in request.POST}
     if content_type != "application/json":
         raise OAuthError("unsupported_media_type")
-    try:
-        payload = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise _bad("The body is not valid JSON.") from None
-    if not isinstance(payload, dict):
-        raise _bad("The body must be a JSON object.")
-    return payload
+    return json_object(request.body, bad=_bad)
 
 
 def _text(payload: dict[str, Any], name: str, limit: int = MAX_CREDENTIAL) -> str:
-    value = payload.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise _bad(f"“{name}” is required (a string).")
-    value = value.strip()
-    if len(value) > limit:
-        raise _bad(f"“{name}” is longer than {limit} characters.")
-    if has_control(value):
-        raise _bad(f"“{name}” contains control characters.")
-    return value
+    return required_text(payload, name, limit, bad=_bad)
 
 
 def _app_id(payload: dict[str, Any]) -> str:
-    app_id = _text(payload, "app_id", 16)
-    if not APP_ID_RE.fullmatch(app_id):
-        raise _bad("“app_id” is a mini program's 16-digit App ID.")
-    return app_id
+    return required_app_id(payload, bad=_bad)
 
 
 def _throttled(*, scope: str, key: str, limit: int) -> JsonResponse | None:
