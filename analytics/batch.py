@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from console.apifields import APP_ID_RE
+
 MAX_EVENTS = 500
 MAX_BODY = 1024 * 1024  # bytes, before and after gzip
 FUTURE_MS = 5 * 60 * 1000
@@ -92,7 +94,6 @@ LOG_COLUMNS = (*CONTEXT_COLUMNS, "level", "guid", "page", "message")
 UUID_RE = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{32}"
 )
-APP_ID_RE = re.compile(r"[1-9][0-9]{15}")
 ALL_VERSIONS = "*"  # the rollups' all-versions rows (``DailyRollup.ALL``): not a version
 # (JSON key, max length, required) of the optional context strings, in column order.
 CONTEXT_TEXT = (

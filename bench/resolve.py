@@ -499,15 +499,20 @@ class Server:
                 self.process.wait()
 
 
-def server_command(app: str, port: int, workers: int) -> list[str]:
-    """The Docker image's web server, its ``CMD`` read from the Dockerfile (Granian, WSGI, one
-    request at a time a process), serving ``app`` (``module`` or ``module:attribute``) on
-    ``127.0.0.1:port`` with ``workers`` processes, without the access log."""
+def dockerfile_command() -> list[str]:
+    """The Dockerfile's ``CMD`` (exec form), as the image runs it."""
     text = (ROOT / "Dockerfile").read_text().replace("\\\n", "")
     match = re.search(r"^CMD (\[.*\])\s*$", text, re.MULTILINE)
     if match is None:
         raise RuntimeError("the Dockerfile has no CMD in exec form")
-    command = [part for part in json.loads(match.group(1)) if part != "--access-log"]
+    return json.loads(match.group(1))
+
+
+def server_command(app: str, port: int, workers: int, *, access_log: bool = False) -> list[str]:
+    """The Docker image's web server (:func:`dockerfile_command`: Granian, WSGI, one request at
+    a time a process) serving ``app`` (``module`` or ``module:attribute``) on
+    ``127.0.0.1:port`` with ``workers`` processes; without the access log unless asked."""
+    command = [p for p in dockerfile_command() if access_log or p != "--access-log"]
     command[0] = str(Path(sys.executable).with_name(command[0]))
     command[command.index("--host") + 1] = "127.0.0.1"
     command[command.index("--port") + 1] = str(port)

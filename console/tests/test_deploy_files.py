@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shlex
@@ -10,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from bench.resolve import dockerfile_command
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_SERVICES = ("web", "worker", "beat")
@@ -23,14 +24,6 @@ def compose() -> dict:
 def _command(service: dict) -> list[str]:
     command = service.get("command", [])
     return shlex.split(command) if isinstance(command, str) else [str(c) for c in command]
-
-
-def dockerfile_command() -> list[str]:
-    """The Dockerfile's ``CMD`` (exec form)."""
-    text = (ROOT / "Dockerfile").read_text().replace("\\\n", "")
-    match = re.search(r"^CMD (\[.*\])\s*$", text, re.MULTILINE)
-    assert match, "the Dockerfile has a CMD in exec form"
-    return json.loads(match.group(1))
 
 
 def _env(service: dict) -> dict[str, str]:

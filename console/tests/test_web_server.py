@@ -9,7 +9,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,8 +18,8 @@ import pytest
 from django.core.signals import request_started
 from django.test import RequestFactory
 
+from bench.resolve import dockerfile_command, server_command
 from console.tests.test_cli import free_port
-from console.tests.test_deploy_files import dockerfile_command
 from console.wsgienv import process_names, without_process_environment
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,13 +27,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    command = dockerfile_command()
-    assert command[0] == "granian"
+    assert dockerfile_command()[-1] == "console.wsgi:application"
     port = free_port()
-    command[0] = str(Path(sys.executable).with_name("granian"))
-    command[command.index("--host") + 1] = "127.0.0.1"
-    command[command.index("--port") + 1] = str(port)
-    command[-1:-1] = ["--workers", "1"]
+    command = server_command("console.wsgi:application", port, 1, access_log=True)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "console.settings.test",

@@ -312,7 +312,7 @@ def _post_all(jobs: Sequence[Job]) -> list[Outcome | WebhookURLRefused]:
     itself on the loopback (bench/send.py) — while slow or dead endpoints have every lane
     within ``CONCURRENCY × RAMP_SECONDS`` (0.16 s): a lane waiting for a timeout never holds
     up the other jobs, the next free lane takes them. An exception a post raises (a bug: the
-    transport answers failures with an ``Outcome``) is raised here once every lane is done."""
+    transport answers failures with an ``Outcome``) is raised here once every post is done."""
     count = len(jobs)
     if count <= 1:
         return [_post(job) for job in jobs]
